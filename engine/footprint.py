@@ -1,0 +1,257 @@
+"""Per-layer footprint: fusion into execution steps, bytes, params, MACs, liveness.
+
+This is the chip-independent part of an analysis. Everything is derived from the
+layer definitions and the input size; batch multiplies activations and MACs, never
+weights.
+
+Fusion (on by default): an elementwise layer (norm, act, add) whose input is the
+output of the step just before it, and is read by nothing else, joins that step:
+its input is never written to memory, as on an accelerator that folds batchnorm and
+applies activations and residual adds on the way out of the MAC array. A step is
+reported under its first layer's name and op, with the fused layers listed.
+
+Weights are counted as PyTorch counts parameters (conv/fc weight and bias,
+batchnorm scale and shift), and stored at the weight precision.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import precision as prec
+from .errors import InputError, ShapeError
+from .graph import FUSABLE, INPUT, Model
+from .liveness import live_bytes, plan_offsets
+from .shapes import infer_shapes
+
+MAX_SIDE = 16384          # pixels per side
+MAX_BATCH = 4096
+
+
+def _check_int(value, field_name, lo, hi, fix):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{field_name}: expected a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise InputError(f"{field_name}: {value} is out of range {lo}..{hi}; {fix}")
+    return int(value)
+
+
+def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
+    """(params, MACs) of one layer for one image. MACs count conv and fc only."""
+    op, a = layer.op, layer.attrs
+    if op == "conv":
+        cin_g = in_shape[0] // a["groups"]
+        kh, kw = a["kernel"]
+        params = a["out"] * cin_g * kh * kw + (a["out"] if a["bias"] else 0)
+        macs = out_shape[0] * out_shape[1] * out_shape[2] * cin_g * kh * kw
+        return params, macs
+    if op == "fc":
+        fan_in = math.prod(in_shape) if len(in_shape) == 3 else in_shape[-1]
+        rows = 1 if len(in_shape) == 3 else math.prod(in_shape[:-1])
+        params = fan_in * a["out"] + (a["out"] if a["bias"] else 0)
+        return params, rows * fan_in * a["out"]
+    if op == "norm":
+        return (2 * in_shape[0] if a["affine"] else 0), 0
+    if op == "other":
+        return int(a.get("params") or 0), int(a.get("macs") or 0)
+    return 0, 0
+
+
+@dataclass
+class Step:
+    """One execution step: a layer plus the elementwise layers fused into it."""
+    index: int
+    name: str
+    op: str
+    layers: list            # graph.Layer objects, the first is the anchor
+    shape: tuple            # per-image output shape
+    in_shape: tuple         # per-image shape of the anchor's first input
+    inputs: list = field(default_factory=list)   # tensor ids read (0 = model input)
+
+    @property
+    def anchor(self):
+        return self.layers[0]
+
+
+class Footprint:
+    """Chip-independent analysis of a model at one input size, batch and precision."""
+
+    def __init__(self, model: Model, width: int, height: int, channels: int | None = None,
+                 batch: int = 1, weights: str = "int8", activations: str = "int8",
+                 fusion: bool = True):
+        self.model = model
+        self.width = _check_int(width, "input width", 1, MAX_SIDE,
+                                "give the image width in pixels, e.g. 1920")
+        self.height = _check_int(height, "input height", 1, MAX_SIDE,
+                                 "give the image height in pixels, e.g. 1088")
+        self.channels = _check_int(model.channels if channels is None else channels,
+                                   "input channels", 1, 65536, "e.g. 3 for RGB")
+        self.batch = _check_int(batch, "batch", 1, MAX_BATCH, "use a batch of 1 or more")
+        self.weight_precision = str(weights).lower()
+        self.activation_precision = str(activations).lower()
+        self.weight_bits = prec.bits(weights)
+        self.activation_bits = prec.bits(activations)
+        self.fusion = bool(fusion)
+        try:
+            shapes = infer_shapes(model, self.width, self.height, self.channels)
+        except ShapeError as err:
+            raise ShapeError(f"{model.name} cannot run at {self.width}x{self.height}: {err}"
+                             f"{suggest_sizes(model, self.width, self.height, self.channels)}"
+                             ) from None
+        self.shapes = shapes
+        self._build_steps(shapes)
+        self._compute()
+
+    # -- steps -------------------------------------------------------------------
+    def _build_steps(self, shapes):
+        layers = self.model.layers
+        readers: dict[str, int] = {}
+        for layer in layers:
+            for t in layer.inputs:
+                readers[t] = readers.get(t, 0) + 1
+        steps: list[Step] = []
+        tensor_id = {INPUT: 0}
+        for layer in layers:
+            if self.fusion and layer.op in FUSABLE and steps:
+                prev = steps[-1]
+                out = prev.layers[-1].name
+                if out in layer.inputs and readers.get(out, 0) == 1:
+                    prev.layers.append(layer)
+                    prev.shape = shapes[layer.name]
+                    for t in layer.inputs:
+                        if t != out and tensor_id[t] not in prev.inputs:
+                            prev.inputs.append(tensor_id[t])
+                    del tensor_id[out]
+                    tensor_id[layer.name] = prev.index + 1
+                    continue
+            step = Step(len(steps), layer.name, layer.op, [layer], shapes[layer.name],
+                        shapes[layer.inputs[0]])
+            for t in layer.inputs:
+                tid = tensor_id[t]
+                if tid not in step.inputs:
+                    step.inputs.append(tid)
+            tensor_id[layer.name] = step.index + 1
+            steps.append(step)
+        self.steps = steps
+
+    # -- numbers -----------------------------------------------------------------
+    def _compute(self):
+        steps, shapes, n = self.steps, self.shapes, len(self.steps)
+        wbits, abits, batch = self.weight_bits, self.activation_bits, self.batch
+        params = np.zeros(n, dtype=np.int64)
+        macs = np.zeros(n, dtype=np.int64)
+        wbytes = np.zeros(n, dtype=np.int64)
+        elems = np.zeros(n + 1, dtype=np.int64)
+        elems[0] = self.channels * self.height * self.width
+        last = np.zeros(n + 1, dtype=np.int64)
+        for s in steps:
+            p_sum = m_sum = wb = 0
+            for layer in s.layers:
+                p, m = layer_cost(layer, shapes[layer.inputs[0]], shapes[layer.name])
+                p_sum += p
+                m_sum += m
+                wb += prec.nbytes(p, wbits)
+            params[s.index], macs[s.index], wbytes[s.index] = p_sum, m_sum, wb
+            elems[s.index + 1] = math.prod(s.shape)
+            for t in s.inputs:
+                last[t] = s.index
+        first = np.concatenate(([0], np.arange(n, dtype=np.int64)))
+        unread = last < first
+        unread[0] = False
+        last[unread] = n - 1       # model outputs stay live to the end
+        self.params = params
+        self.macs = macs * batch
+        self.weight_bytes = wbytes
+        # per-tensor arrays: tensor 0 is the model input, tensor i+1 is step i's output
+        self.tensor_bytes = (elems * abits + 7) // 8 * batch
+        self.tensor_first = first
+        self.tensor_last = last
+        self.activation_bytes = self.tensor_bytes[1:]
+        self.live_bytes = live_bytes(self.tensor_bytes, first, last, n)
+
+    @cached_property
+    def arena(self) -> tuple[list[int], int]:
+        return plan_offsets(list(zip(self.tensor_bytes.tolist(), self.tensor_first.tolist(),
+                                     self.tensor_last.tolist())))
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.arena[1]
+
+    @property
+    def input_bytes(self) -> int:
+        return int(self.tensor_bytes[0])
+
+    @property
+    def output_tensors(self) -> list[int]:
+        """Tensor ids no step reads: the model's outputs."""
+        read = {t for s in self.steps for t in s.inputs}
+        return [s.index + 1 for s in self.steps if s.index + 1 not in read]
+
+    def totals(self) -> dict:
+        return {
+            "params": int(self.params.sum()),
+            "weight_bytes": int(self.weight_bytes.sum()),
+            "macs": int(self.macs.sum()),
+            "input_bytes": self.input_bytes,
+            "largest_activation_bytes": int(self.activation_bytes.max()),
+            "sum_activation_bytes": int(self.activation_bytes.sum()),
+            "peak_live_bytes": int(self.live_bytes.max()),
+            "arena_bytes": int(self.arena_bytes),
+        }
+
+    def layer_rows(self) -> list[dict]:
+        rows = []
+        names = [INPUT] + [s.layers[-1].name for s in self.steps]
+        for s in self.steps:
+            i = s.index
+            row = {
+                "name": s.name,
+                "op": s.op,
+                "output_shape": [self.batch, *s.shape],
+                "activation_bytes": int(self.activation_bytes[i]),
+                "weight_bytes": int(self.weight_bytes[i]),
+                "params": int(self.params[i]),
+                "macs": int(self.macs[i]),
+                "inputs": [names[t] for t in s.inputs],
+                "live_bytes": int(self.live_bytes[i]),
+            }
+            if s.op == "conv":
+                a = s.anchor.attrs
+                row["groups"] = a["groups"]
+                row["kernel"] = list(a["kernel"])
+                row["stride"] = list(a["stride"])
+            if len(s.layers) > 1:
+                row["fused"] = [layer.name for layer in s.layers[1:]]
+            rows.append(row)
+        return rows
+
+
+def suggest_sizes(model: Model, width: int, height: int, channels: int, reach: int = 256) -> str:
+    """'; nearest sizes that work: ...' for a size the model cannot take, or ''."""
+    def ok(w, h):
+        try:
+            infer_shapes(model, w, h, channels)
+            return True
+        except ShapeError:
+            return False
+
+    def near(v):
+        """Nearest valid values below and above v on one axis (tested square)."""
+        below = next((c for c in range(v - 1, max(v - reach, 0), -1) if ok(c, c)), None)
+        above = next((c for c in range(v + 1, v + reach) if ok(c, c)), None)
+        return [c for c in (below, above) if c is not None]
+
+    def aligned(v, a=32):
+        return [c for c in (v // a * a, -(-v // a) * a) if c > 0 and ok(c, c)]
+
+    ws = [width] if ok(width, width) else near(width) + aligned(width)
+    hs = [height] if ok(height, height) else near(height) + aligned(height)
+    cands = sorted({(w, h) for w in ws for h in hs if ok(w, h)},
+                   key=lambda wh: (abs(wh[0] - width) + abs(wh[1] - height), wh))
+    if not cands:
+        return ""
+    return "; nearest sizes that work: " + ", ".join(f"{w}x{h}" for w, h in cands[:4])

@@ -1,0 +1,273 @@
+"""Model graphs: layers in execution order, each producing one named tensor.
+
+A layer's output tensor has the layer's name; the model's input tensor is called
+``input``. Layers list their input tensors explicitly, so residual adds, concats
+(YOLO routes) and upsampling are plain edges of a DAG. The list order is the
+execution order and must be topological (checked by :func:`Model.validate`).
+
+Attributes are normalised by :func:`make_layer` (kernel -> (kh, kw), padding ->
+(top, left, bottom, right), ...) so the rest of the engine never guesses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .errors import ModelError
+
+INPUT = "input"
+
+#: The op categories reported everywhere (JSON ``op`` field, layer table).
+OPS = ("conv", "fc", "pool", "add", "concat", "upsample", "act", "norm",
+       "reshape", "softmax", "other")
+
+#: Elementwise ops that an accelerator fuses into the op that produced their input.
+FUSABLE = frozenset({"act", "norm", "add"})
+
+ACT_FNS = ("relu", "relu6", "leaky", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+           "silu", "gelu", "clip", "mish", "linear", "identity", "dropout", "other")
+ADD_FNS = ("add", "mul", "sub", "div", "max", "min")
+POOL_MODES = ("max", "avg")
+UPSAMPLE_MODES = ("nearest", "bilinear", "linear", "cubic")
+RESHAPE_KINDS = ("flatten", "transpose", "shape")
+
+REQUIRED = object()  # marker: the attribute has no default
+_R = REQUIRED
+
+# Which attributes each op accepts, with defaults.
+_SPEC: dict[str, dict[str, Any]] = {
+    "conv": {"out": _R, "kernel": _R, "stride": 1, "padding": 0, "dilation": 1,
+             "groups": 1, "bias": True},
+    "fc": {"out": _R, "bias": True},
+    "pool": {"mode": "max", "kernel": None, "stride": None, "padding": 0,
+             "ceil_mode": False, "global": False, "output_size": None},
+    "add": {"fn": "add"},
+    "concat": {"axis": 1},
+    "upsample": {"scale": None, "size": None, "mode": "nearest"},
+    "act": {"fn": "relu"},
+    "norm": {"kind": "batch", "affine": True},
+    "reshape": {"kind": "flatten", "start_dim": 1, "perm": None, "shape": None},
+    "softmax": {"axis": 1},
+    "other": {"type": "unknown", "out_shape": None, "macs": 0, "params": 0},
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Plain dict in the user YAML form (only non-default attributes)."""
+        d: dict[str, Any] = {"name": self.name, "op": self.op}
+        d["inputs"] = list(self.inputs)
+        spec = _SPEC[self.op]
+        for k, v in self.attrs.items():
+            default = spec.get(k)
+            if default is REQUIRED:
+                default = None
+            if k in ("kernel", "stride", "dilation", "scale", "size", "output_size") \
+                    and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1]:
+                v = v[0]
+            if k == "padding" and isinstance(v, tuple):
+                t, l, b, r = v
+                v = t if t == l == b == r else ([t, l] if (t, l) == (b, r) else list(v))
+            if isinstance(v, tuple):
+                v = list(v)
+            if default is not None and v == default and k not in ("kernel", "out"):
+                continue
+            if v is None:
+                continue
+            d[k] = v
+        return d
+
+
+def _pair(value, what: str, allow_zero=False) -> tuple[int, int]:
+    if isinstance(value, bool):
+        raise ModelError(f"{what}: expected an integer or [h, w], got {value!r}")
+    if isinstance(value, int):
+        value = (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        lo = 0 if allow_zero else 1
+        if min(value) < lo:
+            raise ModelError(f"{what}: must be >= {lo}, got {list(value)}")
+        return (int(value[0]), int(value[1]))
+    raise ModelError(f"{what}: expected an integer or [h, w], got {value!r}")
+
+
+def _padding(value, what: str):
+    if value == "same":
+        return "same"
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if any(v < 0 for v in value):
+            raise ModelError(f"{what}: padding must be >= 0, got {list(value)}")
+        if len(value) == 1:
+            return (value[0],) * 4
+        if len(value) == 2:  # [ph, pw]
+            return (value[0], value[1], value[0], value[1])
+        if len(value) == 4:  # [top, left, bottom, right]
+            return tuple(int(v) for v in value)
+    raise ModelError(f"{what}: expected an integer, [ph, pw], [top, left, bottom, right] "
+                     f"or 'same', got {value!r}")
+
+
+def _posint(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelError(f"{what}: expected a positive integer, got {value!r}")
+    return value
+
+
+def _choice(value, choices, what: str) -> str:
+    if value not in choices:
+        raise ModelError(f"{what}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = None) -> Layer:
+    """Validate and normalise one layer. Raises ModelError naming the field."""
+    where = f"layer {name!r}"
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"layer name: expected a non-empty string, got {name!r}")
+    if name == INPUT:
+        raise ModelError(f"{where}: the name {INPUT!r} is reserved for the model input")
+    if op not in _SPEC:
+        raise ModelError(f"{where}: field 'op': unknown op {op!r}; use one of {', '.join(OPS)}")
+    if isinstance(inputs, str):
+        inputs = (inputs,)
+    if not isinstance(inputs, (list, tuple)) or not inputs or not all(
+            isinstance(i, str) for i in inputs):
+        raise ModelError(f"{where}: field 'inputs': expected a list of tensor names")
+    attrs = dict(attrs or {})
+    spec = _SPEC[op]
+    unknown = sorted(set(attrs) - set(spec))
+    if unknown:
+        raise ModelError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))} for op "
+                         f"{op!r}; allowed: {', '.join(spec)}")
+    a = {k: attrs.get(k, d) for k, d in spec.items()}
+    for k, d in spec.items():
+        if a[k] is REQUIRED:
+            raise ModelError(f"{where}: missing required field {k!r} for op {op!r}")
+    f = lambda k: f"{where}: field {k!r}"  # noqa: E731
+    if op == "conv":
+        a["out"] = _posint(a["out"], f("out"))
+        a["kernel"] = _pair(a["kernel"], f("kernel"))
+        a["stride"] = _pair(a["stride"], f("stride"))
+        a["dilation"] = _pair(a["dilation"], f("dilation"))
+        a["padding"] = _padding(a["padding"], f("padding"))
+        a["groups"] = _posint(a["groups"], f("groups"))
+        a["bias"] = bool(a["bias"])
+        if a["out"] % a["groups"]:
+            raise ModelError(f"{where}: field 'out' ({a['out']}) must be divisible by "
+                             f"'groups' ({a['groups']})")
+    elif op == "fc":
+        a["out"] = _posint(a["out"], f("out"))
+        a["bias"] = bool(a["bias"])
+    elif op == "pool":
+        a["mode"] = _choice(a["mode"], POOL_MODES, f("mode"))
+        a["global"] = bool(a["global"])
+        if a["output_size"] is not None:
+            a["output_size"] = _pair(a["output_size"], f("output_size"))
+        elif not a["global"]:
+            if a["kernel"] is None:
+                raise ModelError(f"{where}: missing required field 'kernel' for op 'pool' "
+                                 f"(or set global: true, or output_size: [h, w])")
+            a["kernel"] = _pair(a["kernel"], f("kernel"))
+            a["stride"] = _pair(a["stride"] if a["stride"] is not None else a["kernel"],
+                                f("stride"))
+            a["padding"] = _padding(a["padding"], f("padding"))
+        a["ceil_mode"] = bool(a["ceil_mode"])
+    elif op == "add":
+        a["fn"] = _choice(a["fn"], ADD_FNS, f("fn"))
+        if len(inputs) < 2:
+            raise ModelError(f"{where}: op 'add' needs at least two inputs, got {list(inputs)}")
+    elif op == "concat":
+        if isinstance(a["axis"], bool) or not isinstance(a["axis"], int):
+            raise ModelError(f"{f('axis')}: expected an integer, got {a['axis']!r}")
+    elif op == "upsample":
+        if (a["scale"] is None) == (a["size"] is None):
+            raise ModelError(f"{where}: op 'upsample' needs exactly one of 'scale' or 'size'")
+        if a["scale"] is not None:
+            s = a["scale"]
+            if isinstance(s, (int, float)) and not isinstance(s, bool):
+                s = (s, s)
+            if not (isinstance(s, (list, tuple)) and len(s) == 2 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in s)):
+                raise ModelError(f"{f('scale')}: expected a positive number or [sh, sw], "
+                                 f"got {a['scale']!r}")
+            a["scale"] = tuple(int(v) if float(v).is_integer() else float(v) for v in s)
+        else:
+            a["size"] = _pair(a["size"], f("size"))
+        a["mode"] = _choice(a["mode"], UPSAMPLE_MODES, f("mode"))
+    elif op == "act":
+        a["fn"] = _choice(a["fn"], ACT_FNS, f("fn"))
+    elif op == "norm":
+        a["affine"] = bool(a["affine"])
+    elif op == "reshape":
+        a["kind"] = _choice(a["kind"], RESHAPE_KINDS, f("kind"))
+        if a["kind"] == "transpose":
+            if not isinstance(a["perm"], (list, tuple)):
+                raise ModelError(f"{f('perm')}: a transpose needs perm: [..] (batch excluded)")
+            a["perm"] = tuple(a["perm"])
+        if a["kind"] == "shape":
+            if not isinstance(a["shape"], (list, tuple)):
+                raise ModelError(f"{f('shape')}: a reshape needs shape: [..] (batch excluded)")
+            a["shape"] = tuple(a["shape"])
+    elif op == "other":
+        if a["out_shape"] is not None:
+            a["out_shape"] = tuple(int(v) for v in a["out_shape"])
+    return Layer(name, op, tuple(inputs), a)
+
+
+@dataclass(frozen=True)
+class Model:
+    """An immutable model: name, input channels, default input size, layers in order."""
+    name: str
+    layers: tuple[Layer, ...]
+    channels: int = 3
+    default_size: tuple[int, int] = (224, 224)  # (width, height)
+    source: str = ""
+    notes: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+        self.validate()
+
+    def validate(self) -> None:
+        if not self.layers:
+            raise ModelError(f"model {self.name!r}: has no layers")
+        _posint(self.channels, f"model {self.name!r}: field 'channels'")
+        seen = {INPUT}
+        for layer in self.layers:
+            if layer.name in seen:
+                raise ModelError(f"layer {layer.name!r}: the name is used twice; "
+                                 f"every layer needs a unique name")
+            for t in layer.inputs:
+                if t not in seen:
+                    raise ModelError(
+                        f"layer {layer.name!r}: field 'inputs': {t!r} is not an earlier "
+                        f"layer (layers must be listed in execution order; the model "
+                        f"input is called {INPUT!r})")
+            seen.add(layer.name)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {
+            "version": 1,
+            "name": self.name,
+            "source": self.source,
+            "notes": self.notes,
+            "input": {"channels": self.channels, "width": self.default_size[0],
+                      "height": self.default_size[1]},
+            "layers": [layer.to_dict() for layer in self.layers],
+        }

@@ -1,0 +1,1 @@
+"""sramfit desktop app (PySide6 + pyqtgraph). All numbers come from engine.analyze()."""
