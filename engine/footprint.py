@@ -205,7 +205,7 @@ class Footprint:
 
     def layer_rows(self) -> list[dict]:
         rows = []
-        names = [INPUT] + [s.layers[-1].name for s in self.steps]
+        names = [INPUT] + [s.name for s in self.steps]  # inputs by row name
         for s in self.steps:
             i = s.index
             row = {

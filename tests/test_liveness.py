@@ -1,0 +1,101 @@
+"""Liveness and the offset planner."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import engine
+from engine import plan_offsets
+from engine.liveness import live_bytes
+
+
+def peak_of(buffers):
+    steps = max(b[2] for b in buffers) + 1
+    live = [0] * steps
+    for size, a, b in buffers:
+        for s in range(a, b + 1):
+            live[s] += size
+    return max(live)
+
+
+def assert_valid(buffers, offsets, total):
+    for i, (si, ai, bi) in enumerate(buffers):
+        assert offsets[i] >= 0 and offsets[i] + si <= total
+        for j in range(i):
+            sj, aj, bj = buffers[j]
+            if si and sj and ai <= bj and aj <= bi:   # lifetimes overlap
+                assert offsets[i] + si <= offsets[j] or offsets[j] + sj <= offsets[i], \
+                    f"buffers {i} and {j} overlap in memory"
+
+
+buffer = st.tuples(st.integers(0, 10_000), st.integers(0, 30), st.integers(0, 10)).map(
+    lambda t: (t[0], t[1], t[1] + t[2]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(buffer, min_size=1, max_size=40))
+def test_planner_never_overlaps_live_buffers(buffers):
+    offsets, total = plan_offsets(buffers)
+    assert_valid(buffers, offsets, total)
+    assert total >= peak_of(buffers)
+    assert total <= sum(b[0] for b in buffers)
+
+
+def test_chain_reuses_memory():
+    # a chain: tensor i is written at step i and read at step i+1
+    buffers = [(1000, i, i + 1) for i in range(100)]
+    offsets, total = plan_offsets(buffers)
+    assert total == 2000          # two buffers ping-pong
+    assert len(set(offsets)) == 2
+
+
+def test_planner_examples_by_hand():
+    # A (100, 0-1) and B (50, 1-2) overlap; C (100, 2-3) overlaps B only -> reuses A's place
+    offsets, total = plan_offsets([(100, 0, 1), (50, 1, 2), (100, 2, 3)])
+    assert total == 150
+    assert offsets[0] == offsets[2] == 0 and offsets[1] == 100
+    assert plan_offsets([]) == ([], 0)
+
+
+@pytest.mark.parametrize("bad", [[(10, 3, 1)], [(-1, 0, 0)], [("x", 0, 0)], [(1, 2)]])
+def test_planner_rejects_bad_buffers(bad):
+    with pytest.raises(engine.InputError):
+        plan_offsets(bad)
+
+
+def test_live_bytes_by_hand():
+    sizes = np.array([10, 20, 30])
+    first = np.array([0, 0, 1])
+    last = np.array([0, 2, 1])
+    assert live_bytes(sizes, first, last, 3).tolist() == [30, 50, 20]
+
+
+def test_residual_input_stays_live_across_the_block():
+    fp = engine.analyze("resnet18", 224, 224)
+    rows = {r["name"]: r for r in fp.layer_rows()}
+    names = [s.name for s in fp.steps]
+    # the maxpool output (64x56x56 int8) is read by layer1.0.conv1 and, as the identity,
+    # by layer1.0.conv2 (which carries the fused add): live at both steps
+    pool = 64 * 56 * 56
+    i1, i2 = names.index("layer1.0.conv1"), names.index("layer1.0.conv2")
+    assert fp.live_bytes[i1] == pool + pool + 0      # input + its conv1 output
+    assert fp.live_bytes[i2] == pool + pool + pool   # identity + conv1 out + conv2 out
+    assert rows["layer1.0.conv2"]["inputs"] == ["layer1.0.conv1", "maxpool"]
+
+
+def test_peak_and_arena_for_real_models():
+    for name in engine.zoo.names():
+        fp = engine.analyze(name)
+        t = fp.totals()
+        assert t["peak_live_bytes"] <= t["arena_bytes"] <= t["sum_activation_bytes"] + t["input_bytes"]
+        offsets, total = fp.arena
+        buffers = list(zip(fp.tensor_bytes.tolist(), fp.tensor_first.tolist(),
+                           fp.tensor_last.tolist()))
+        assert_valid(buffers, offsets, total)
+
+
+def test_yolov3_route_tensor_live_until_its_concat():
+    fp = engine.analyze("yolov3", 416, 416)
+    names = [s.name for s in fp.steps]
+    src = [s.name for s in fp.steps if s.layers[-1].name == "036_shortcut"][0]
+    tid = names.index(src) + 1
+    assert fp.tensor_last[tid] == names.index("098_route")
