@@ -42,7 +42,7 @@ _SPEC: dict[str, dict[str, Any]] = {
     "pool": {"mode": "max", "kernel": None, "stride": None, "padding": 0,
              "ceil_mode": False, "global": False, "output_size": None},
     "add": {"fn": "add"},
-    "concat": {"axis": 1},
+    "concat": {"axis": 1, "groups": 1, "group_id": 0},  # groups: darknet route slices
     "upsample": {"scale": None, "size": None, "mode": "nearest"},
     "act": {"fn": "relu"},
     "norm": {"kind": "batch", "affine": True},
@@ -189,6 +189,10 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "concat":
         if isinstance(a["axis"], bool) or not isinstance(a["axis"], int):
             raise ModelError(f"{f('axis')}: expected an integer, got {a['axis']!r}")
+        a["groups"] = _posint(a["groups"], f("groups"))
+        if isinstance(a["group_id"], bool) or not isinstance(a["group_id"], int) or not (
+                0 <= a["group_id"] < a["groups"]):
+            raise ModelError(f"{f('group_id')}: expected 0..groups-1, got {a['group_id']!r}")
     elif op == "upsample":
         if (a["scale"] is None) == (a["size"] is None):
             raise ModelError(f"{where}: op 'upsample' needs exactly one of 'scale' or 'size'")

@@ -110,6 +110,14 @@ def infer_shapes(model: Model, width: int, height: int, channels: int | None = N
             shapes[name] = ins[0] if all(s == ins[0] for s in ins) else _broadcast(ins, name)
         elif op == "concat":
             ins = [shapes[t] for t in layer.inputs]
+            g = a.get("groups", 1)
+            if g > 1:  # darknet [route] groups: each input contributes channel slice group_id
+                if any(len(s) != 3 or s[0] % g for s in ins):
+                    raise ShapeError(f"layer {name!r} (concat): channels of "
+                                     f"{', '.join(_fmt(s) for s in ins)} are not divisible "
+                                     f"by groups={g}")
+                ins = [(s[0] // g,) + s[1:] for s in ins]
+                x = ins[0]
             ax = a["axis"]
             rank = len(x)
             ax = ax - 1 if ax > 0 else rank + ax  # axis counted with batch in NCHW terms
