@@ -6,15 +6,27 @@ from .liveness import plan_offsets
 from .modelfile import load_model
 from .precision import BITS as PRECISIONS
 from . import zoo
+from .chip import Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
+from .placement import POLICIES
+from .scenario import (MIGRATIONS, Scenario, ScenarioError, load_scenario, save_scenario,
+                       scenario_from_dict, scenario_to_dict)
+from .analysis import Analysis
 
-__all__ = ["Footprint", "InputError", "Layer", "Model", "ModelError", "PRECISIONS",
-           "ShapeError", "SramfitError", "analyze", "load_model", "make_layer",
-           "plan_offsets", "zoo"]
+__all__ = ["Analysis", "Chip", "ChipError", "Footprint", "InputError", "Layer", "MIGRATIONS",
+           "Model", "ModelError", "POLICIES", "PRECISIONS", "Scenario", "ScenarioError",
+           "ShapeError", "SramfitError", "analyze", "chip_from_dict", "chip_to_dict",
+           "list_chips", "load_chip", "load_model", "load_scenario", "make_layer",
+           "plan_offsets", "save_scenario", "scenario_from_dict", "scenario_to_dict", "zoo"]
 
 
 def analyze(model, width=None, height=None, *, channels=None, batch=1, weights="int8",
-            activations="int8", fusion=True) -> Footprint:
-    """Footprint of ``model`` (a Model, a built-in name or a model file path)."""
+            activations="int8", fusion=True):
+    """``analyze(scenario)`` -> :class:`Analysis` (the model on the scenario's chip).
+
+    ``analyze(model, width, height, ...)`` -> :class:`Footprint` (chip-independent),
+    where ``model`` is a Model, a built-in name or a model file path."""
+    if isinstance(model, Scenario):
+        return Analysis(model)
     if not isinstance(model, Model):
         model = load_model(model)
     w, h = model.default_size

@@ -1,30 +1,38 @@
-"""The ``sramfit`` command line. ``sramfit`` with no arguments opens the desktop app."""
+"""The ``sramfit`` command line (report, sweep, compare, chips, models). The console
+script ``sramfit`` (gui/launcher.py) opens the desktop app when run without arguments."""
 from __future__ import annotations
 
 import argparse
 import csv
 import io
 import json
+import os
 import sys
+from dataclasses import replace
 
-from . import analyze, load_model
-from .errors import SramfitError
+import numpy as np
+
+from . import analyze, load_model, sweep
+from .chip import list_chips, load_chip
+from .errors import InputError, SramfitError
+from .placement import POLICIES
+from .scenario import Scenario, _is_path, load_scenario
 from .precision import NAMES as PRECISIONS
 from .units import fmt_bytes, fmt_count, parse_size
 
 
-def _add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True,
+def _add_model_args(p: argparse.ArgumentParser, required=True) -> None:
+    p.add_argument("--model", required=required, default=None,
                    help="built-in model name (resnet50, yolov3, ...) or a model file "
                         "(.yaml, .onnx, .cfg)")
     p.add_argument("--input", default=None, metavar="WxH",
                    help="input width x height in pixels, e.g. 1920x1088 "
                         "(default: the model's own size)")
     p.add_argument("--channels", type=int, default=None, help="input channels (default 3)")
-    p.add_argument("--batch", type=int, default=1, help="images per batch (default 1)")
-    p.add_argument("--weights", default="int8", choices=PRECISIONS,
+    p.add_argument("--batch", type=int, default=None, help="images per batch (default 1)")
+    p.add_argument("--weights", default=None, choices=PRECISIONS,
                    help="weight precision (default int8)")
-    p.add_argument("--activations", default="int8", choices=PRECISIONS,
+    p.add_argument("--activations", default=None, choices=PRECISIONS,
                    help="activation precision (default int8)")
     p.add_argument("--no-fusion", action="store_true",
                    help="do not fuse batchnorm/activation/add into the producing layer")
@@ -33,8 +41,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 def _footprint(args):
     model = load_model(args.model)
     w, h = parse_size(args.input) if args.input else model.default_size
-    return analyze(model, w, h, channels=args.channels, batch=args.batch,
-                   weights=args.weights, activations=args.activations,
+    return analyze(model, w, h, channels=args.channels, batch=1 if args.batch is None else args.batch,
+                   weights=args.weights or "int8", activations=args.activations or "int8",
                    fusion=not args.no_fusion)
 
 
@@ -119,9 +127,352 @@ def format_report(d: dict, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _add_chip_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--chip", default=None, metavar="NAME|FILE",
+                   help="chip profile name (see 'sramfit chips') or a chip .yaml file")
+    p.add_argument("--sram-mb", type=float, default=None, metavar="X",
+                   help="override the chip's SRAM size (MB = 10^6 bytes)")
+    p.add_argument("--policy", default=None, choices=POLICIES,
+                   help="SRAM placement policy (default optimal)")
+    p.add_argument("--winograd", action="store_true", default=None,
+                   help="Winograd F(2x2,3x3) for 3x3 stride-1 dense convs")
+    p.add_argument("--winograd-plain-weights", action="store_true", default=None,
+                   help="with --winograd: weights stored plain, expanded on chip")
+    p.add_argument("--compiled-batch", type=int, default=None, metavar="B",
+                   help="dynamic batching: run the batch in calls of B images")
+    p.add_argument("--no-overlap", action="store_true",
+                   help="compute and DRAM transfers do not overlap")
+
+
+def _scenario_from_args(args) -> Scenario | None:
+    """The scenario of a command line: a scenario file (with flags overriding it), or
+    --model with a chip flag; None for a chip-less footprint report."""
+    path = getattr(args, "scenario", None)
+    if path:
+        if args.model:
+            raise InputError("give either a scenario file or --model, not both")
+        s = load_scenario(path)
+    elif args.model:
+        chipish = (args.chip, args.sram_mb, args.policy, args.winograd,
+                   args.compiled_batch, args.winograd_plain_weights)
+        if all(v is None for v in chipish) and not args.no_overlap:
+            return None
+        s = Scenario(name=str(args.model), model=str(args.model), chip=args.chip or "chip_b",
+                     base_dir=os.getcwd())
+    else:
+        raise InputError("give a scenario file (sramfit report SCENARIO.yaml) or --model "
+                         "NAME")
+    ch = {}
+    if args.input:
+        ch["width"], ch["height"] = parse_size(args.input)
+    for k in ("channels", "batch", "weights", "activations", "sram_mb", "policy",
+              "compiled_batch"):
+        v = getattr(args, k)
+        if v is not None:
+            ch[k] = v
+    if args.no_fusion:
+        ch["fusion"] = False
+    if args.no_overlap:
+        ch["overlap"] = False
+    if args.winograd:
+        ch["winograd"] = True
+    if args.winograd_plain_weights:
+        ch["winograd_plain_weights"] = True
+    if args.chip:
+        ch["chip"] = args.chip if not _is_path(args.chip) else os.path.abspath(args.chip)
+    return replace(s, **ch) if ch else s
+
+
+def analysis_dict(a) -> dict:
+    s, fp, chip = a.scenario, a.footprint, a.chip
+    return {
+        "scenario": s.name,
+        "model": fp.model.name,
+        "input": {"width": fp.width, "height": fp.height, "channels": fp.channels},
+        "batch": s.batch,
+        "compiled_batch": a.batch,
+        "precision": {"weights": fp.weight_precision, "activations": fp.activation_precision},
+        "fusion": fp.fusion,
+        "chip": chip.name,
+        "sram_mb": a.sram_mb,
+        "policy": s.policy,
+        "winograd": s.winograd,
+        "winograd_plain_weights": s.winograd_plain_weights,
+        "overlap": s.overlap,
+        "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
+                  "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
+                  "MB": "10^6 bytes"},
+        "totals": a.totals(),
+        "layers": a.layer_rows(),
+    }
+
+
+A_COLUMNS = [("name", "layer", "<"), ("op", "op", "<"), ("shape", "output NxCxHxW", "<"),
+             ("act", "activation (MB)", ">"), ("w", "weights (MB)", ">"),
+             ("macs", "MACs (M)", ">"), ("sram", "SRAM", "<"), ("dram", "DRAM/img (MB)", ">"),
+             ("util", "util", ">"), ("time", "time (us)", ">"), ("bound", "bound", "<")]
+
+
+def format_analysis(d: dict, fmt: str) -> str:
+    rows, t = d["layers"], d["totals"]
+    if fmt == "json":
+        return json.dumps(d, indent=1)
+    if fmt == "csv":
+        out = io.StringIO()
+        keys = ["name", "op", "output_shape", "activation_bytes", "weight_bytes",
+                "weight_bytes_stored", "params", "macs", "macs_executed", "live_bytes",
+                "in_sram", "weights_in_sram", "dram_bytes", "utilisation", "compute_s",
+                "memory_s", "time_s", "bound", "winograd", "groups", "fused"]
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(keys)
+        for r in rows:
+            w.writerow(["x".join(map(str, r[k])) if k == "output_shape"
+                        else " ".join(r.get(k, [])) if k == "fused"
+                        else r.get(k, "") for k in keys])
+        return out.getvalue()
+    body = []
+    for r in rows:
+        body.append({
+            "name": r["name"] + (f" (+{len(r['fused'])})" if r.get("fused") else ""),
+            "op": r["op"] + (f"/g{r['groups']}" if r.get("groups", 1) > 1 else "")
+            + ("/wino" if r["winograd"] else ""),
+            "shape": "x".join(map(str, r["output_shape"])),
+            "act": f"{r['activation_bytes'] / 1e6:.3f}",
+            "w": f"{r['weight_bytes_stored'] / 1e6:.3f}" + ("" if r["weights_in_sram"]
+                                                            else "*"),
+            "macs": f"{r['macs_executed'] / 1e6:,.1f}",
+            "sram": "yes" if r["in_sram"] else "spill",
+            "dram": f"{r['dram_bytes'] / 1e6:.3f}",
+            "util": f"{r['utilisation']:.2f}",
+            "time": f"{r['time_s'] * 1e6:,.1f}",
+            "bound": r["bound"]})
+    tr = t["traffic_per_image"]
+    head = (f"{d['scenario']}: {d['model']} at {d['input']['width']}x{d['input']['height']}x"
+            f"{d['input']['channels']}, batch {d['batch']}"
+            + (f" (calls of {d['compiled_batch']})" if d["compiled_batch"] != d["batch"]
+               else "")
+            + f", weights {d['precision']['weights']}, activations "
+              f"{d['precision']['activations']}, fusion {'on' if d['fusion'] else 'off'}, "
+              f"Winograd {'on' if d['winograd'] else 'off'}")
+    head2 = (f"chip {d['chip']}, SRAM {d['sram_mb']:g} MB, policy {d['policy']}, "
+             f"overlap {'on' if d['overlap'] else 'off'}")
+    summary = [
+        ("params", fmt_count(t["params"])),
+        ("weights (stored)", fmt_bytes(t["weight_bytes_stored"])),
+        ("MACs executed", fmt_count(t["macs_executed"])),
+        ("largest activation", fmt_bytes(t["largest_activation_bytes"])),
+        ("peak live activations", fmt_bytes(t["peak_live_bytes"])),
+        ("weights in SRAM", fmt_bytes(t["weights_in_sram_bytes"])),
+        ("activations in SRAM (peak)", fmt_bytes(t["activations_in_sram_bytes"])),
+        ("everything fits", "yes" if t["fits"] else "no"),
+        ("DRAM traffic per image", fmt_bytes(t["dram_bytes_per_image"])),
+        ("  input read", fmt_bytes(tr["input"])),
+        ("  weights read", fmt_bytes(tr["weights"])),
+        ("  activations written", fmt_bytes(tr["activation_writes"])),
+        ("  activations read back", fmt_bytes(tr["activation_reads"])),
+        ("  output written", fmt_bytes(tr["output"])),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
+                                         f"{t['memory_bound_steps']}"),
+        ("largest batch on chip", str(t["max_batch_on_chip"])),
+        ("SRAM area", f"{t['sram_area_mm2']:,.1f} mm^2"),
+        ("energy per image", f"{t['energy_j_per_image'] * 1e3:,.3f} mJ"),
+    ]
+    note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
+            "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if fmt == "md":
+        lines = [f"**{head}**", "", f"*{head2}*", "",
+                 "| " + " | ".join(c[1] for c in A_COLUMNS) + " |",
+                 "|" + "|".join("---:" if c[2] == ">" else "---" for c in A_COLUMNS) + "|"]
+        lines += ["| " + " | ".join(r[c[0]] for c in A_COLUMNS) + " |" for r in body]
+        lines += ["", "| total | value |", "|---|---:|"]
+        lines += [f"| {k.strip()} | {v} |" for k, v in summary]
+        return "\n".join(lines + ["", note]) + "\n"
+    widths = {c[0]: max(len(c[1]), *(len(r[c[0]]) for r in body)) for c in A_COLUMNS}
+    fmt_row = lambda r: "  ".join(  # noqa: E731
+        f"{r[c[0]]:{c[2]}{widths[c[0]]}}" for c in A_COLUMNS).rstrip()
+    lines = [head, head2, "", fmt_row({c[0]: c[1] for c in A_COLUMNS}),
+             "  ".join("-" * widths[c[0]] for c in A_COLUMNS)]
+    lines += [fmt_row(r) for r in body]
+    kw = max(len(k) for k, _ in summary)
+    lines += [""] + [f"{k:<{kw}}  {v}" for k, v in summary]
+    return "\n".join(lines + ["", note]) + "\n"
+
+
 def cmd_report(args) -> int:
-    fp = _footprint(args)
-    sys.stdout.write(format_report(report_dict(fp), args.format))
+    s = _scenario_from_args(args)
+    if s is None:
+        fp = _footprint(args)
+        sys.stdout.write(format_report(report_dict(fp), args.format))
+        return 0
+    sys.stdout.write(format_analysis(analysis_dict(analyze(s)), args.format))
+    return 0
+
+
+def _floats_list(text, what):
+    try:
+        return [int(v) if what == "batches" else float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--{what} {text!r}: expected comma-separated numbers") from None
+
+
+def cmd_sweep(args) -> int:
+    s = _scenario_from_args(args)
+    if s is None:
+        raise InputError("sweep needs a chip: give a scenario file or --chip")
+    if args.over == "sram":
+        if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
+            raise InputError("--min-mb and --max-mb: need 0 < min < max")
+        grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
+        res = sweep.over_sram(s, grid)
+        res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
+        key = "sram_mb"
+    elif args.over == "batch":
+        b = _floats_list(args.batches, "batches")
+        res = {"batch": np.asarray(b), **sweep.over_batch(s, b)}
+        key = "batch"
+    else:
+        sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
+        res = sweep.over_input(s, sizes)
+        key = "pixels"
+    cols = [key] + [k for k in res if k != key]
+    n = len(res[key])
+    if args.format == "json":
+        d = {"scenario": s.name, "over": args.over,
+             "units": {"bytes": "bytes", "dram_bytes_per_image": "bytes per image",
+                       "latency_s": "seconds per client batch", "MB": "10^6 bytes"},
+             "columns": {k: np.asarray(res[k]).tolist() for k in cols}}
+        sys.stdout.write(json.dumps(d, indent=1) + "\n")
+        return 0
+    if args.format == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(cols)
+        for i in range(n):
+            w.writerow([_cell(res[k][i]) for k in cols])
+        sys.stdout.write(out.getvalue())
+        return 0
+    show = [key] + [k for k in ("width", "height", "batch", "dram_bytes_per_image",
+                                "throughput_ips", "latency_s", "weights_in_sram_bytes",
+                                "activations_in_sram_bytes", "fits", "energy_j_per_image")
+                    if k in res and k != key]
+    table = [[_cell(res[k][i], human=True, key=k) for k in show] for i in range(n)]
+    head = [SWEEP_HEADS.get(k, k) for k in show]
+    widths = [max(len(h), *(len(r[j]) for r in table)) for j, h in enumerate(head)]
+    lines = [f"{s.name}: sweep over {args.over}", "",
+             "  ".join(h.rjust(w) for h, w in zip(head, widths))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+SWEEP_HEADS = {"sram_mb": "SRAM (MB)", "dram_bytes_per_image": "DRAM/img (MB)",
+               "throughput_ips": "images/s", "latency_s": "latency (ms)",
+               "weights_in_sram_bytes": "W in SRAM (MB)",
+               "activations_in_sram_bytes": "A in SRAM (MB)", "fits": "fits",
+               "energy_j_per_image": "mJ/img", "pixels": "pixels"}
+
+
+def _cell(v, human=False, key=""):
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, bool):
+        return "yes" if v and human else ("no" if human else str(v).lower())
+    if not human:
+        return repr(v) if isinstance(v, float) else str(v)
+    if key.endswith("_bytes") or key.endswith("bytes_per_image"):
+        return f"{v / 1e6:,.3f}"
+    if key == "latency_s":
+        return f"{v * 1e3:,.3f}"
+    if key == "energy_j_per_image":
+        return f"{v * 1e3:,.3f}"
+    if key == "sram_mb":
+        return f"{v:,.4g}"
+    if isinstance(v, float):
+        return f"{v:,.1f}"
+    return str(v)
+
+
+COMPARE = [("dram_bytes_per_image", "DRAM per image (MB)", 1e-6),
+           ("traffic_weights", "  weights (MB)", 1e-6),
+           ("traffic_activations", "  activations (MB)", 1e-6),
+           ("throughput_ips", "throughput (images/s)", 1.0),
+           ("latency_s", "latency (ms)", 1e3),
+           ("macs_executed", "MACs executed (G)", 1e-9),
+           ("weight_bytes_stored", "weights stored (MB)", 1e-6),
+           ("largest_activation_bytes", "largest activation (MB)", 1e-6),
+           ("sram_bytes", "SRAM (MB)", 1e-6),
+           ("weights_in_sram_bytes", "weights in SRAM (MB)", 1e-6),
+           ("activations_in_sram_bytes", "activations in SRAM (MB)", 1e-6),
+           ("max_batch_on_chip", "largest batch on chip", 1.0),
+           ("sram_area_mm2", "SRAM area (mm^2)", 1.0),
+           ("energy_j_per_image", "energy per image (mJ)", 1e3)]
+
+
+def compare_figures(a) -> dict:
+    t = a.totals()
+    tr = t["traffic_per_image"]
+    t["traffic_weights"] = tr["weights"]
+    t["traffic_activations"] = tr["activation_writes"] + tr["activation_reads"]
+    return {k: float(t[k]) for k, _, _ in COMPARE} | {"fits": bool(t["fits"])}
+
+
+def cmd_compare(args) -> int:
+    scen = [load_scenario(p) for p in args.scenarios]
+    figs = [compare_figures(analyze(s)) for s in scen]
+    names = [s.name for s in scen]
+    if args.format == "json":
+        base = figs[0]
+        d = {"scenarios": [{"name": n, "file": p, "figures": f,
+                            "delta_vs_first": {k: f[k] - base[k] for k, _, _ in COMPARE}}
+                           for n, p, f in zip(names, args.scenarios, figs)]}
+        sys.stdout.write(json.dumps(d, indent=1) + "\n")
+        return 0
+    head = ["figure"] + names
+    rows = []
+    for k, label, scale in COMPARE:
+        base = figs[0][k]
+        cells = [label, _num(base * scale)]
+        for f in figs[1:]:
+            v = f[k]
+            rel = f" ({(v - base) / base * 100:+.0f}%)" if base else (
+                "" if v == base else " (new)")
+            cells.append(_num(v * scale) + rel)
+        rows.append(cells)
+    rows.append(["everything fits"] + ["yes" if f["fits"] else "no" for f in figs])
+    if args.format == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(head)
+        w.writerows(rows)
+        sys.stdout.write(out.getvalue())
+        return 0
+    widths = [max(len(r[j]) for r in rows + [head]) for j in range(len(head))]
+    lines = ["  ".join((c.ljust(w) if j == 0 else c.rjust(w))
+                       for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _num(v: float) -> str:
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.1f}"
+
+
+def cmd_chips(args) -> int:
+    names = list_chips()
+    rows = [("name", "SRAM (MB)", "DRAM (GB/s)", "MACs", "clock (MHz)", "TOPS int8", "title")]
+    for n in names:
+        c = load_chip(n)
+        rows.append((c.name, f"{c.sram_mb:g}" + (" split" if c.sram_split else ""),
+                     f"{c.dram_gbps:g}", f"{c.macs:,}", f"{c.clock_mhz:g}",
+                     f"{2 * c.macs * c.clock_hz / 1e12:,.3g}", c.title))
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
     return 0
 
 
@@ -139,10 +490,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.")
     sub = parser.add_subparsers(dest="command")
-    rp = sub.add_parser("report", help="per-layer activation, weight and MAC report")
-    _add_model_args(rp)
+    rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
+                                       "(add --chip for SRAM, DRAM traffic and speed)")
+    rp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
+    _add_model_args(rp, required=False)
+    _add_chip_args(rp)
     rp.add_argument("--format", default="table", choices=["table", "json", "csv", "md"])
     rp.set_defaults(func=cmd_report)
+    sp = sub.add_parser("sweep", help="a scenario over SRAM size, batch or input size")
+    sp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
+    _add_model_args(sp, required=False)
+    _add_chip_args(sp)
+    sp.add_argument("--over", required=True, choices=["sram", "batch", "input"])
+    sp.add_argument("--min-mb", type=float, default=0.01,
+                    help="--over sram: smallest non-zero SRAM size (MB); 0 is always included")
+    sp.add_argument("--max-mb", type=float, default=1000.0,
+                    help="--over sram: largest SRAM size (MB, default 1000)")
+    sp.add_argument("--points", type=int, default=200, help="--over sram: grid points")
+    sp.add_argument("--batches", default="1,2,4,8,16,32,64,128,256",
+                    help="--over batch: comma-separated batch sizes")
+    sp.add_argument("--sizes", default="224x224,416x416,640x480,1280x720,1920x1088",
+                    help="--over input: comma-separated WxH sizes")
+    sp.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    sp.set_defaults(func=cmd_sweep)
+    cp = sub.add_parser("compare", help="key figures of scenarios side by side")
+    cp.add_argument("scenarios", nargs="+", help="scenario .yaml files")
+    cp.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    cp.set_defaults(func=cmd_compare)
+    chp = sub.add_parser("chips", help="list the bundled chip profiles")
+    chp.set_defaults(func=cmd_chips)
     mp = sub.add_parser("models", help="list the built-in models")
     mp.set_defaults(func=cmd_models)
     return parser
@@ -152,13 +528,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     if not argv:
-        try:
-            from gui.app import main as gui_main
-        except ImportError as err:
-            print(f"sramfit: the desktop app is not available ({err}); "
-                  f"try 'sramfit report --help'", file=sys.stderr)
-            return 2
-        return gui_main([])
+        # the desktop app is opened by the console script (gui/launcher.py); the engine
+        # never imports the gui package
+        parser.print_help(sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -16,6 +16,7 @@ batchnorm scale and shift), and stored at the weight precision.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,6 +30,27 @@ from .shapes import infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
 MAX_BATCH = 4096
+
+
+_SHAPES: OrderedDict = OrderedDict()   # (id(model), w, h, c) -> (model, shapes)
+_SHAPES_MAX = 64
+
+
+def cached_shapes(model: Model, width: int, height: int, channels: int) -> dict:
+    """infer_shapes, remembered for the last few (model, size) pairs so that a change of
+    batch, precision, chip or SRAM size does not redo shape inference. The model object
+    is kept in the entry, so its id cannot be reused while cached; the returned dict is
+    shared and must not be modified."""
+    key = (id(model), width, height, channels)
+    hit = _SHAPES.get(key)
+    if hit is not None and hit[0] is model:
+        _SHAPES.move_to_end(key)
+        return hit[1]
+    shapes = infer_shapes(model, width, height, channels)
+    _SHAPES[key] = (model, shapes)
+    while len(_SHAPES) > _SHAPES_MAX:
+        _SHAPES.popitem(last=False)
+    return shapes
 
 
 def _check_int(value, field_name, lo, hi, fix):
@@ -96,7 +118,7 @@ class Footprint:
         self.activation_bits = prec.bits(activations)
         self.fusion = bool(fusion)
         try:
-            shapes = infer_shapes(model, self.width, self.height, self.channels)
+            shapes = cached_shapes(model, self.width, self.height, self.channels)
         except ShapeError as err:
             raise ShapeError(f"{model.name} cannot run at {self.width}x{self.height}: {err}"
                              f"{suggest_sizes(model, self.width, self.height, self.channels)}"

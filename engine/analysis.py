@@ -1,0 +1,215 @@
+"""``analyze(scenario)``: a model on a chip - placement, DRAM traffic, speed, cost.
+
+The chip-independent part is the :class:`~engine.footprint.Footprint`; this module
+adds the chip. :func:`evaluate` is vectorised over any grid of SRAM capacities and
+batch sizes and is shared by :class:`Analysis` (a grid of one point) and the sweeps,
+so a sweep point and an analysis of the same scenario agree exactly.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import perf, placement, traffic, winograd
+from .chip import Chip
+from .footprint import MAX_BATCH, Footprint
+from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
+
+
+@dataclass
+class Prepared:
+    """Everything about a model at one size/precision/Winograd setting that does not
+    depend on the chip, the SRAM size or the batch."""
+    pm: placement.PlacementModel
+    tm: traffic.TrafficModel
+    geo: perf.Geometry
+    stored_weight_bytes: np.ndarray   # per step, after Winograd expansion
+    wino: np.ndarray                  # per step: Winograd applied
+    act_io_per_image: float           # activation bytes read + written per image (SRAM)
+
+
+_PREP: OrderedDict = OrderedDict()
+
+
+def prepare(fp: Footprint, use_winograd: bool, plain_weights: bool) -> Prepared:
+    key = (id(fp.model), fp.width, fp.height, fp.channels, fp.weight_precision,
+           fp.activation_precision, fp.fusion, bool(use_winograd), bool(plain_weights))
+    hit = _PREP.get(key)
+    if hit is not None and hit[0] is fp.model:
+        _PREP.move_to_end(key)
+        return hit[1]
+    wino = winograd.eligible_steps(fp) if use_winograd else np.zeros(len(fp.steps), bool)
+    stored = (winograd.transformed_weight_bytes(fp) if use_winograd and not plain_weights
+              else fp.weight_bytes.copy())
+    pm = placement.build(fp, stored)
+    tm = traffic.build(fp)
+    geo = perf.geometry(fp, wino)
+    size = pm.size
+    io = float(size[tm.pair_tensor].sum() + size[1:].sum())
+    prep = Prepared(pm, tm, geo, stored, wino, io)
+    _PREP[key] = (fp.model, prep)
+    while len(_PREP) > 32:
+        _PREP.popitem(last=False)
+    return prep
+
+
+def split_fraction(chip: Chip) -> float | None:
+    if not chip.sram_split:
+        return None
+    return (chip.weight_sram_mb / chip.sram_mb) if chip.sram_mb > 0 else 0.5
+
+
+def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy: str,
+             overlap: bool, rate: float, per_step: bool = True) -> dict:
+    """All figures on a grid: ``sram_bytes`` and ``batch`` (compiled) broadcast together
+    (grid shape G); ``client_batch`` broadcasts with them. Per-step arrays get a last
+    axis of steps."""
+    C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
+                                  np.asarray(batch, dtype=np.float64),
+                                  np.asarray(client_batch, dtype=np.float64))
+    pm = prep.pm
+    pl = placement.place(pm, C, b, policy, split_fraction(chip))
+    kinds = traffic.kinds(pm, pl, b)
+    dram_slot = sum(kinds.values())
+    sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
+    compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
+    memory_s = sbytes / chip.dram_bytes_per_s
+    time_s = perf.step_times(compute_s, memory_s, chip, overlap)
+    call_s = perf.call_latency(time_s, chip)
+    calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    pad = calls * b / n                                            # slots per client image
+    sram_io = perf.sram_bytes_per_image(pm, prep.act_io_per_image, b)
+    dram = dram_slot * pad
+    out = {
+        "placement": pl,
+        "traffic": {k: v * pad for k, v in kinds.items()},
+        "dram_bytes_per_image": dram,
+        "sram_bytes_accessed_per_image": sram_io * pad,
+        "latency_s": latency,
+        "call_s": call_s,
+        "calls": calls,
+        "throughput_ips": thr,
+        "energy_j_per_image": perf.energy_j(dram, sram_io * pad, chip),
+        "weights_in_sram_bytes": pl.weights_in_sram,
+        "activations_in_sram_bytes": pl.activations_in_sram,
+        "fits": pl.kept.all(axis=-1) & pl.pinned.all(axis=-1),
+        "compute_bound_share": (compute_s >= memory_s).mean(axis=-1),
+    }
+    if per_step:
+        out.update(step_dram_bytes=sbytes / b[..., None], compute_s=compute_s,
+                   memory_s=memory_s, time_s=time_s, utilisation=util)
+    return out
+
+
+def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:
+    """Largest b such that at every batch 1..b the policy keeps every activation tensor
+    in SRAM (weights may stream). 0 if even batch 1 spills."""
+    pm = prep.pm
+    if pm.r_max <= 0:
+        return MAX_BATCH
+    frac = split_fraction(chip)
+    act_cap = sram_bytes * (1 - frac) if frac is not None else sram_bytes
+    ub = int(min(MAX_BATCH, act_cap // pm.r_max))
+    if ub < 1:
+        return 0
+    bs = np.arange(1, ub + 1, dtype=np.float64)
+    k, budget = placement.choose(pm, np.full(ub, float(sram_bytes)), bs, policy, frac)
+    ok = budget / bs >= pm.r_max
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if len(bad) else ub
+
+
+class Analysis:
+    """A scenario analysed on its chip. Per-step arrays are numpy arrays over
+    ``footprint.steps``; per-tensor arrays over the footprint's tensors."""
+
+    def __init__(self, scenario: Scenario, model=None, chip: Chip | None = None):
+        check_scenario(scenario) if model is None else None
+        self.scenario = s = scenario
+        self.model = model if model is not None else resolve_model(s)
+        self.chip = chip if chip is not None else resolve_chip(s)
+        w, h = self.model.default_size
+        b = s.effective_compiled_batch
+        self.footprint = fp = Footprint(self.model, w if s.width is None else s.width,
+                                        h if s.height is None else s.height, s.channels, b,
+                                        s.weights, s.activations, s.fusion)
+        cp = perf.compute_precision(s.weights, s.activations)
+        self.compute_precision = cp
+        rate = self.chip.check_precision(cp, "precision")
+        self.sram_mb = self.chip.sram_mb if s.sram_mb is None else float(s.sram_mb)
+        self.sram_bytes = self.sram_mb * 1e6
+        self.prepared = prep = prepare(fp, s.winograd, s.winograd_plain_weights)
+        r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate)
+        self._r = r
+        pl = r["placement"]
+        self.batch = b
+        self.client_batch = s.batch
+        self.tensor_in_sram = pl.kept
+        self.weights_pinned = pl.pinned
+        self.in_sram = pl.kept[1:].copy()
+        self.dram_bytes = r["step_dram_bytes"] * (r["calls"] * b / s.batch)
+        self.compute_s = r["compute_s"]
+        self.memory_s = r["memory_s"]
+        self.time_s = r["time_s"]
+        self.utilisation = r["utilisation"]
+        self.bound = np.where(self.memory_s > self.compute_s, "memory", "compute")
+        self.macs = prep.geo.macs * b
+        self.weight_bytes_stored = prep.stored_weight_bytes
+        self.winograd_steps = prep.wino
+        self.traffic = {k: float(v) for k, v in r["traffic"].items()}
+        self._max_batch = None
+
+    @property
+    def max_batch_on_chip(self) -> int:
+        if self._max_batch is None:
+            self._max_batch = max_batch_on_chip(self.prepared, self.chip, self.sram_bytes,
+                                                self.scenario.policy)
+        return self._max_batch
+
+    def totals(self) -> dict:
+        r = self._r
+        t = self.footprint.totals()
+        t.update({
+            "macs_executed": float(self.macs.sum()),
+            "weight_bytes_stored": int(self.weight_bytes_stored.sum()),
+            "sram_bytes": int(round(self.sram_bytes)),
+            "dram_bytes_per_image": float(r["dram_bytes_per_image"]),
+            "traffic_per_image": dict(self.traffic),
+            "latency_s": float(r["latency_s"]),
+            "calls": int(r["calls"]),
+            "throughput_ips": float(r["throughput_ips"]),
+            "sram_area_mm2": float(perf.sram_area_mm2(self.sram_mb, self.chip)),
+            "energy_j_per_image": float(r["energy_j_per_image"]),
+            "sram_bytes_accessed_per_image": float(r["sram_bytes_accessed_per_image"]),
+            "max_batch_on_chip": self.max_batch_on_chip,
+            "weights_in_sram_bytes": int(r["weights_in_sram_bytes"]),
+            "activations_in_sram_bytes": int(round(float(r["activations_in_sram_bytes"]))),
+            "fits": bool(r["fits"]),
+            "compute_bound_steps": int((self.bound == "compute").sum()),
+            "memory_bound_steps": int((self.bound == "memory").sum()),
+        })
+        return t
+
+    def layer_rows(self) -> list[dict]:
+        rows = self.footprint.layer_rows()
+        for i, row in enumerate(rows):
+            row.update({
+                "in_sram": bool(self.in_sram[i]),
+                "weights_in_sram": bool(self.weights_pinned[i]),
+                "dram_bytes": float(self.dram_bytes[i]),
+                "macs_executed": float(self.macs[i]),
+                "weight_bytes_stored": int(self.weight_bytes_stored[i]),
+                "winograd": bool(self.winograd_steps[i]),
+                "utilisation": float(self.utilisation[i]),
+                "compute_s": float(self.compute_s[i]),
+                "memory_s": float(self.memory_s[i]),
+                "time_s": float(self.time_s[i]),
+                "bound": str(self.bound[i]),
+            })
+        return rows
+
+
+def analyze_scenario(scenario: Scenario) -> Analysis:
+    return Analysis(scenario)

@@ -1,0 +1,320 @@
+"""Chip profiles: SRAM, DRAM bandwidth, MAC array, overheads, energy and area.
+
+A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
+
+    version: 1
+    name: chip_b                 # = the file stem
+    title: "Chip B (seed article: 64 MB SRAM)"
+    source: "where the figures come from"
+    notes: "..."
+    estimated: [dram_gbps, ...]  # keys whose values are estimates, not published
+    sram_mb: 64.0                # on-chip SRAM, MB = 10^6 bytes
+    sram_split: false            # true: separate weight and activation SRAMs
+    weight_sram_mb: null         # when split (must sum to sram_mb)
+    activation_sram_mb: null
+    dram_gbps: 17.064            # DRAM bandwidth, GB/s = 10^9 bytes/s
+    macs: 4096                   # int8 MAC units = array_rows x array_cols x array_count
+    clock_mhz: 1000.0
+    array_rows: 64               # reduction (input-channel) lanes of one array
+    array_cols: 64               # output-channel lanes of one array
+    array_count: 1               # identical arrays, which split a layer's pixels
+    precision_rate: {int4: 0.0, int8: 1.0, fp16: 0.5, bf16: 0.5, fp32: 0.0}
+                                 # MAC rate relative to int8; 0 = unsupported
+    layer_overhead_us: 1.0       # fixed cost per execution step
+    call_overhead_us: 50.0       # fixed cost per inference call (host -> chip)
+    sram_pj_per_byte: 1.0        # energy per SRAM byte accessed
+    dram_pj_per_byte: 20.0       # energy per DRAM byte moved
+    process_nm: 16
+    sram_mm2_per_mb: 1.1         # SRAM macro area per MB at that process
+    peak_tops_int8: 8.192        # published peak (informational; checked against
+                                 # 2 x macs x clock within 10 %)
+
+Required: name, sram_mb, dram_gbps, macs, clock_mhz, array_rows, array_cols,
+precision_rate. The others have the defaults of :data:`DEFAULTS`. Every error names
+file:line and the field, and says how to fix it.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import SramfitError
+from .modelfile import _line, read_yaml
+from .precision import NAMES as PRECISION_NAMES
+from .resources import chips_dir
+
+SUPPORTED_VERSION = 1
+
+
+class ChipError(SramfitError):
+    """A chip profile is malformed or cannot run the scenario."""
+
+
+@dataclass(frozen=True)
+class Chip:
+    name: str
+    sram_mb: float
+    dram_gbps: float
+    macs: int
+    clock_mhz: float
+    array_rows: int
+    array_cols: int
+    precision_rate: tuple = ()          # ((precision, rate), ...) sorted like PRECISIONS
+    version: int = 1
+    title: str = ""
+    source: str = ""
+    notes: str = ""
+    estimated: tuple = ()
+    sram_split: bool = False
+    weight_sram_mb: float | None = None
+    activation_sram_mb: float | None = None
+    array_count: int = 1
+    layer_overhead_us: float = 0.0
+    call_overhead_us: float = 0.0
+    sram_pj_per_byte: float = 1.0
+    dram_pj_per_byte: float = 20.0
+    process_nm: float | None = None
+    sram_mm2_per_mb: float = 1.1
+    peak_tops_int8: float | None = None
+    path: str | None = field(default=None, compare=False, repr=False)
+
+    # -- derived -------------------------------------------------------------------
+    @property
+    def sram_bytes(self) -> int:
+        return int(round(self.sram_mb * 1e6))
+
+    @property
+    def dram_bytes_per_s(self) -> float:
+        return self.dram_gbps * 1e9
+
+    @property
+    def clock_hz(self) -> float:
+        return self.clock_mhz * 1e6
+
+    def rate(self, precision: str) -> float:
+        return dict(self.precision_rate).get(str(precision).lower(), 0.0)
+
+    def check_precision(self, precision: str, what: str = "precision") -> float:
+        """The MAC rate for ``precision``; ChipError if the chip cannot run it."""
+        r = self.rate(precision)
+        if r <= 0:
+            ok = [p for p, v in self.precision_rate if v > 0]
+            raise ChipError(
+                f"chip {self.name!r} does not support {what} {precision!r} "
+                f"(precision_rate.{precision} is 0); use one of {', '.join(ok)} or "
+                f"another chip")
+        return r
+
+
+# field -> (type check, default or REQUIRED)
+_REQ = object()
+_NUM = (int, float)
+SPEC: dict[str, tuple[tuple, Any]] = {
+    "version": ((int,), 1),
+    "name": ((str,), _REQ),
+    "title": ((str,), ""),
+    "source": ((str,), ""),
+    "notes": ((str,), ""),
+    "estimated": ((list,), []),
+    "sram_mb": (_NUM, _REQ),
+    "sram_split": ((bool,), False),
+    "weight_sram_mb": (_NUM + (type(None),), None),
+    "activation_sram_mb": (_NUM + (type(None),), None),
+    "dram_gbps": (_NUM, _REQ),
+    "macs": ((int,), _REQ),
+    "clock_mhz": (_NUM, _REQ),
+    "array_rows": ((int,), _REQ),
+    "array_cols": ((int,), _REQ),
+    "array_count": ((int,), 1),
+    "precision_rate": ((dict,), _REQ),
+    "layer_overhead_us": (_NUM, 0.0),
+    "call_overhead_us": (_NUM, 0.0),
+    "sram_pj_per_byte": (_NUM, 1.0),
+    "dram_pj_per_byte": (_NUM, 20.0),
+    "process_nm": (_NUM + (type(None),), None),
+    "sram_mm2_per_mb": (_NUM, 1.1),
+    "peak_tops_int8": (_NUM + (type(None),), None),
+}
+DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
+_TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
+               float: "a number", list: "a list", dict: "a mapping",
+               type(None): "null"}
+
+
+def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
+                  prefix: tuple = ()) -> list[str]:
+    """Every problem in a chip mapping, each as 'path:line: field ...: fix'."""
+    lines = lines or {}
+    problems: list[str] = []
+
+    def bad(key, msg):
+        line = _line(lines, prefix + tuple(key)) if lines else None
+        where = f"{path}:{line}" if line else path
+        problems.append(f"{where}: {msg}")
+
+    if not isinstance(data, dict):
+        bad((), "a chip profile must be a mapping of fields (sram_mb, dram_gbps, ...)")
+        return problems
+    for k in data:
+        if k not in SPEC:
+            bad((k,), f"unknown field {k!r}; allowed: {', '.join(SPEC)}")
+    for k, (types, default) in SPEC.items():
+        if k not in data:
+            if default is _REQ:
+                bad((), f"missing required field {k!r}")
+            continue
+        v = data[k]
+        ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
+        if not ok:
+            want = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in types
+                               if not (t is int and float in types))
+            bad((k,), f"field {k!r}: expected {want}, got {v!r}")
+    if problems:
+        return problems
+    g = lambda k: data.get(k, DEFAULTS.get(k))  # noqa: E731
+    if g("version") != SUPPORTED_VERSION:
+        bad(("version",), f"field 'version': {g('version')!r} is not supported; this "
+                          f"sramfit reads chip profiles of version {SUPPORTED_VERSION}")
+    if not g("name"):
+        bad(("name",), "field 'name': give the chip a name")
+    for k in ("sram_mb", "layer_overhead_us", "call_overhead_us", "sram_pj_per_byte",
+              "dram_pj_per_byte", "sram_mm2_per_mb"):
+        v = g(k)
+        if not math.isfinite(v) or v < 0:
+            bad((k,), f"field {k!r}: must be a finite number >= 0, got {v!r}")
+    for k, fix in (("dram_gbps", "give the DRAM bandwidth in GB/s (10^9 bytes/s), e.g. 25.6"),
+                   ("clock_mhz", "give the MAC clock in MHz, e.g. 1000"),
+                   ("macs", "give the number of int8 MAC units"),
+                   ("array_rows", "give the array's reduction lanes, e.g. 64"),
+                   ("array_cols", "give the array's output lanes, e.g. 64"),
+                   ("array_count", "give the number of identical arrays, e.g. 1")):
+        v = g(k)
+        if not math.isfinite(v) or v <= 0:
+            bad((k,), f"field {k!r}: must be > 0, got {v!r}; {fix}")
+    for k in ("process_nm", "peak_tops_int8"):
+        v = g(k)
+        if v is not None and (not math.isfinite(v) or v <= 0):
+            bad((k,), f"field {k!r}: must be > 0 or null, got {v!r}")
+    est = g("estimated")
+    for i, e in enumerate(est):
+        if e not in SPEC:
+            bad(("estimated", i), f"field 'estimated': {e!r} is not a chip field")
+    rates = g("precision_rate")
+    for p, r in rates.items():
+        if p not in PRECISION_NAMES:
+            bad(("precision_rate", p), f"field 'precision_rate.{p}': unknown precision; "
+                                       f"use {', '.join(PRECISION_NAMES)}")
+        elif isinstance(r, bool) or not isinstance(r, _NUM) or not math.isfinite(r) or r < 0:
+            bad(("precision_rate", p), f"field 'precision_rate.{p}': expected a rate >= 0 "
+                                       f"(relative to int8; 0 = unsupported), got {r!r}")
+    if not any(isinstance(r, _NUM) and not isinstance(r, bool) and r > 0
+               for r in rates.values()):
+        bad(("precision_rate",), "field 'precision_rate': at least one precision needs a "
+                                 "rate > 0")
+    if not problems:
+        if g("macs") != g("array_rows") * g("array_cols") * g("array_count"):
+            bad(("macs",), f"field 'macs': {g('macs')} != array_rows x array_cols x "
+                           f"array_count = {g('array_rows') * g('array_cols') * g('array_count')}"
+                           f"; make the array shape match the MAC count")
+        peak = g("peak_tops_int8")
+        if peak is not None:
+            model = 2 * g("macs") * g("clock_mhz") * 1e6 / 1e12
+            if abs(model - peak) > 0.1 * peak:
+                bad(("peak_tops_int8",), f"field 'peak_tops_int8': {peak} TOPS disagrees "
+                                         f"with 2 x macs x clock = {model:.3f} TOPS by more "
+                                         f"than 10 %; check macs and clock_mhz")
+        if g("sram_split"):
+            w, a = g("weight_sram_mb"), g("activation_sram_mb")
+            if w is None or a is None:
+                bad(("sram_split",), "sram_split is true: give weight_sram_mb and "
+                                     "activation_sram_mb")
+            elif w < 0 or a < 0:
+                bad(("weight_sram_mb",), "weight_sram_mb and activation_sram_mb must be >= 0")
+            elif abs(w + a - g("sram_mb")) > 1e-9 * max(1.0, g("sram_mb")):
+                bad(("sram_mb",), f"field 'sram_mb': {g('sram_mb')} != weight_sram_mb + "
+                                  f"activation_sram_mb = {w + a}; make the split sum to "
+                                  f"the total")
+        elif g("weight_sram_mb") is not None or g("activation_sram_mb") is not None:
+            bad(("sram_split",), "weight_sram_mb / activation_sram_mb are given but "
+                                 "sram_split is false; set sram_split: true or use null")
+    return problems
+
+
+def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
+                   prefix: tuple = ()) -> Chip:
+    """A Chip from the YAML form; ChipError listing every problem (file:line: field)."""
+    problems = chip_problems(data, path, lines, prefix)
+    if problems:
+        raise ChipError("\n".join(problems))
+    d = {**DEFAULTS, **data}
+    rates = dict(d["precision_rate"])
+    d["precision_rate"] = tuple((p, float(rates.get(p, 0.0))) for p in PRECISION_NAMES)
+    d["estimated"] = tuple(d["estimated"])
+    for k in ("sram_mb", "dram_gbps", "clock_mhz", "layer_overhead_us", "call_overhead_us",
+              "sram_pj_per_byte", "dram_pj_per_byte", "sram_mm2_per_mb"):
+        d[k] = float(d[k])
+    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8"):
+        d[k] = None if d[k] is None else float(d[k])
+    return Chip(path=None if path.startswith("<") else path, **d)
+
+
+def chip_to_dict(chip: Chip) -> dict:
+    """The YAML form (every field, in the documented order); loads back to an equal Chip."""
+    out = {}
+    for k in SPEC:
+        v = getattr(chip, k)
+        if k == "precision_rate":
+            v = {p: r for p, r in v}
+        elif k == "estimated":
+            v = list(v)
+        out[k] = v
+    return out
+
+
+def list_chips() -> list[str]:
+    """Names of the bundled chip profiles."""
+    d = chips_dir()
+    if not d.is_dir():
+        return []
+    return sorted(p.stem for p in d.glob("*.yaml"))
+
+
+def chip_path(name_or_path: str) -> Path:
+    s = str(name_or_path)
+    if s.endswith((".yaml", ".yml")) or os.sep in s or "/" in s:
+        return Path(s)
+    return chips_dir() / f"{s}.yaml"
+
+
+_CACHE: dict[str, tuple[float, Chip]] = {}
+
+
+def load_chip(name_or_path) -> Chip:
+    """A bundled profile by name (``chip_b``, ``t4``) or a chip YAML file."""
+    if isinstance(name_or_path, Chip):
+        return name_or_path
+    p = chip_path(name_or_path)
+    if not p.is_file():
+        if p.parent == chips_dir() and not str(name_or_path).endswith((".yaml", ".yml")):
+            raise ChipError(f"unknown chip {str(name_or_path)!r}; use one of "
+                            f"{', '.join(list_chips())} or the path of a chip .yaml file")
+        raise ChipError(f"{p}: chip file not found")
+    key = str(p.resolve())
+    mtime = p.stat().st_mtime_ns
+    hit = _CACHE.get(key)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    data, lines = read_yaml(str(p))
+    chip = chip_from_dict(data, str(p), lines)
+    object.__setattr__(chip, "path", str(p))
+    if p.parent == chips_dir() and chip.name != p.stem:
+        raise ChipError(f"{p}:{_line(lines, ('name',))}: field 'name': {chip.name!r} must "
+                        f"equal the file name {p.stem!r}")
+    _CACHE[key] = (mtime, chip)
+    return chip
+
+
+CHIP_FIELDS = tuple(f.name for f in fields(Chip) if f.name != "path")

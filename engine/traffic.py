@@ -1,0 +1,81 @@
+"""DRAM traffic of a placement, per image by kind and per step per batch.
+
+Kinds (bytes per image):
+
+``input``              the model input, read once if it is kept in SRAM, else once per
+                       step that reads it;
+``weights``            streamed (unpinned) weights, read once per batch: bytes / batch.
+                       Pinned weights cost nothing per image in steady state (their
+                       one-time load is not counted);
+``activation_writes``  every spilled intermediate tensor written once;
+``activation_reads``   every spilled intermediate tensor read back once per consumer
+                       step (a residual or route tensor read by two steps is read twice);
+``output``             the model outputs, always written to DRAM.
+
+Per step (bytes per batch): the step's streamed weights, the spilled tensors it reads
+(the input, if kept, is charged once to its first reader), and its output if spilled
+or a model output. The per-step bytes sum to the kinds times batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .placement import Placement, PlacementModel
+
+KINDS = ("input", "weights", "activation_writes", "activation_reads", "output")
+
+
+@dataclass
+class TrafficModel:
+    pair_step: np.ndarray     # (step, tensor) read pairs, sorted by step
+    pair_tensor: np.ndarray
+    pair_first_input: np.ndarray  # the pair is the first read of the model input
+    starts: np.ndarray        # index of each step's first pair (every step reads >= 1)
+
+
+def build(fp) -> TrafficModel:
+    steps, tensors = [], []
+    for s in fp.steps:
+        for t in s.inputs:
+            steps.append(s.index)
+            tensors.append(t)
+    ps = np.array(steps, dtype=np.int64)
+    pt = np.array(tensors, dtype=np.int64)
+    first_in = np.zeros(len(ps), dtype=bool)
+    hits = np.flatnonzero(pt == 0)
+    if len(hits):
+        first_in[hits[0]] = True
+    starts = np.searchsorted(ps, np.arange(len(fp.steps)), side="left")
+    return TrafficModel(ps, pt, first_in, starts)
+
+
+def kinds(pm: PlacementModel, pl: Placement, batch) -> dict:
+    """Bytes per image by kind; each value has the grid shape of the placement."""
+    b = np.asarray(batch, dtype=np.float64)
+    spilled = ~pl.kept
+    inter = ~pm.is_output
+    inter = inter.copy()
+    inter[0] = False
+    size = pm.size
+    out = {
+        "input": size[0] * np.where(pl.kept[..., 0], 1.0, float(pm.readers[0])),
+        "weights": (pm.weight_bytes * ~pl.pinned).sum(axis=-1) / b,
+        "activation_writes": (spilled * (size * inter)).sum(axis=-1),
+        "activation_reads": (spilled * (size * pm.readers * inter)).sum(axis=-1),
+        "output": np.broadcast_to(np.float64(size[pm.is_output].sum()), pl.k.shape).copy(),
+    }
+    return out
+
+
+def step_bytes(pm: PlacementModel, tm: TrafficModel, pl: Placement, batch) -> np.ndarray:
+    """DRAM bytes per step for the whole batch (grid shape x steps)."""
+    b = np.asarray(batch, dtype=np.float64)[..., None]
+    kept = pl.kept
+    size = pm.size
+    read = size[tm.pair_tensor] * (~kept[..., tm.pair_tensor] | tm.pair_first_input)
+    reads = np.add.reduceat(read, tm.starts, axis=-1)
+    out_t = np.arange(1, len(size))
+    writes = size[out_t] * (pm.is_output[out_t] | ~kept[..., out_t])
+    return (reads + writes) * b + pm.weight_bytes * ~pl.pinned

@@ -1,0 +1,110 @@
+"""Sweeps: monotone in SRAM (property test), agree with analyze, fast, Qt-free."""
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import engine
+from engine import Scenario, sweep
+
+MODELS = [("resnet50", 224, 224), ("resnet50", 640, 480), ("yolov3_tiny", 416, 416),
+          ("mobilenet_v2", 224, 224), ("googlenet", 224, 224), ("yolov3", 608, 608)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.sampled_from(MODELS),
+       sizes=st.lists(st.floats(0, 5e8, allow_nan=False), min_size=2, max_size=60),
+       batch=st.integers(1, 64),
+       policy=st.sampled_from(["optimal", "activations_first"]),
+       wino=st.booleans(), prec=st.sampled_from(["int8", "fp16"]))
+def test_dram_never_increases_when_sram_grows(m, sizes, batch, policy, wino, prec):
+    model, w, h = m
+    s = Scenario(model=model, width=w, height=h, chip="chip_b", batch=batch, policy=policy,
+                 winograd=wino, weights=prec, activations=prec)
+    C = np.sort(np.array(sizes))
+    d = sweep.over_sram(s, C)["dram_bytes_per_image"]
+    assert np.all(np.diff(d) <= 1e-9 * d.max())
+    if policy == "optimal":
+        for other in ("weights_first", "activations_first"):
+            o = sweep.over_sram(replace(s, policy=other), C)["dram_bytes_per_image"]
+            assert np.all(d <= o * (1 + 1e-12))
+
+
+def test_dense_log_grid_monotone_yolov3():
+    s = Scenario(model="yolov3", width=1920, height=1088, chip="chip_b")
+    C = sweep.log_sram_grid(1e9, 2000)
+    for p in ("optimal", "activations_first"):
+        d = sweep.over_sram(replace(s, policy=p), C)["dram_bytes_per_image"]
+        assert np.all(np.diff(d) <= 0)
+        assert d[0] > 1e9 and d[-1] == 6266880 + 10924200   # only input + outputs left
+
+
+def test_sweep_points_equal_analyze():
+    s = Scenario(model="yolov3", width=1920, height=1088, chip="chip_b", winograd=True)
+    C = sweep.log_sram_grid(1e9, 200)
+    B = [1, 2, 8]
+    g = sweep.grid(s, C, B)
+    assert g["dram_bytes_per_image"].shape == (3, 200)
+    for bi, b in enumerate(B):
+        for gi in (0, 37, 120, 199):
+            t = engine.analyze(replace(s, batch=b, sram_mb=C[gi] / 1e6)).totals()
+            assert g["dram_bytes_per_image"][bi, gi] == pytest.approx(
+                t["dram_bytes_per_image"], rel=1e-12)
+            assert g["throughput_ips"][bi, gi] == pytest.approx(t["throughput_ips"],
+                                                                rel=1e-12)
+            assert g["fits"][bi, gi] == t["fits"]
+
+
+def test_over_batch_and_dynamic_batching():
+    s = Scenario(model="resnet50", width=224, height=224, chip="t4")
+    r = sweep.over_batch(s, [1, 2, 4, 8, 16, 32])
+    assert np.all(np.diff(r["throughput_ips"]) > 0)
+    assert np.all(np.diff(r["latency_s"]) > 0)
+    d = sweep.over_batch(replace(s, compiled_batch=4), [1, 4, 5, 8])
+    assert list(d["calls"]) == [1, 1, 2, 2]
+    # a client batch of 1 runs a full compiled batch of 4
+    assert d["latency_s"][0] == pytest.approx(d["latency_s"][1])
+    assert d["throughput_ips"][1] == pytest.approx(4 * d["throughput_ips"][0])
+
+
+def test_over_input():
+    s = Scenario(model="resnet50", chip="chip_b", sram_mb=0.0)
+    r = sweep.over_input(s, [(224, 224), (640, 480), (1920, 1088)])
+    assert list(r["pixels"]) == [224 * 224, 640 * 480, 1920 * 1088]
+    assert np.all(np.diff(r["dram_bytes_per_image"]) > 0)
+    assert np.all(np.diff(r["throughput_ips"]) < 0)
+    t = engine.analyze(replace(s, width=640, height=480)).totals()
+    assert r["dram_bytes_per_image"][1] == pytest.approx(t["dram_bytes_per_image"])
+
+
+def _median(fn, n=7):
+    fn()
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def test_performance_budgets():
+    s = Scenario(model="yolov3", width=1920, height=1088, chip="chip_b")
+    C = sweep.log_sram_grid(1e9, 200)
+    B = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    t_sweep = _median(lambda: sweep.grid(s, C, B))
+    t_an = _median(lambda: engine.analyze(s).totals(), 21)
+    print(f"\nsweep 200 SRAM x 9 batches: {t_sweep * 1e3:.1f} ms; analyze: {t_an * 1e3:.2f} ms")
+    assert t_sweep < 0.100
+    assert t_an < 0.005
+
+
+def test_engine_imports_no_qt():
+    code = ("import sys, engine, engine.sweep, engine.cli, engine.analysis, engine.scenario;"
+            "bad=[m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6','pyqtgraph','gui','shiboken6')]; print(bad); sys.exit(bool(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
