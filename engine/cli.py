@@ -39,8 +39,9 @@ def _add_model_args(p: argparse.ArgumentParser, required=True) -> None:
 
 
 def _footprint(args):
-    model = load_model(args.model)
-    w, h = parse_size(args.input) if args.input else model.default_size
+    size = parse_size(args.input) if args.input else (None, None)
+    model = load_model(args.model, *size)
+    w, h = size if args.input else model.default_size
     return analyze(model, w, h, channels=args.channels, batch=1 if args.batch is None else args.batch,
                    weights=args.weights or "int8", activations=args.activations or "int8",
                    fusion=not args.no_fusion)

@@ -169,8 +169,11 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
         fail((), str(err))
 
 
-def load_model(spec) -> Model:
-    """A Model from a built-in name or a file path (.yaml/.yml, .onnx, .cfg)."""
+def load_model(spec, width: int | None = None, height: int | None = None) -> Model:
+    """A Model from a built-in name or a file path (.yaml/.yml, .onnx, .cfg).
+
+    ``width``/``height`` matter only for ONNX files whose input size is dynamic: ONNX
+    shape inference needs a concrete size to resolve the shape plumbing."""
     if isinstance(spec, Model):
         return spec
     spec = str(spec)
@@ -180,7 +183,7 @@ def load_model(spec) -> Model:
         return model_from_dict(data, spec, lines)
     if ext == ".onnx":
         from .importers import onnx_import
-        return onnx_import.load(spec)
+        return onnx_import.load(spec, width, height)
     if ext == ".cfg":
         from .importers import darknet
         return darknet.load(spec)

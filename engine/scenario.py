@@ -420,13 +420,13 @@ def resolve_model(s: Scenario) -> Model:
     if _is_path(m):
         p = _resolve(m, s.base_dir)
         try:
-            key = ("file", os.path.abspath(p), os.stat(p).st_mtime_ns)
+            key = ("file", os.path.abspath(p), os.stat(p).st_mtime_ns, s.width, s.height)
         except OSError:
             raise ScenarioError([f"scenario {s.name!r}: field 'model': file {m!r} not "
                                  f"found"]) from None
         hit = _MODEL_CACHE.get(key)
         if hit is None:
-            hit = load_model(p)
+            hit = load_model(p, s.width, s.height)
             _MODEL_CACHE[key] = hit
         return hit
     return zoo.get(m)

@@ -430,3 +430,20 @@ def test_torch_export_matches_builtin(tmp_path, name):
             assert mine["sum_activation_bytes"] == ref["sum_activation_bytes"]
             # folded BN: 2 params per channel become 1 conv bias per channel
             assert mine["params"] == ref["params"] - (0 if keep_bn else bn_channels)
+
+
+def test_cli_passes_input_size_to_dynamic_onnx(tmp_path, capsys):
+    """`sramfit report --model dyn.onnx --input WxH` resolves a dynamic-size file."""
+    import json
+    from engine.cli import main
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "d",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                         ["N", 3, "H", "W"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    path = tmp_path / "dyn.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    assert main(["report", "--model", str(path), "--input", "64x48", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["layers"][0]["output_shape"] == [1, 3, 48, 64]
+    assert main(["report", "--model", str(path)]) == 2
+    assert "--input" in capsys.readouterr().err
