@@ -12,7 +12,7 @@ from .builder import Builder
 from .errors import ModelError
 from .graph import Model
 
-TV = "torchvision.models ({}), torchvision 0.2x source; weights not needed"
+TV = "torchvision.models.{} (torchvision source code)"
 
 
 # -- ResNet (torchvision v1.5: stride on the 3x3 conv of the bottleneck) ----------------
