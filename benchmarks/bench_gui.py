@@ -1,0 +1,126 @@
+"""GUI benchmark (issue 4): not a test; run it and record the numbers in the README.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--changes 40] [--starts 5]
+
+1. Slider to redrawn plots: YOLOv3 at 2 MP (1920x1088) on chip B, window 1600x1000
+   shown. Each sample moves the SRAM slider one notch (as a drag: slider held down),
+   which runs analyze(), the sweeps that depend on the change, re-renders all six
+   plots, the layer table and the status bar; then the pending events are processed,
+   which paints the window (an event filter checks that every plot was repainted in
+   every sample). Median and 90th percentile over >= 30 changes.
+   Target: median < 50 ms.
+2. Cold start to a shown window: a fresh interpreter (subprocess) from launch to
+   the first processed show of the main window on the default scenario. Median of
+   several starts. Target: < 2 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+CHILD = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from gui.app import make_app
+app = make_app()
+from gui.document import Document
+from gui.main_window import MainWindow
+win = MainWindow(Document(), remember=False)
+win.resize(1600, 1000)
+win.show()
+app.processEvents()
+print(time.time())
+"""
+
+
+def bench_slider(changes: int) -> dict:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+    from gui.app import make_app
+    from gui.document import Document
+    from gui.main_window import MainWindow
+
+    app = make_app()
+    win = MainWindow(Document(), remember=False)
+    win.resize(1600, 1000)
+    win.show()
+    for _ in range(3):
+        app.processEvents()
+    painted = set()
+
+    class PaintSpy(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                painted.add(obj)
+            return False
+
+    spy = PaintSpy()
+    viewports = {p.viewport(): p for p in win.plots.plots}
+    for vp in viewports:
+        vp.installEventFilter(spy)
+    slider = win.chip_panel.slider
+    start = slider.value()
+    samples, analyze, complete = [], [], 0
+    slider.setSliderDown(True)
+    for i in range(changes + 3):
+        pos = start + (i % 20) - 10 if i % 2 else start - (i % 20) + 10
+        pos = pos if pos != slider.value() else pos + 1
+        painted.clear()
+        t0 = time.perf_counter()
+        slider.setValue(pos)
+        QApplication.processEvents()
+        dt = time.perf_counter() - t0
+        if i >= 3:                      # the first few warm caches up
+            samples.append(dt)
+            analyze.append(win.doc.last_analyze_s)
+            complete += painted >= set(viewports)
+    slider.setSliderDown(False)
+    win.doc.stack.setClean()
+    win.close()
+    samples.sort()
+    return {"n": len(samples), "median_ms": statistics.median(samples) * 1e3,
+            "p90_ms": samples[int(0.9 * (len(samples) - 1))] * 1e3,
+            "analyze_median_ms": statistics.median(analyze) * 1e3,
+            "undo_steps": win.doc.stack.count(), "all_painted": complete}
+
+
+def bench_cold_start(starts: int) -> dict:
+    code = CHILD.format(root=str(ROOT))
+    times = []
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for _ in range(starts):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, check=True).stdout.strip().splitlines()
+        times.append(float(out[-1]) - t0)
+    return {"n": starts, "median_s": statistics.median(times), "max_s": max(times)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--changes", type=int, default=40)
+    ap.add_argument("--starts", type=int, default=5)
+    args = ap.parse_args(argv)
+    s = bench_slider(max(30, args.changes))
+    print(f"slider change -> all plots redrawn (YOLOv3 1920x1088, chip_b, 1600x1000): "
+          f"median {s['median_ms']:.1f} ms, p90 {s['p90_ms']:.1f} ms over {s['n']} changes "
+          f"(analyze() median {s['analyze_median_ms']:.1f} ms; all 6 plots repainted in "
+          f"{s['all_painted']}/{s['n']} samples; the drag = {s['undo_steps']} undo step) "
+          f"[target < 50 ms]")
+    c = bench_cold_start(args.starts)
+    print(f"cold start to shown window (fresh interpreter): median {c['median_s']:.2f} s, "
+          f"max {c['max_s']:.2f} s over {c['n']} starts [target < 2 s]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

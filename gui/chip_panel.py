@@ -1,0 +1,398 @@
+"""The chip panel: preset chips, SRAM size (log slider + exact field), unified or split
+SRAM, DRAM bandwidth, MAC array, clock, overheads, process, placement policy.
+
+The SRAM size is the scenario's ``sram_mb``; every other field edits the scenario's
+chip, which becomes an inline chip (validated by ``engine.chip.chip_from_dict``, the
+same checks as a profile file) and can be saved as a new profile."""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from engine.chip import Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
+from engine.errors import SramfitError
+from engine.placement import POLICIES
+from engine.resources import chips_dir
+from engine.scenario import resolve_chip
+
+from . import dialogs
+
+SLIDER_STEPS = 400
+SLIDER_MIN_MB = 0.1        # slider spans 0.1 MB .. 1000 MB on a log scale
+SLIDER_DECADES = 4
+POLICY_TEXT = {
+    "weights_first": ("weights first", "pin as many weights as fit; the rest of the SRAM "
+                                       "buffers activations"),
+    "activations_first": ("activations first", "SRAM buffers activations first; weights "
+                                               "stream from DRAM once per batch"),
+    "optimal": ("optimal split", "the split between weights and activations that "
+                                 "minimises DRAM bytes per image"),
+}
+REFERENCE = (("A", "chip_a"), ("B", "chip_b"), ("C", "chip_c"))
+
+
+def slider_to_mb(pos: int) -> float:
+    return SLIDER_MIN_MB * 10 ** (SLIDER_DECADES * pos / SLIDER_STEPS)
+
+
+def mb_to_slider(mb: float) -> int:
+    if mb <= SLIDER_MIN_MB:
+        return 0
+    pos = round(math.log10(mb / SLIDER_MIN_MB) / SLIDER_DECADES * SLIDER_STEPS)
+    return max(0, min(SLIDER_STEPS, pos))
+
+
+def _put(widget, value):
+    """Set a spin box or slider only if the value changed (no repaint otherwise)."""
+    if hasattr(widget, "decimals"):
+        value = round(float(value), widget.decimals())
+    if widget.value() != value:
+        widget.setValue(value)
+
+
+def _check(widget, on):
+    if widget.isChecked() != bool(on):
+        widget.setChecked(bool(on))
+
+
+def _dspin(lo, hi, decimals, suffix, tip):
+    s = QDoubleSpinBox()
+    s.setRange(lo, hi)
+    s.setDecimals(decimals)
+    s.setSuffix(suffix)
+    s.setKeyboardTracking(False)
+    s.setAccelerated(True)
+    s.setToolTip(tip)
+    return s
+
+
+def _ispin(lo, hi, suffix, tip):
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setSuffix(suffix)
+    s.setKeyboardTracking(False)
+    s.setAccelerated(True)
+    s.setToolTip(tip)
+    return s
+
+
+def scenario_chip(scenario) -> Chip:
+    """The scenario's chip as given (profile, file or inline), before any SRAM override."""
+    return resolve_chip(scenario)
+
+
+class ChipPanel(QWidget):
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.doc = document
+        self._updating = False
+        self._refs = None
+        form = QFormLayout()
+        form.setVerticalSpacing(5)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.preset = QComboBox()
+        self.preset.setToolTip("Chip profiles from profiles/chips/ (each says where its "
+                               "figures come from and which are estimates)")
+        self.preset.activated.connect(self._on_preset)
+        form.addRow("Chip", self.preset)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setPageStep(SLIDER_STEPS // 20)
+        self.slider.setToolTip("On-chip SRAM capacity, log scale from 0.1 MB to 1000 MB "
+                               "(MB = 10^6 bytes). Drag to see what fits.")
+        self.slider.valueChanged.connect(self._on_slider)
+        self.slider.sliderPressed.connect(self._on_slider_pressed)
+        self._drag = 0
+        self.sram = _dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
+        self.sram.valueChanged.connect(
+            lambda v: self._edit(f"SRAM {v:g} MB", sram_mb=float(v)))
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.sram)
+        form.addRow("SRAM", row)
+        self.area = QLabel()
+        self.area.setToolTip("SRAM macro area at the chip's process (mm² per MB × MB)")
+        self.area.setStyleSheet("color: #555;")
+        form.addRow("", self.area)
+
+        self.split = QCheckBox("split: weight SRAM")
+        self.split.setToolTip("Separate SRAMs for weights and activations (unchecked: one "
+                              "unified SRAM shared by both)")
+        self.split.toggled.connect(self._on_split)
+        self.weight_sram = _dspin(0, 100000, 3, " MB", "SRAM reserved for weights "
+                                  "(MB = 10^6 bytes); the rest holds activations")
+        self.weight_sram.valueChanged.connect(self._on_weight_sram)
+        self.act_sram = QLabel()
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.split)
+        row.addWidget(self.weight_sram, 1)
+        form.addRow("Layout", row)
+        form.addRow("", self.act_sram)
+
+        self.policy = QComboBox()
+        for p in POLICIES:
+            label, tip = POLICY_TEXT.get(p, (p, p))
+            self.policy.addItem(label, p)
+            self.policy.setItemData(self.policy.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.policy.setToolTip("Placement policy: what the SRAM holds (unified SRAM only)")
+        self.policy.activated.connect(
+            lambda i: self._edit("Set placement policy", policy=self.policy.itemData(i)))
+        form.addRow("Placement", self.policy)
+
+        self.dram = _dspin(0.001, 100000, 2, " GB/s", "DRAM bandwidth, GB/s = 10^9 bytes/s")
+        self.dram.valueChanged.connect(lambda v: self._chip("DRAM bandwidth", dram_gbps=v))
+        form.addRow("DRAM", self.dram)
+        self.rows = _ispin(1, 1 << 16, "", "MAC array rows (reduction lanes)")
+        self.cols = _ispin(1, 1 << 16, "", "MAC array columns (output-channel lanes)")
+        self.count = _ispin(1, 1 << 16, "", "identical MAC arrays, splitting a layer's "
+                                           "pixels")
+        for s in (self.rows, self.cols, self.count):
+            s.valueChanged.connect(self._on_array)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.rows)
+        row.addWidget(QLabel("×"))
+        row.addWidget(self.cols)
+        row.addWidget(QLabel("×"))
+        row.addWidget(self.count)
+        form.addRow("MAC array", row)
+        self.macs = QLabel()
+        self.macs.setStyleSheet("color: #555;")
+        form.addRow("", self.macs)
+        self.clock = _dspin(1, 100000, 0, " MHz", "MAC clock in MHz")
+        self.clock.valueChanged.connect(self._on_clock)
+        form.addRow("Clock", self.clock)
+        self.layer_oh = _dspin(0, 1e6, 1, " µs", "fixed cost of every execution step")
+        self.call_oh = _dspin(0, 1e7, 1, " µs", "fixed cost of every inference call "
+                                                "(host to chip)")
+        self.layer_oh.valueChanged.connect(
+            lambda v: self._chip("Layer overhead", layer_overhead_us=v))
+        self.call_oh.valueChanged.connect(
+            lambda v: self._chip("Call overhead", call_overhead_us=v))
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(QLabel("layer"))
+        row.addWidget(self.layer_oh, 1)
+        row.addWidget(QLabel("call"))
+        row.addWidget(self.call_oh, 1)
+        form.addRow("Overheads", row)
+        self.process = _dspin(1, 1000, 0, " nm", "process node (for the SRAM area)")
+        self.process.valueChanged.connect(lambda v: self._chip("Process node", process_nm=v))
+        self.mm2 = _dspin(0, 100, 3, " mm²/MB", "SRAM macro area per MB at this process")
+        self.mm2.valueChanged.connect(lambda v: self._chip("SRAM area", sram_mm2_per_mb=v))
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.process)
+        row.addWidget(self.mm2, 1)
+        form.addRow("Process", row)
+        self.overlap = QCheckBox("overlap compute with DRAM transfers")
+        self.overlap.setToolTip("Checked: a step takes max(compute, memory) time; "
+                                "unchecked: their sum")
+        self.overlap.toggled.connect(lambda v: self._edit("Toggle overlap", overlap=v))
+        form.addRow("Timing", self.overlap)
+        self.save = QPushButton("Save chip as profile…")
+        self.save.setToolTip("Write the edited chip to a new profile YAML")
+        self.save.clicked.connect(self.save_profile)
+        form.addRow("", self.save)
+
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setStyleSheet("color: #555;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(form)
+        lay.addWidget(self.info)
+        lay.addStretch(1)
+        self.show_scenario(self.doc.scenario)
+
+    # -- document -> widgets -------------------------------------------------------
+    def show_scenario(self, s):
+        a = self.doc.analysis
+        chip = a.chip
+        self._updating = True
+        try:
+            names = list_chips()
+            preset = isinstance(s.chip, str) and s.chip in names
+            extra = None if preset else (f"{chip.name} (edited)" if isinstance(s.chip, dict)
+                                         else str(s.chip))
+            if (names, extra) != getattr(self, "_preset_items", None):
+                self._preset_items = (names, extra)
+                self.preset.clear()
+                for n in names:
+                    self.preset.addItem(n, n)
+                    try:
+                        title = load_chip(n).title
+                    except SramfitError:
+                        title = ""
+                    self.preset.setItemData(self.preset.count() - 1, title,
+                                            Qt.ItemDataRole.ToolTipRole)
+                if extra is not None:
+                    self.preset.addItem(extra, None)
+            if preset:
+                self.preset.setCurrentIndex(names.index(s.chip))
+            else:
+                self.preset.setCurrentIndex(self.preset.count() - 1)
+            mb = a.sram_mb                       # the scenario's override, or the chip's
+            _put(self.sram, mb)
+            if not self.slider.isSliderDown():
+                _put(self.slider, mb_to_slider(mb))
+            _check(self.split, bool(chip.sram_split))
+            self.weight_sram.setEnabled(bool(chip.sram_split))
+            frac = (chip.weight_sram_mb or 0.0) / chip.sram_mb if chip.sram_mb else 0.0
+            _put(self.weight_sram, frac * mb if chip.sram_split else 0.0)
+            self.policy.setEnabled(not chip.sram_split)
+            self.policy.setCurrentIndex(max(0, self.policy.findData(s.policy)))
+            _put(self.dram, chip.dram_gbps)
+            _put(self.rows, chip.array_rows)
+            _put(self.cols, chip.array_cols)
+            _put(self.count, chip.array_count)
+            _put(self.clock, chip.clock_mhz)
+            _put(self.layer_oh, chip.layer_overhead_us)
+            _put(self.call_oh, chip.call_overhead_us)
+            _put(self.process, chip.process_nm or 0)
+            _put(self.mm2, chip.sram_mm2_per_mb)
+            _check(self.overlap, bool(s.overlap))
+        finally:
+            self._updating = False
+        t = a.totals()
+        self.area.setText(f"MB = 10⁶ bytes · SRAM area ≈ {t['sram_area_mm2']:,.1f} mm²")
+        if chip.sram_split:
+            w = self.weight_sram.value()
+            self.act_sram.setText(f"activation SRAM {a.sram_mb - w:,.3f} MB")
+        else:
+            self.act_sram.setText("unified SRAM for weights and activations")
+        self.act_sram.setStyleSheet("color: #555;")
+        peak = 2 * chip.macs * chip.clock_hz / 1e12
+        self.macs.setText(f"{chip.macs:,} MACs, {peak:,.2f} TOPS int8 peak")
+        self.info.setText(chip.title)
+        self.info.setToolTip(chip.source)
+
+    def reference_chips(self) -> list[tuple[str, float]]:
+        if self._refs is None:
+            refs = []
+            for label, name in REFERENCE:
+                try:
+                    refs.append((label, float(load_chip(name).sram_bytes)))
+                except SramfitError:
+                    pass
+            self._refs = refs
+        return self._refs
+
+    # -- widgets -> document -------------------------------------------------------
+    def _edit(self, text, merge_key=None, **changes):
+        if self._updating:
+            return False
+        ok = self.doc.edit(text, merge_key=merge_key, **changes)
+        if not ok:
+            self.show_scenario(self.doc.scenario)
+        return ok
+
+    def _chip(self, text, scenario_changes=None, **fields):
+        """Edit chip fields: validated like a profile file, kept inline in the scenario."""
+        if self._updating:
+            return False
+        data = chip_to_dict(scenario_chip(self.doc.scenario))
+        data.update(fields)
+        try:
+            chip = chip_from_dict(data, "<edited chip>")
+        except ChipError as err:
+            self.doc.rejected.emit(str(err))
+            self.show_scenario(self.doc.scenario)
+            return False
+        inline = chip_to_dict(chip)
+        return self._edit(text, chip=inline, **(scenario_changes or {}))
+
+    def _on_preset(self, index):
+        chip = self.preset.itemData(index)
+        if chip is not None and chip != self.doc.scenario.chip:
+            name = chip if isinstance(chip, str) else chip.name
+            self._edit(f"Use chip {name}", chip=chip, sram_mb=None)
+
+    def _on_slider(self, pos):
+        if self._updating:
+            return
+        mb = float(f"{slider_to_mb(pos):.4g}")
+        self._edit(f"SRAM {mb:g} MB", merge_key=f"sram-drag-{self._drag}" if self.slider.isSliderDown() else None,
+                   sram_mb=mb)
+
+    def _on_slider_pressed(self):
+        self._drag += 1
+
+    # A split is stored in the chip; its sizes are the effective SRAM size (any
+    # scenario override is folded into the chip, so the two never disagree).
+    def _on_split(self, on):
+        chip = scenario_chip(self.doc.scenario)
+        total = self.doc.analysis.sram_mb
+        if on:
+            w = min(total, self.doc.analysis.totals()["weight_bytes_stored"] / 1e6) or total / 2
+            self._chip("Split SRAM", {"sram_mb": None}, sram_split=True, sram_mb=total,
+                       weight_sram_mb=w, activation_sram_mb=total - w)
+        elif chip.sram_split:
+            self._chip("Unified SRAM", {"sram_mb": None}, sram_split=False, sram_mb=total,
+                       weight_sram_mb=None, activation_sram_mb=None)
+
+    def _on_weight_sram(self, w):
+        total = self.doc.analysis.sram_mb
+        w = min(w, total)
+        self._chip("Weight SRAM", {"sram_mb": None}, sram_mb=total, weight_sram_mb=w,
+                   activation_sram_mb=total - w)
+
+    def _on_array(self, _):
+        r, c, n = self.rows.value(), self.cols.value(), self.count.value()
+        self._chip("MAC array", array_rows=r, array_cols=c, array_count=n, macs=r * c * n,
+                   peak_tops_int8=None)
+
+    def _on_clock(self, v):
+        self._chip("Clock", clock_mhz=v, peak_tops_int8=None)
+
+    # -- save as profile -------------------------------------------------------------
+    def save_profile(self):
+        chip = self.doc.analysis.chip
+        suggestion = str(chips_dir() / f"{chip.name}_custom.yaml")
+        path = dialogs.save_file(self, "Save chip as profile", suggestion,
+                                 dialogs.CHIP_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith((".yaml", ".yml")):
+            path += ".yaml"
+        return save_chip_profile(chip, path, self)
+
+
+def save_chip_profile(chip: Chip, path: str, parent=None) -> bool:
+    """Write ``chip`` as a profile YAML named after the file (atomic: temp + rename)."""
+    p = Path(path)
+    data = chip_to_dict(chip)
+    data["name"] = p.stem
+    if not data.get("source"):
+        data["source"] = "edited in the sramfit GUI"
+    data["title"] = data.get("title") or p.stem
+    try:
+        chip_from_dict(data, str(p))      # validate before writing
+        text = "# sramfit chip profile; MB = 10^6 bytes, GB/s = 10^9 bytes/s\n" + \
+            yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=str(p.parent))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, p)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except (SramfitError, OSError) as err:
+        dialogs.show_error(parent, "Cannot save the chip profile", str(err))
+        return False
+    return True

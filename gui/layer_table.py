@@ -1,0 +1,211 @@
+"""The layer table: a QAbstractTableModel over ``analysis.layer_rows()`` behind a
+QSortFilterProxyModel, so it sorts on the raw numbers and filters by name or op."""
+from __future__ import annotations
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt,
+                            Signal)
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QTableView, QVBoxLayout, QWidget)
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+STEP_ROLE = Qt.ItemDataRole.UserRole + 2
+MB = 1e6
+
+# (key, header, tooltip, formatter of the raw value)
+COLUMNS = [
+    ("step", "#", "execution step (layers fused into a step share one row)",
+     lambda v: str(v)),
+    ("name", "layer", "the step's first layer; (+n) = n elementwise layers fused into it",
+     str),
+    ("op", "op", "operation of the step's first layer", str),
+    ("shape", "output N×C×H×W", "output tensor shape: batch x channels x height x width",
+     str),
+    ("activation_bytes", "activation (MB)",
+     "output activation bytes for the whole batch; MB = 10^6 bytes",
+     lambda v: f"{v / MB:,.3f}"),
+    ("weight_bytes", "weights (MB)", "weight bytes at the weight precision; MB = 10^6 bytes",
+     lambda v: f"{v / MB:,.3f}"),
+    ("macs", "MACs (M)", "multiply-accumulates for the whole batch, in millions",
+     lambda v: f"{v / 1e6:,.1f}"),
+    ("in_sram", "activation in", "where this step's output lives: on-chip SRAM, or "
+     "spilled to DRAM (written, then read back by each consumer)",
+     lambda v: "SRAM" if v else "DRAM (spill)"),
+    ("dram_bytes", "DRAM (MB/image)",
+     "bytes this step moves to or from DRAM per image; MB = 10^6 bytes",
+     lambda v: f"{v / MB:,.3f}"),
+    ("time_us", "time (µs)", "modelled time of the step for the whole batch", 
+     lambda v: f"{v:,.1f}"),
+    ("bound", "bound", "compute-bound (MAC array busy) or memory-bound (waiting on DRAM)",
+     str),
+]
+KEYS = [c[0] for c in COLUMNS]
+
+
+def table_rows(analysis) -> list[dict]:
+    """The table's rows: the engine's layer rows plus the per-step time and bound."""
+    rows = []
+    time_s = getattr(analysis, "time_s", None)
+    bound = getattr(analysis, "bound", None)
+    for i, r in enumerate(analysis.layer_rows()):
+        row = dict(r)
+        row["step"] = i
+        fused = r.get("fused") or []
+        row["name"] = r["name"] + (f" (+{len(fused)})" if fused else "")
+        row["shape"] = "×".join(str(v) for v in r["output_shape"])
+        if time_s is not None:
+            row.setdefault("time_us", float(time_s[i]) * 1e6)
+        if bound is not None:
+            row.setdefault("bound", str(bound[i]))
+        rows.append(row)
+    return rows
+
+
+class LayerTableModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]):
+        if len(rows) == len(self.rows) and rows and self.rows \
+                and [r["name"] for r in rows] == [r["name"] for r in self.rows]:
+            self.rows = rows        # same layers: update values in place (keeps selection)
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(rows) - 1, len(COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section][2]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        key, _, _, fmt = COLUMNS[index.column()]
+        value = row.get(key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "" if value is None else fmt(value)
+        if role == SORT_ROLE:
+            return value if isinstance(value, (int, float, str)) else str(value)
+        if role == STEP_ROLE:
+            return row["step"]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if key in ("activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us",
+                       "step"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and key == "in_sram" and value is not None:
+            return QBrush(QColor("#1d7a6f" if value else "#c4472a"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "name" and row.get("fused"):
+                return "fused: " + ", ".join(row["fused"])
+            return COLUMNS[index.column()][2]
+        return None
+
+
+class LayerFilter(QSortFilterProxyModel):
+    def filterAcceptsRow(self, source_row, source_parent):
+        text = self.filterRegularExpression().pattern().lower()
+        if not text:
+            return True
+        row = self.sourceModel().rows[source_row]
+        return text in row["name"].lower() or text in str(row["op"]).lower()
+
+
+class LayerTable(QWidget):
+    """Filter box + sortable table. ``stepSelected(step)`` when the user picks a row."""
+
+    stepSelected = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = LayerTableModel(self)
+        self.proxy = LayerFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        for col, width in enumerate((40, 170, 70, 150, 115, 105, 95, 110, 130, 90, 80)):
+            self.view.setColumnWidth(col, width)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("filter layers by name or op (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._on_filter)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.filter.setFocus)
+        self.summary = QLabel(self)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.summary)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.view)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        self._quiet = False
+
+    def _on_filter(self, text):
+        self.proxy.setFilterFixedString(text.strip())
+
+    def set_analysis(self, analysis):
+        self._quiet = True
+        try:
+            self.model.set_rows(table_rows(analysis))
+        finally:
+            self._quiet = False
+        n = len(self.model.rows)
+        spilled = sum(1 for r in self.model.rows if r.get("in_sram") is False)
+        self.summary.setText(f"{n} steps, {spilled} spill to DRAM")
+
+    def _on_selection(self, *_):
+        if self._quiet:
+            return
+        step = self.selected_step()
+        if step is not None:
+            self.stepSelected.emit(step)
+
+    def selected_step(self) -> int | None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return int(self.proxy.data(rows[0], STEP_ROLE))
+
+    def select_step(self, step: int):
+        """Select (and scroll to) the row of ``step`` without emitting stepSelected."""
+        if not 0 <= step < len(self.model.rows):
+            return
+        proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
+        if not proxy_index.isValid():       # filtered out: clear the filter
+            self.filter.clear()
+            proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
+        self._quiet = True
+        try:
+            self.view.selectRow(proxy_index.row())
+            self.view.scrollTo(proxy_index)
+        finally:
+            self._quiet = False

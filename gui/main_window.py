@@ -1,0 +1,500 @@
+"""The main window: docks for the model panel, chip panel and layer tables, a grid of
+live plots in the middle, headline figures in the status bar, scenario files."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, QMainWindow,
+                               QScrollArea, QTabWidget, QWidget)
+
+from engine.errors import SramfitError
+from engine.graph import Model
+
+from . import dialogs
+from .chip_panel import ChipPanel
+from .layer_editor import LayerEditor
+from .layer_table import LayerTable
+from .model_panel import ModelPanel
+from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
+                    RooflinePlot, TrafficPlot, fmt_mb)
+
+MAX_RECENT = 8
+GLOSSARY = """<h3>Terms</h3>
+<p><b>MB</b> = 10<sup>6</sup> bytes, <b>GB</b> = 10<sup>9</sup> bytes, everywhere.</p>
+<p><b>Activation</b>: a layer's output tensor; most are read by the next layer and
+then dead.</p>
+<p><b>Peak live</b>: the most activation bytes alive at any one step.</p>
+<p><b>Arena</b>: one buffer that holds every activation at a fixed offset with no two
+live ones overlapping (TFLite's greedy planner); at least the peak.</p>
+<p><b>Spill</b>: an activation that does not fit in SRAM is written to DRAM and read
+back by each layer that uses it.</p>
+<p><b>Placement policy</b>: what the SRAM holds: weights first, activations first, or
+the split that minimises DRAM bytes per image.</p>
+<p><b>Roofline</b>: a layer runs no faster than the chip's peak ops/s, nor than DRAM
+bandwidth × its arithmetic intensity (ops per DRAM byte).</p>
+<p><b>Compiled batch</b>: the batch the model is compiled for; a larger client batch
+runs as several calls, each paying the per-call overhead.</p>
+<h3>Keyboard</h3>
+<p>Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+Z undo ·
+Ctrl+Shift+Z redo · Ctrl+L log scale for the layer bars · Ctrl+F filter layers ·
+Ctrl+1…6 show a plot full size (again: back to the grid) · F1 this help ·
+Ctrl+Q quit.</p>"""
+
+
+def make_settings() -> QSettings:
+    """The app's settings (INI, user scope). Tests redirect it with QSettings.setPath."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                     "sramfit", "sramfit")
+
+
+class PlotArea(QWidget):
+    """The six plots in a 3 × 2 grid; ``focus(i)`` shows one of them alone."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.activation = ActivationPlot()
+        self.live = LiveMemoryPlot()
+        self.dram = DramVsSramPlot()
+        self.batch = BatchPlot()
+        self.roofline = RooflinePlot()
+        self.traffic = TrafficPlot()
+        self.plots = [self.activation, self.live, self.traffic, self.dram, self.batch,
+                      self.roofline]
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setSpacing(4)
+        for i, p in enumerate(self.plots):
+            self.grid.addWidget(p, i // 3, i % 3)
+        self.focused = None
+
+    def focus(self, index: int | None):
+        if index is None or index == self.focused:
+            self.focused = None
+            for p in self.plots:
+                p.show()
+        else:
+            self.focused = index
+            for i, p in enumerate(self.plots):
+                p.setVisible(i == index)
+
+    def render(self, frame):
+        for p in self.plots:
+            p.render(frame)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document, remember: bool = True, parent=None):
+        super().__init__(parent)
+        self.doc = document
+        self.remember = remember
+        self.settings = make_settings() if remember else None
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.last_render_s = 0.0
+        self._selected = None
+
+        self.plots = PlotArea()
+        self.setCentralWidget(self.plots)
+        self.model_panel = ModelPanel(document)
+        self.chip_panel = ChipPanel(document)
+        self.table = LayerTable()
+        self.editor = LayerEditor()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Layers (analysis)")
+        self.tabs.addTab(self.editor, "Model layers (definition)")
+        self.model_dock = self._dock("Model", "model", self.model_panel,
+                                     Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.chip_dock = self._dock("Chip", "chip", self.chip_panel,
+                                    Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.table_dock = self._dock("Layers", "layers", self.tabs,
+                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.model_dock, self.chip_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.model_dock], [360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.model_dock, self.chip_dock], [300, 520],
+                         Qt.Orientation.Vertical)
+        self._build_status()
+        self._build_actions()
+
+        for p in self.plots.plots:
+            p.layerClicked.connect(self.select_step)
+        self.table.stepSelected.connect(self.select_step)
+        self.editor.modelEdited.connect(
+            lambda model, text: self.doc.edit(text, model=model.to_dict()))
+        document.changed.connect(self._on_changed)
+        document.rejected.connect(self._on_rejected)
+        document.fileChanged.connect(lambda _: self._update_title())
+        document.dirtyChanged.connect(lambda _: self._update_title())
+
+        self.resize(1600, 1000)
+        if self.remember:
+            self._restore()
+        self._update_title()
+        self.refresh()
+
+    # -- construction ----------------------------------------------------------------
+    def _dock(self, title, name, widget, area):
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        if name in ("model", "chip"):
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setMinimumWidth(widget.minimumSizeHint().width() + 16)
+            widget = scroll
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status(self):
+        sb = self.statusBar()
+        self.status = {}
+        for key, tip in (
+                ("peak", "peak live activation memory for the batch, and the arena that "
+                         "holds it (MB = 10^6 bytes)"),
+                ("weights", "weight bytes of the model at the weight precision"),
+                ("fits", "whether weights and activations fit in the chip's SRAM, or how "
+                         "many layers spill activations to DRAM"),
+                ("dram", "DRAM bytes moved per image (MB = 10^6 bytes)"),
+                ("ips", "throughput in images per second at this batch"),
+                ("latency", "time for one batch, including per-call overheads")):
+            label = QLabel()
+            label.setToolTip(tip)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setStyleSheet("padding: 0 6px; border-left: 1px solid #ccc;")
+            sb.addPermanentWidget(label)
+            self.status[key] = label
+        self.message = QLabel()
+        sb.addWidget(self.message, 1)
+
+    def _action(self, menu, text, slot, shortcut=None, tip=""):
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self):
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        self._action(fm, "&New scenario", self.new_file, QKeySequence.StandardKey.New,
+                     "Start again from the default scenario")
+        self._action(fm, "&Open…", self.open_file, QKeySequence.StandardKey.Open)
+        self.recent_menu = fm.addMenu("Open &recent")
+        fm.addSeparator()
+        self._action(fm, "&Save", self.save_file, QKeySequence.StandardKey.Save)
+        self._action(fm, "Save &as…", self.save_file_as, "Ctrl+Shift+S")
+        self._action(fm, "Save chip as &profile…", self.chip_panel.save_profile)
+        fm.addSeparator()
+        self.export_action = self._action(fm, "&Export plot…", self.export_plot, "Ctrl+E",
+                                          "Save the plot shown alone (Ctrl+1…6), or the "
+                                          "first plot, as PNG, SVG or CSV for slides")
+        self._action(fm, "Export &all plots…", self.export_plots, "Ctrl+Shift+E",
+                     "Save every plot as PNG, SVG and CSV into a folder")
+        fm.addSeparator()
+        self._action(fm, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        em = mb.addMenu("&Edit")
+        self.undo_action = self.doc.stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self.doc.stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        em.addAction(self.undo_action)
+        em.addAction(self.redo_action)
+        vm = mb.addMenu("&View")
+        self.log_action = self._action(vm, "&Log scale for layer bars",
+                                       lambda on: self.plots.activation.set_log(on),
+                                       "Ctrl+L")
+        self.log_action.setCheckable(True)
+        self.log_action.setChecked(self.plots.activation.log)
+        plot_menu = vm.addMenu("Show one &plot")
+        for i, p in enumerate(self.plots.plots):
+            self._action(plot_menu, p.title, lambda _=False, i=i: self.plots.focus(i),
+                         f"Ctrl+{i + 1}")
+        self._action(plot_menu, "All plots", lambda: self.plots.focus(None), "Ctrl+0")
+        vm.addSeparator()
+        for dock in (self.model_dock, self.chip_dock, self.table_dock):
+            vm.addAction(dock.toggleViewAction())
+        hm = mb.addMenu("&Help")
+        self._action(hm, "&Terms and shortcuts", self.show_help, QKeySequence.StandardKey.HelpContents)
+        self._update_recent_menu()
+
+    # -- rendering -------------------------------------------------------------------
+    def frame(self) -> Frame:
+        doc, a = self.doc, self.doc.analysis
+        return Frame(analysis=a, batch=doc.scenario.batch,
+                     sram_bytes=float(a.sram_bytes),
+                     sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
+                     reference_chips=self.chip_panel.reference_chips(),
+                     names=[s.name for s in a.footprint.steps])
+
+    def refresh(self):
+        t0 = time.perf_counter()
+        frame = self.frame()
+        self.plots.render(frame)
+        self.table.set_analysis(frame.analysis)
+        s = self.doc.scenario
+        self.editor.set_model(frame.footprint.model, isinstance(s.model, (dict, Model)),
+                              frame.footprint.shapes)
+        self._update_status(frame.analysis)
+        if self._selected is not None and self._selected < len(frame.names):
+            self.select_step(self._selected)
+        else:
+            self._selected = None
+        self.last_render_s = time.perf_counter() - t0
+
+    def _on_changed(self, _analysis):
+        self.model_panel.show_scenario(self.doc.scenario)
+        self.chip_panel.show_scenario(self.doc.scenario)
+        self.refresh()
+        self._update_title()
+
+    def _on_rejected(self, message):
+        self.show_message(message, error=True)
+        self.editor.show_problem(message)
+
+    def show_message(self, text, error=False, timeout_ms=8000):
+        self.message.setStyleSheet("color: #c4472a;" if error else "")
+        self.message.setText(text.splitlines()[0] if text else "")
+        self.message.setToolTip(text)
+        if timeout_ms:
+            QTimer.singleShot(timeout_ms, lambda t=text: self.message.text() == (
+                t.splitlines()[0] if t else "") and self.message.setText(""))
+
+    def _update_status(self, a):
+        t = a.totals()
+        st = self.status
+        st["peak"].setText(f"peak live <b>{fmt_mb(t['peak_live_bytes'])}</b>")
+        st["weights"].setText(f"weights <b>{fmt_mb(t['weight_bytes'])}</b>")
+        spilled = int((~a.in_sram.astype(bool)).sum())
+        if t.get("fits"):
+            st["fits"].setText("<b style='color:#1d7a6f'>fits on chip</b>")
+        elif spilled == 0:
+            st["fits"].setText("<b style='color:#b06f00'>activations fit, weights "
+                               "streamed</b>")
+        else:
+            st["fits"].setText(f"<b style='color:#c4472a'>spills: {spilled} of "
+                               f"{len(a.in_sram)} layers</b>")
+        st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
+        st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
+        st["latency"].setText(f"latency <b>{t['latency_s'] * 1e3:,.2f} ms</b>")
+
+    def select_step(self, step: int):
+        self._selected = step
+        self.table.select_step(step)
+        for p in self.plots.plots:
+            p.select(step)
+        names = [s.name for s in self.doc.analysis.footprint.steps]
+        if 0 <= step < len(names):
+            self.show_message(f"selected step {step}: {names[step]}", timeout_ms=0)
+
+    # -- files -----------------------------------------------------------------------
+    def _update_title(self):
+        path = self.doc.path
+        where = Path(path).name if path else "unsaved"
+        self.setWindowTitle(f"{self.doc.scenario.name} ({where})[*] - sramfit")
+        self.setWindowModified(self.doc.dirty)
+
+    def maybe_save(self) -> bool:
+        """True if it is fine to drop the current scenario (saved, or discarded)."""
+        if not self.doc.dirty:
+            return True
+        answer = dialogs.ask_save_changes(self, self.doc.scenario.name)
+        if answer == "save":
+            return self.save_file()
+        return answer == "discard"
+
+    def new_file(self):
+        if self.maybe_save():
+            self.doc.new()
+
+    def open_file(self):
+        if not self.maybe_save():
+            return
+        path = dialogs.open_file(self, "Open scenario", self._last_dir())
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a scenario; on any error show the engine's message and change nothing.
+        The file is read and analysed before the unsaved-changes question."""
+        try:
+            scenario, analysis = self.doc.read(path)
+        except SramfitError as err:
+            dialogs.show_error(self, "Cannot open the scenario", str(err))
+            return False
+        except OSError as err:
+            dialogs.show_error(self, "Cannot open the scenario", f"{path}: {err}")
+            return False
+        if ask and not self.maybe_save():
+            return False
+        self.doc.reset(scenario, analysis, path)
+        self._add_recent(path)
+        self.show_message(f"opened {path}")
+        return True
+
+    def save_file(self) -> bool:
+        if not self.doc.path:
+            return self.save_file_as()
+        return self._save(self.doc.path)
+
+    def save_file_as(self) -> bool:
+        name = self.doc.scenario.name.replace(" ", "_").replace("/", "_") + ".yaml"
+        path = dialogs.save_file(self, "Save scenario as",
+                                 str(Path(self._last_dir()) / name))
+        if not path:
+            return False
+        if not path.lower().endswith((".yaml", ".yml")):
+            path += ".yaml"
+        return self._save(path)
+
+    def _save(self, path) -> bool:
+        try:
+            self.doc.save(path)
+        except (SramfitError, OSError) as err:
+            dialogs.show_error(self, "Cannot save the scenario", str(err))
+            return False
+        self._add_recent(path)
+        self.show_message(f"saved {path}")
+        return True
+
+    # -- export (all files leave through gui.export) ----------------------------------
+    def _footnote(self) -> str:
+        s, t = self.doc.scenario, self.doc.analysis.totals()
+        fp = self.doc.analysis.footprint
+        return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
+                f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "
+                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}. "
+                f"MB = 10^6 bytes.")
+
+    def export_plot(self) -> bool:
+        from . import export
+        i = self.plots.focused if self.plots.focused is not None else 0
+        plot = self.plots.plots[i]
+        name = export.slugify(plot.title) + ".png"
+        path = dialogs.save_file(self, f"Export plot: {plot.title}",
+                                 str(Path(self._last_dir()) / name), dialogs.PLOT_FILTER)
+        if not path:
+            return False
+        try:
+            export.export_plot(plot, path, footnote=self._footnote())
+        except (SramfitError, OSError) as err:
+            dialogs.show_error(self, "Cannot export the plot", str(err))
+            return False
+        self.show_message(f"exported {path}")
+        return True
+
+    def export_plots(self) -> bool:
+        from . import export
+        folder = dialogs.choose_directory(self, "Export all plots to folder",
+                                          self._last_dir())
+        if not folder:
+            return False
+        try:
+            paths = export.export_all({p.title: p for p in self.plots.plots}, folder,
+                                      footnote=self._footnote())
+        except (SramfitError, OSError) as err:
+            dialogs.show_error(self, "Cannot export the plots", str(err))
+            return False
+        self.show_message(f"exported {len(paths)} files to {folder}")
+        return True
+
+    def _last_dir(self) -> str:
+        if self.doc.path:
+            return str(Path(self.doc.path).parent)
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.cwd())
+
+    # -- recent files ------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        if self.settings is None:
+            return []
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path):
+        if self.settings is None:
+            return
+        path = str(Path(path).resolve())
+        files = [path] + [f for f in self.recent_files() if f != path]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self._update_recent_menu()
+
+    def _update_recent_menu(self):
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for i, f in enumerate(files):
+            act = self.recent_menu.addAction(f"&{i + 1} {Path(f).name}")
+            act.setToolTip(f)
+            act.triggered.connect(lambda _=False, f=f: self.open_path(f))
+        self.recent_menu.setEnabled(bool(files))
+
+    # -- window state ------------------------------------------------------------------
+    def _restore(self):
+        geo = self.settings.value("geometry")
+        state = self.settings.value("window_state")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event):
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.settings is not None:
+            self.settings.setValue("geometry", self.saveGeometry())
+            self.settings.setValue("window_state", self.saveState())
+            self.settings.sync()
+        event.accept()
+
+    # -- drag and drop -----------------------------------------------------------------
+    @staticmethod
+    def _dropped_yaml(event):
+        md = event.mimeData()
+        if not md.hasUrls():
+            return None
+        for url in md.urls():
+            p = url.toLocalFile()
+            if p.lower().endswith((".yaml", ".yml")):
+                return p
+        return None
+
+    def dragEnterEvent(self, event):
+        if self._dropped_yaml(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event):
+        path = self._dropped_yaml(event)
+        if path:
+            event.acceptProposedAction()
+            self.open_path(path)
+
+    def show_help(self):
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "sramfit: terms and shortcuts", GLOSSARY,
+                          QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+
+def running_windows() -> list[MainWindow]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
