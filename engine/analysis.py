@@ -143,7 +143,7 @@ class Analysis:
         self.prepared = prep = prepare(fp, s.winograd, s.winograd_plain_weights)
         r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate)
         self._r = r
-        pl = r["placement"]
+        self.placement = pl = r["placement"]
         self.batch = b
         self.client_batch = s.batch
         self.tensor_in_sram = pl.kept
@@ -160,6 +160,23 @@ class Analysis:
         self.winograd_steps = prep.wino
         self.traffic = {k: float(v) for k, v in r["traffic"].items()}
         self._max_batch = None
+
+    @property
+    def activation_budget_bytes(self) -> float:
+        """SRAM bytes the placement gives to activations (whole compiled batch)."""
+        return float(np.asarray(self.placement.budget, dtype=float).reshape(-1)[0])
+
+    def roofline(self) -> dict:
+        """Per-step ops (2 per MAC) and DRAM bytes per image, time per image, and the
+        chip's roofs: peak ops/s at the compute precision and DRAM bytes/s."""
+        b, chip = self.batch, self.chip
+        return {
+            "ops": 2.0 * np.asarray(self.macs, dtype=float) / b,
+            "dram_bytes": np.asarray(self.dram_bytes, dtype=float),
+            "time_s": np.asarray(self.time_s, dtype=float) / b,
+            "peak_ops": 2.0 * chip.macs * chip.clock_hz * chip.rate(self.compute_precision),
+            "dram_bytes_per_s": chip.dram_bytes_per_s,
+        }
 
     @property
     def max_batch_on_chip(self) -> int:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SramfitError
+from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
 from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
@@ -272,6 +273,23 @@ def chip_to_dict(chip: Chip) -> dict:
             v = list(v)
         out[k] = v
     return out
+
+
+def save_chip(chip: Chip, path) -> Chip:
+    """Write ``chip`` as a profile named after the file stem, atomically (temp file +
+    rename; the old file survives any error). The text is validated by loading it back
+    before anything is written. Returns the chip as saved."""
+    import yaml
+    p = Path(path)
+    data = chip_to_dict(chip)
+    data["name"] = p.stem
+    data["source"] = data.get("source") or "edited in sramfit"
+    data["title"] = data.get("title") or p.stem
+    text = ("# sramfit chip profile; MB = 10^6 bytes, GB/s = 10^9 bytes/s\n"
+            + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100))
+    back = chip_from_dict(yaml.safe_load(text), str(p))
+    write_text_atomic(p, text)
+    return back
 
 
 def list_chips() -> list[str]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -44,6 +43,7 @@ from .chip import Chip, chip_from_dict, chip_path, chip_problems, list_chips, lo
 from .errors import SramfitError
 from .footprint import MAX_BATCH, MAX_SIDE
 from .graph import Model
+from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
 from .placement import POLICIES
 from .precision import NAMES as PRECISIONS
@@ -380,22 +380,7 @@ def save_scenario(s: Scenario, path) -> Scenario:
     if back != s2:
         raise ScenarioError([f"{path}: internal error: the scenario does not round-trip; "
                              f"nothing was written"])
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=new_base)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomic(path, text)
     return back
 
 

@@ -7,17 +7,14 @@ same checks as a profile file) and can be saved as a new profile."""
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from pathlib import Path
 
-import yaml
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from engine.chip import Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
+from engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
+                         save_chip)
 from engine.errors import SramfitError
 from engine.placement import POLICIES
 from engine.resources import chips_dir
@@ -372,26 +369,10 @@ class ChipPanel(QWidget):
 
 
 def save_chip_profile(chip: Chip, path: str, parent=None) -> bool:
-    """Write ``chip`` as a profile YAML named after the file (atomic: temp + rename)."""
-    p = Path(path)
-    data = chip_to_dict(chip)
-    data["name"] = p.stem
-    if not data.get("source"):
-        data["source"] = "edited in the sramfit GUI"
-    data["title"] = data.get("title") or p.stem
+    """Write ``chip`` as a profile YAML named after the file (engine.chip.save_chip:
+    validated, atomic). Shows the engine's message on failure."""
     try:
-        chip_from_dict(data, str(p))      # validate before writing
-        text = "# sramfit chip profile; MB = 10^6 bytes, GB/s = 10^9 bytes/s\n" + \
-            yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=str(p.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, p)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        save_chip(chip, path)
     except (SramfitError, OSError) as err:
         dialogs.show_error(parent, "Cannot save the chip profile", str(err))
         return False

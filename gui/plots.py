@@ -265,9 +265,10 @@ class ActivationPlot(_StepPlot):
         self.log = log
         self._fit_brush, self._spill_brush = pg.mkBrush(FIT), pg.mkBrush(SPILL)
         self.bars = pg.BarGraphItem(x=np.zeros(0), y0=np.zeros(0), height=np.zeros(0),
-                                    width=0.8, pen=None, brush=FIT)
+                                    width=0.8, pen=None, brush=FIT,
+                                    name="activation per step, whole batch")
         self.weights = pg.ScatterPlotItem(size=6, symbol="d", pen=None,
-                                          brush=pg.mkBrush(WEIGHT))
+                                          brush=pg.mkBrush(WEIGHT), name="weights per step")
         self.capacity = pg.InfiniteLine(angle=0, movable=False,
                                         pen=pg.mkPen(ACCENT, width=1.5,
                                                      style=Qt.PenStyle.DashLine),
@@ -342,8 +343,9 @@ class LiveMemoryPlot(_StepPlot):
         super().__init__(parent)
         self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(FIT.darker(130), width=1.5),
                                      fillLevel=0, brush=pg.mkBrush(42, 157, 143, 70),
-                                     stepMode="center")
-        self.peak = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(SPILL), pen=None)
+                                     stepMode="center", name="live activations")
+        self.peak = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(SPILL), pen=None,
+                                       name="peak live")
         self.peak_text = pg.TextItem("", color=SPILL.darker(120), anchor=(0, 1))
         self.peak_text.setFont(_font(8.5, True))
         self.arena = pg.InfiniteLine(angle=0, movable=False,
@@ -401,12 +403,13 @@ class DramVsSramPlot(PlotBase):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2))
+        self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2),
+                                     name="DRAM per image")
         self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
                                          hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
                                          tip=self._tip)
         self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
-                                          pen=pg.mkPen("w", width=1.5))
+                                          pen=pg.mkPen("w", width=1.5), name="this chip")
         self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1))
         self.current_text.setFont(_font(8.5, True))
         for item in (self.curve, self.points, self.current, self.current_text):
@@ -475,7 +478,8 @@ class BatchPlot(PlotBase):
         super().__init__(parent)
         pi = self.plotItem
         self.thr = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), symbol="o",
-                                   symbolSize=5, symbolBrush=WEIGHT, symbolPen=None)
+                                   symbolSize=5, symbolBrush=WEIGHT, symbolPen=None,
+                                   name="throughput")
         pi.addItem(self.thr)
         self.lat_vb = pg.ViewBox()
         self.lat_vb.setMouseEnabled(x=False, y=False)
@@ -491,7 +495,7 @@ class BatchPlot(PlotBase):
         self.lat = pg.PlotDataItem([], [], pen=pg.mkPen(SPILL, width=2,
                                                         style=Qt.PenStyle.DashLine),
                                    symbol="s", symbolSize=5, symbolBrush=SPILL,
-                                   symbolPen=None)
+                                   symbolPen=None, name="latency (ms)")
         self.lat_vb.addItem(self.lat)
         pi.getViewBox().sigResized.connect(self._sync)
         self.current = pg.InfiniteLine(angle=90, movable=False,
@@ -554,11 +558,13 @@ class RooflinePlot(PlotBase):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.roof = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2))
+        self.roof = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), name="roof")
         self.points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=0.5),
-                                         hoverable=True, hoverSize=12, tip=self._tip)
+                                         hoverable=True, hoverSize=12, tip=self._tip,
+                                         name="layers")
         self.points.sigClicked.connect(self._clicked)
-        self.sel = pg.ScatterPlotItem(size=16, brush=None, pen=pg.mkPen(ACCENT, width=2))
+        self.sel = pg.ScatterPlotItem(size=16, brush=None, pen=pg.mkPen(ACCENT, width=2),
+                                      name="selected layer")
         for item in (self.roof, self.points, self.sel):
             self.plotItem.addItem(item)
         self.plotItem.getAxis("bottom").setLogMode(True, False)
@@ -637,7 +643,7 @@ class TrafficPlot(PlotBase):
         colors = [MUTED, WEIGHT, SPILL, SPILL.lighter(125), MUTED.darker(120)]
         self.bars = pg.BarGraphItem(x0=np.zeros(n), y=np.arange(n), height=0.6,
                                     width=np.zeros(n), brushes=[pg.mkBrush(c) for c in colors],
-                                    pen=None)
+                                    pen=None, name="DRAM per image")
         self.plotItem.addItem(self.bars)
         self.set_title(self.title, [("bytes moved per image; MB = 10⁶ bytes", MUTED, "")])
         self.values = []
@@ -681,27 +687,13 @@ class TrafficPlot(PlotBase):
 
 # -- views of the analysis the plots share (no new figures, only selection) ---------
 def activation_capacity(analysis) -> float:
-    """SRAM bytes the placement gives to activations (whole batch): the engine's
-    activation budget. (Analysis keeps the placement in ``_r``; see the report.)"""
-    pl = getattr(analysis, "placement", None)
-    if pl is None:
-        pl = analysis._r["placement"]
-    return float(np.asarray(pl.budget).reshape(-1)[0])
+    """SRAM bytes the placement gives to activations (the engine's figure)."""
+    return analysis.activation_budget_bytes
 
 
 def roofline(analysis) -> dict:
-    """Per-step ops and DRAM bytes (per image), time (per batch) and the chip's roofs.
-
-    Only unit conversions of the engine's figures: 2 ops per MAC, peak = 2 x MACs x
-    clock x the chip's rate for the compute precision."""
-    chip, b = analysis.chip, analysis.batch
-    return {
-        "ops": 2.0 * np.asarray(analysis.macs, dtype=float) / b,
-        "dram_bytes": np.asarray(analysis.dram_bytes, dtype=float),
-        "time_s": np.asarray(analysis.time_s, dtype=float) / b,
-        "peak_ops": 2.0 * chip.macs * chip.clock_hz * chip.rate(analysis.compute_precision),
-        "dram_bytes_per_s": chip.dram_bytes_per_s,
-    }
+    """The engine's roofline arrays (engine.analysis.Analysis.roofline)."""
+    return analysis.roofline()
 
 
 ALL_PLOTS = (ActivationPlot, LiveMemoryPlot, DramVsSramPlot, BatchPlot, RooflinePlot,

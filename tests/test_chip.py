@@ -106,3 +106,24 @@ def test_profiles_dir_override(tmp_path, monkeypatch):
     assert list_chips() == ["mine"] and load_chip("mine").sram_mb == 16.0
     monkeypatch.delenv("SRAMFIT_PROFILES")
     assert chips_dir().is_dir() and "t4" in list_chips()
+
+
+def test_save_chip_round_trips_and_is_atomic(tmp_path, monkeypatch):
+    import os
+    from engine.chip import load_chip, save_chip
+    chip = load_chip("chip_b")
+    path = tmp_path / "my_chip.yaml"
+    saved = save_chip(chip, path)
+    assert saved.name == "my_chip"
+    back = load_chip(str(path))
+    assert back == saved and back.sram_mb == chip.sram_mb == 64.0
+    before = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        save_chip(chip, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["my_chip.yaml"]

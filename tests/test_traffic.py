@@ -153,3 +153,16 @@ def test_kept_tensors_never_exceed_capacity():
             live = [sizes[(first <= i) & (last >= i)].sum() for i in range(len(fp.steps))]
             pinned = fp.weight_bytes[a.weights_pinned].sum()
             assert max(live) + pinned <= mb * 1e6 + 1e-6, (mb, p)
+
+
+def test_roofline_and_activation_budget_exposed():
+    """The GUI draws these; the engine owns the arithmetic. Chip B: 4096 MACs x 1 GHz
+    x 2 ops = 8.192 Tops/s; 17.064 GB/s."""
+    from engine import analyze
+    from engine.scenario import Scenario
+    a = analyze(Scenario(model="resnet50", width=224, height=224, chip="chip_b"))
+    r = a.roofline()
+    assert r["peak_ops"] == pytest.approx(8.192e12)
+    assert r["dram_bytes_per_s"] == pytest.approx(17.064e9)
+    assert r["ops"].sum() == pytest.approx(2 * 4_089_184_256)
+    assert 0 < a.activation_budget_bytes <= 64e6
