@@ -394,63 +394,49 @@ def _cell(v, human=False, key=""):
     return str(v)
 
 
-COMPARE = [("dram_bytes_per_image", "DRAM per image (MB)", 1e-6),
-           ("traffic_weights", "  weights (MB)", 1e-6),
-           ("traffic_activations", "  activations (MB)", 1e-6),
-           ("throughput_ips", "throughput (images/s)", 1.0),
-           ("latency_s", "latency (ms)", 1e3),
-           ("macs_executed", "MACs executed (G)", 1e-9),
-           ("weight_bytes_stored", "weights stored (MB)", 1e-6),
-           ("largest_activation_bytes", "largest activation (MB)", 1e-6),
-           ("sram_bytes", "SRAM (MB)", 1e-6),
-           ("weights_in_sram_bytes", "weights in SRAM (MB)", 1e-6),
-           ("activations_in_sram_bytes", "activations in SRAM (MB)", 1e-6),
-           ("max_batch_on_chip", "largest batch on chip", 1.0),
-           ("sram_area_mm2", "SRAM area (mm^2)", 1.0),
-           ("energy_j_per_image", "energy per image (mJ)", 1e3)]
-
-
-def compare_figures(a) -> dict:
-    t = a.totals()
-    tr = t["traffic_per_image"]
-    t["traffic_weights"] = tr["weights"]
-    t["traffic_activations"] = tr["activation_writes"] + tr["activation_reads"]
-    return {k: float(t[k]) for k, _, _ in COMPARE} | {"fits": bool(t["fits"])}
-
-
 def cmd_compare(args) -> int:
+    from .compare import FIGURES, compare, figures
     scen = [load_scenario(p) for p in args.scenarios]
-    figs = [compare_figures(analyze(s)) for s in scen]
+    figs = [figures(analyze(s)) for s in scen]
     names = [s.name for s in scen]
+    rows = compare(figs, baseline=0)
     if args.format == "json":
-        base = figs[0]
-        d = {"scenarios": [{"name": n, "file": p, "figures": f,
-                            "delta_vs_first": {k: f[k] - base[k] for k, _, _ in COMPARE}}
-                           for n, p, f in zip(names, args.scenarios, figs)]}
+        raw = {r.key: r.raw for r in rows}
+        d = {"units": {"bytes": "bytes", "latency_s": "seconds per client batch",
+                       "macs_executed": "multiply-accumulates per compiled batch",
+                       "largest_activation_bytes": "bytes, whole compiled batch",
+                       "peak_live_bytes": "bytes, whole compiled batch",
+                       "dram_bytes_per_s": "bytes per second (DRAM per image x images per second)", "MB": "10^6 bytes"},
+             "scenarios": [{"name": n, "file": p,
+                            "figures": {k: v[i] for k, v in raw.items()},
+                            "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
+                                               for f in FIGURES}}
+                           for i, (n, p) in enumerate(zip(names, args.scenarios))]}
         sys.stdout.write(json.dumps(d, indent=1) + "\n")
         return 0
     head = ["figure"] + names
-    rows = []
-    for k, label, scale in COMPARE:
-        base = figs[0][k]
-        cells = [label, _num(base * scale)]
-        for f in figs[1:]:
-            v = f[k]
-            rel = f" ({(v - base) / base * 100:+.0f}%)" if base else (
-                "" if v == base else " (new)")
-            cells.append(_num(v * scale) + rel)
-        rows.append(cells)
-    rows.append(["everything fits"] + ["yes" if f["fits"] else "no" for f in figs])
+    table = []
+    for r in rows:
+        if r.key == "fits":
+            table.append([r.label.replace("²", "^2")]
+                         + ["yes" if v else "no" for v in r.values])
+            continue
+        cells = [r.label.replace("²", "^2"), _num(r.values[0])]
+        for v, p in zip(r.values[1:], r.pct[1:]):
+            rel = "" if p is None and v == r.values[0] else (
+                " (new)" if p is None else f" ({p:+.0f}%)")
+            cells.append(_num(v) + rel)
+        table.append(cells)
     if args.format == "csv":
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(head)
-        w.writerows(rows)
+        w.writerows(table)
         sys.stdout.write(out.getvalue())
         return 0
-    widths = [max(len(r[j]) for r in rows + [head]) for j in range(len(head))]
+    widths = [max(len(r[j]) for r in table + [head]) for j in range(len(head))]
     lines = ["  ".join((c.ljust(w) if j == 0 else c.rjust(w))
-                       for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + rows]
+                       for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -40,7 +40,8 @@ runs as several calls, each paying the per-call overhead.</p>
 <h3>Keyboard</h3>
 <p>Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+Z undo ·
 Ctrl+Shift+Z redo · Ctrl+L log scale for the layer bars · Ctrl+F filter layers ·
-Ctrl+1…6 show a plot full size (again: back to the grid) · F1 this help ·
+Ctrl+1…6 show a plot full size (again: back to the grid) · Ctrl+K compare scenarios ·
+F1 this help ·
 Ctrl+Q quit.</p>"""
 
 
@@ -204,6 +205,10 @@ class MainWindow(QMainWindow):
                                           "first plot, as PNG, SVG or CSV for slides")
         self._action(fm, "Export &all plots…", self.export_plots, "Ctrl+Shift+E",
                      "Save every plot as PNG, SVG and CSV into a folder")
+        fm.addSeparator()
+        self.compare_action = self._action(fm, "&Compare scenarios…", self.open_compare,
+                                           "Ctrl+K", "Put this scenario side by side "
+                                           "with others (gui/compare.py)")
         fm.addSeparator()
         self._action(fm, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         em = mb.addMenu("&Edit")
@@ -411,6 +416,18 @@ class MainWindow(QMainWindow):
         self.show_message(f"exported {len(paths)} files to {folder}")
         return True
 
+    def open_compare(self):
+        """The compare window (one per main window), with the current scenario added."""
+        from .compare import CompareWindow
+        win = getattr(self, "compare_window", None)
+        if win is None:
+            win = self.compare_window = CompareWindow(self.doc, parent=self)
+        if not any(e.scenario == self.doc.scenario for e in win.entries):
+            win.add_current()
+        win.show()
+        win.raise_()
+        return win
+
     def _last_dir(self) -> str:
         if self.doc.path:
             return str(Path(self.doc.path).parent)
@@ -460,6 +477,8 @@ class MainWindow(QMainWindow):
             self.settings.setValue("geometry", self.saveGeometry())
             self.settings.setValue("window_state", self.saveState())
             self.settings.sync()
+        if getattr(self, "compare_window", None) is not None:
+            self.compare_window.close()
         event.accept()
 
     # -- drag and drop -----------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""``sramfit export``: every plot of one or more scenarios to files, without a window.
+
+    sramfit export SCENARIO.yaml [MORE.yaml ...] --out DIR [--formats png,svg,csv]
+                   [--size 1920x1080] [--style slide|screen] [--title TEXT]
+
+For each scenario, every plot of the desktop app (the classes of gui/plots.py,
+rendered from the same engine results as the main window) is written as
+``DIR/<file stem>_<plot>.<fmt>``. With two or more scenarios the comparison is
+written too: ``DIR/compare-table.<fmt>`` and the compare plots of gui/compare.py
+(``DIR/compare-<plot>.<fmt>``). All files go through gui.export. Errors (a bad
+scenario file, an unwritable --out, a bad --size) print one message and exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+FORMATS = ("png", "svg", "csv")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):                      # exit 2 with our prefix, no usage dump
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="sramfit export",
+                description="Write every plot of the scenarios (and, for two or more, "
+                            "the comparison) as PNG/SVG/CSV without opening a window.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--formats", default="png,svg,csv",
+                   help="comma-separated: png, svg, csv (default all three)")
+    p.add_argument("--size", default="1920x1080", metavar="WxH",
+                   help="picture size in pixels (default 1920x1080)")
+    p.add_argument("--style", default="slide", choices=["slide", "screen"],
+                   help="slide: white, large type, thick lines, title and footnote "
+                        "(default); screen: as in the window")
+    p.add_argument("--title", default=None,
+                   help="title of the comparison summary figure (default: the "
+                        "scenario names)")
+    return p
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise UsageError(f"--size {text!r}: expected width x height in pixels, "
+                         f"e.g. 1920x1080") from None
+    if not (16 <= w <= 20000 and 16 <= h <= 20000):
+        raise UsageError(f"--size {text!r}: width and height must be 16..20000 pixels")
+    return w, h
+
+
+def parse_formats(text: str) -> list[str]:
+    out = []
+    for f in text.split(","):
+        f = f.strip().lower().lstrip(".")
+        if not f:
+            continue
+        if f not in FORMATS:
+            raise UsageError(f"--formats: unknown format {f!r}; use {', '.join(FORMATS)}")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise UsageError("--formats: give at least one of png, svg, csv")
+    return out
+
+
+def check_out_dir(path: str) -> Path:
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--out {path}: cannot create the folder: "
+                         f"{err.strerror or err}") from None
+    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path}: the folder is not writable")
+    return out
+
+
+def scenario_frame(scenario, analysis):
+    """The main window's Frame for a scenario: same sweeps, same reference chips."""
+    from engine.chip import load_chip
+    from engine.errors import SramfitError
+    from engine import sweep
+
+    from .document import BATCH_GRID, REFERENCE_CHIPS, SRAM_GRID
+    from .plots import Frame
+
+    def attempt(fn):
+        try:
+            return fn()
+        except SramfitError:
+            return None
+    refs = []
+    for name in REFERENCE_CHIPS:
+        try:
+            c = load_chip(name)
+        except SramfitError:
+            continue
+        refs.append((name[-1].upper() if name.startswith("chip_") else name,
+                     float(c.sram_bytes)))
+    return Frame(analysis=analysis, batch=scenario.batch,
+                 sram_bytes=float(analysis.sram_bytes),
+                 sram_sweep=attempt(lambda: sweep.over_sram(scenario, SRAM_GRID)),
+                 batch_sweep=attempt(lambda: sweep.over_batch(scenario, BATCH_GRID)),
+                 reference_chips=refs,
+                 names=[s.name for s in analysis.footprint.steps])
+
+
+def footnote(scenario, analysis) -> str:
+    fp = analysis.footprint
+    s = scenario
+    return (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
+            f"{s.weights}/{s.activations}, {analysis.chip.name} with "
+            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes.")
+
+
+def _logical(size, style):
+    """The widget size a plot would have on screen for this export (for titles)."""
+    from .export import _export_scale
+    from .style import get_style
+    s = _export_scale(get_style(style), size[0], size[1], None)
+    return max(int(size[0] / s), 200), max(int(size[1] / s), 150)
+
+
+def run(args) -> int:
+    size = parse_size(args.size)
+    formats = parse_formats(args.formats)
+    out = check_out_dir(args.out)
+
+    import engine
+    from engine.errors import SramfitError
+
+    loaded = []
+    for path in args.scenarios:
+        try:
+            s = engine.load_scenario(path)
+            a = engine.analyze(s)
+        except SramfitError as err:
+            raise UsageError(str(err)) from None
+        except OSError as err:
+            raise UsageError(f"{path}: {err.strerror or err}") from None
+        loaded.append((path, s, a))
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .app import make_app
+    app = make_app("sramfit export")
+    from PySide6.QtWidgets import QApplication
+
+    from . import compare as cmpview
+    from . import export
+    from .plots import ALL_PLOTS
+
+    logical = _logical(size, args.style)
+    written = []
+    stems: dict[str, int] = {}
+    for path, s, a in loaded:
+        stem = Path(path).stem
+        stems[stem] = stems.get(stem, 0) + 1
+        if stems[stem] > 1:
+            stem = f"{stem}-{stems[stem]}"
+        frame = scenario_frame(s, a)
+        note = footnote(s, a)
+        for cls in ALL_PLOTS:
+            plot = cls()
+            plot.resize(*logical)
+            plot.render(frame)
+            QApplication.processEvents()
+            for f in formats:
+                p = out / f"{stem}_{export.slugify(plot.title)}.{f}"
+                written.append(export.export_plot(plot, p, fmt=f, size=size,
+                                                  style=args.style, footnote=note))
+            plot.deleteLater()
+        print(f"sramfit export: {path}: {len(ALL_PLOTS) * len(formats)} files",
+              file=sys.stderr)
+    if len(loaded) > 1:
+        entries = [cmpview.Entry(s, a, path) for path, s, a in loaded]
+        data = cmpview.build_data(entries)
+        plots = cmpview.compare_plots()
+        for plot in plots.values():
+            plot.resize(*logical)
+            plot.render(data)
+        data_title = args.title or None
+        QApplication.processEvents()
+        note = cmpview.comparison_footnote(data)
+        files = cmpview.export_comparison(data, plots, out, prefix="compare",
+                                          formats=formats, style=args.style, size=size,
+                                          footnote=note, summary_title=data_title)
+        written += files
+        for plot in plots.values():
+            plot.deleteLater()
+        print(f"sramfit export: comparison of {len(loaded)} scenarios: {len(files)} files",
+              file=sys.stderr)
+    QApplication.processEvents()
+    del app
+    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from engine.errors import SramfitError
+    try:
+        args = build_parser().parse_args(argv)
+        return run(args)
+    except UsageError as err:
+        print(f"sramfit export: error: {err}", file=sys.stderr)
+        return 2
+    except SramfitError as err:                    # ExportError: a write failed
+        print(f"sramfit export: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The compare view over the real main window: Ctrl+K, the list, the table, the
+plots, the settings diff, the Pareto plot and its exports (all through gui.export)."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtGui import QImage  # noqa: E402
+
+import engine  # noqa: E402
+from engine import compare as cmp  # noqa: E402
+from engine.resources import scenarios_dir  # noqa: E402
+
+SC = scenarios_dir()
+F224 = str(SC / "resnet50_224_t4_b1.yaml")
+F2MP = str(SC / "resnet50_2mp_t4_b1.yaml")
+
+
+@pytest.fixture
+def compare_window(main_window, qtbot, monkeypatch):
+    from gui import compare as cv
+    monkeypatch.setattr(cv, "open_files", lambda *a, **k: [F224, F2MP])
+    main_window.compare_action.trigger()
+    win = main_window.compare_window
+    qtbot.waitExposed(win)
+    yield win
+
+
+def _table(win):
+    t = win.table
+    heads = [t.horizontalHeaderItem(j).text() for j in range(t.columnCount())]
+    rows = {t.item(i, 0).text().strip(): [t.item(i, j).text() if t.item(i, j) else ""
+                                          for j in range(t.columnCount())]
+            for i in range(t.rowCount())}
+    return heads, rows
+
+
+def test_ctrl_k_opens_with_current_scenario(main_window, qtbot):
+    act = main_window.compare_action
+    assert act.shortcut().toString() == "Ctrl+K"
+    assert "Compare" in act.text()
+    act.trigger()
+    win = main_window.compare_window
+    assert win.isVisible()
+    assert len(win.entries) == 1
+    assert win.entries[0].scenario == main_window.doc.scenario
+    assert "(current)" in win.list.item(0).text()
+    act.trigger()                                   # again: not added twice
+    assert len(win.entries) == 1
+
+
+def test_open_files_table_and_baseline(compare_window):
+    win = compare_window
+    win.open_files()
+    assert [e.label for e in win.entries][1:] == ["resnet50-224-t4-b1",
+                                                  "resnet50-2mp-t4-b1"]
+    win.set_checked(0, False)                       # compare the two ResNet files
+    heads, rows = _table(win)
+    assert heads[:5] == ["figure", "resnet50-224-t4-b1 (baseline)", "resnet50-2mp-t4-b1",
+                         "Δ resnet50-2mp-t4-b1", "% resnet50-2mp-t4-b1"]
+    a = engine.analyze(engine.load_scenario(F224)).totals()
+    b = engine.analyze(engine.load_scenario(F2MP)).totals()
+    dram = rows["DRAM per image (MB)"]
+    assert float(dram[1].replace(",", "")) == pytest.approx(
+        a["dram_bytes_per_image"] / 1e6, rel=1e-3)
+    pct = (b["dram_bytes_per_image"] - a["dram_bytes_per_image"]) / a[
+        "dram_bytes_per_image"] * 100
+    assert dram[4] == f"{pct:+.0f}%"
+    for label in ("throughput (images/s)", "SRAM area (mm²)", "energy per image (mJ)",
+                  "weights stored (MB)", "peak live activations, whole batch (MB)",
+                  "everything fits on chip", "MACs per batch (G)"):
+        assert label in rows
+    # baseline = the 2 MP scenario: its column moves to "(baseline)"
+    win.baseline.setCurrentIndex(1)
+    heads, rows = _table(win)
+    assert heads[1:4] == ["resnet50-224-t4-b1", "Δ resnet50-224-t4-b1",
+                          "% resnet50-224-t4-b1"]
+    assert heads[4] == "resnet50-2mp-t4-b1 (baseline)"
+    assert win.data.baseline == 1
+
+
+def test_plots_overlay_one_curve_per_scenario(compare_window):
+    win = compare_window
+    win.open_files()
+    win.set_checked(0, False)
+    d = win.data
+    dram = win.plots["dram-vs-sram"]
+    shown = [c for c in dram.curves if c.isVisible()]
+    assert len(shown) == 2 and [c.opts["name"] for c in shown] == d.names
+    rel = win.plots["throughput-vs-batch-relative"]
+    x, y = rel.curves[0].getData()
+    assert y[0] == pytest.approx(1.0)
+    want = cmp.batch_curves([e.scenario for e in d.entries])
+    assert y == pytest.approx(want[0]["throughput_vs_batch1"])
+    act = win.plots["activations-per-layer"]
+    assert len([c for c in act.curves if c.isVisible()]) == 2
+    # Pareto: the front is marked and connected
+    par = win.plots["pareto"]
+    fx, fy = par.front.getData()
+    assert len(fx) == len(d.family.front) >= 1
+    win.pareto_y.setCurrentIndex(list(cmp.PARETO_Y).index("dram_bytes_per_s"))
+    assert win.data.family.y_key == "dram_bytes_per_s"
+    assert "DRAM bandwidth" in par.plotItem.getAxis("left").labelText
+
+
+def test_settings_diff(compare_window):
+    win = compare_window
+    win.open_files()
+    win.diff_a.setCurrentIndex(1)
+    win.diff_b.setCurrentIndex(2)
+    t = win.diff
+    fields = {t.item(i, 0).text(): (t.item(i, 1).text(), t.item(i, 2).text())
+              for i in range(t.rowCount())}
+    assert fields["width"] == ("224", "1920") and fields["height"] == ("224", "1088")
+    assert "chip" not in fields
+    win.diff_all.setChecked(True)
+    fields = {t.item(i, 0).text(): (t.item(i, 1).text(), t.item(i, 2).text())
+              for i in range(t.rowCount())}
+    assert fields["chip"] == ("t4", "t4") and fields["sram_mb"] == ("chip's", "chip's")
+    assert t.item(0, 0).text() == "name"
+
+
+def test_unchecking_everything_and_removing(compare_window):
+    win = compare_window
+    win.set_checked(0, False)
+    assert win.data is None and "Check at least one" in win.message.text()
+    win.list.setCurrentRow(0)
+    win.remove_selected()
+    assert win.entries == [] and win.list.count() == 0
+
+
+def test_bad_file_shows_error(compare_window, tmp_path, no_dialogs, monkeypatch):
+    from gui import compare as cv
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nmodel: resnet50\nbatch: many\n")
+    monkeypatch.setattr(cv, "open_files", lambda *a, **k: [str(bad)])
+    no_dialogs.answers["show_error"] = None
+    compare_window.open_files()
+    assert len(compare_window.entries) == 1
+    (name, args, _), = no_dialogs.calls
+    assert name == "show_error" and "bad.yaml" in args[2]
+
+
+def test_exports(compare_window, tmp_path, no_dialogs):
+    win = compare_window
+    win.open_files()
+    png = tmp_path / "pareto.png"
+    no_dialogs.answers["save_file"] = str(png)
+    assert win.export_plot("pareto")
+    img = QImage(str(png))
+    assert (img.width(), img.height()) == (1920, 1080)
+    table = tmp_path / "table.csv"
+    assert win.export_table(str(table))
+    rows = [r for r in csv.reader(io.StringIO(table.read_text(encoding="utf-8")))
+            if r and not r[0].startswith("#")]
+    assert rows[0][0] == "figure" and len(rows) == len(cmp.FIGURES) + 2
+    folder = tmp_path / "all"
+    paths = win.export_all(str(folder))
+    names = {Path(p).name for p in paths}
+    assert {"compare-table.png", "compare-table.svg", "compare-table.csv",
+            "compare-pareto.svg", "compare-summary.png",
+            "compare-dram-vs-sram.csv"} <= names
+    # the window is unchanged by the exports (same size, still shown)
+    assert win.isVisible()
