@@ -195,6 +195,9 @@ class MainWindow(QMainWindow):
                      "Start again from the default scenario")
         self._action(fm, "&Open…", self.open_file, QKeySequence.StandardKey.Open)
         self.recent_menu = fm.addMenu("Open &recent")
+        self._action(fm, "&Import model…", self.model_panel.choose_model_file, "Ctrl+I",
+                     "Use your own model: an ONNX file, a darknet .cfg or a sramfit "
+                     "model YAML (you can also drop the file on the window)")
         fm.addSeparator()
         self._action(fm, "&Save", self.save_file, QKeySequence.StandardKey.Save)
         self._action(fm, "Save &as…", self.save_file_as, "Ctrl+Shift+S")
@@ -482,28 +485,35 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- drag and drop -----------------------------------------------------------------
-    @staticmethod
-    def _dropped_yaml(event):
+    MODEL_SUFFIXES = (".onnx", ".cfg")
+
+    @classmethod
+    def _dropped_file(cls, event):
+        """The first dropped scenario (.yaml) or model file (.onnx/.cfg), or None."""
         md = event.mimeData()
         if not md.hasUrls():
             return None
         for url in md.urls():
             p = url.toLocalFile()
-            if p.lower().endswith((".yaml", ".yml")):
+            if p.lower().endswith((".yaml", ".yml") + cls.MODEL_SUFFIXES):
                 return p
         return None
 
     def dragEnterEvent(self, event):
-        if self._dropped_yaml(event):
+        if self._dropped_file(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event):
-        path = self._dropped_yaml(event)
-        if path:
-            event.acceptProposedAction()
-            self.open_path(path)
+        path = self._dropped_file(event)
+        if not path:
+            return
+        event.acceptProposedAction()
+        if path.lower().endswith(self.MODEL_SUFFIXES):
+            self.model_panel.use_model_file(path)   # a model: into this scenario
+        else:
+            self.open_path(path)                    # a scenario: open it
 
     def show_help(self):
         from PySide6.QtWidgets import QMessageBox

@@ -2,6 +2,8 @@
 options. Every change is one undoable edit of the document's Scenario."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
@@ -241,15 +243,23 @@ class ModelPanel(QWidget):
         return load_model(model)
 
     def _on_open_model(self):
+        self.choose_model_file()
+
+    def choose_model_file(self):
         path = dialogs.open_file(self, "Use a model file", "", dialogs.MODEL_FILTER)
-        if not path:
-            return
+        if path:
+            self.use_model_file(path)
+
+    def use_model_file(self, path) -> bool:
+        """Put the model file ``path`` (.onnx, .cfg, model .yaml) into the scenario. A
+        file that does not load shows the engine's message and changes nothing."""
+        s = self.doc.scenario
         try:
-            load_model(path)
+            load_model(path, s.width, s.height)
         except SramfitError as err:
             dialogs.show_error(self, "Cannot use this model", str(err))
-            return
-        self._set_model(path, f"Use model file {path}")
+            return False
+        return self._set_model(str(path), f"Use model file {Path(str(path)).name}")
 
     def _on_copy(self):
         model = self.doc.analysis.footprint.model

@@ -283,3 +283,50 @@ def test_chip_edit_and_save_as_profile(main_window, no_dialogs, tmp_path):
     win.chip_panel.preset.setCurrentIndex(i)
     win.chip_panel.preset.activated.emit(i)
     assert win.doc.scenario.chip == "chip_c" and win.doc.analysis.sram_mb == 256.0
+
+
+def _drop(win, path):
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(path))])
+    win.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, md,
+                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
+def test_drop_onnx_model_uses_it_in_the_scenario(main_window):
+    """Dropping an ONNX export puts that model into the current scenario (chip, batch
+    and the rest stay); its figures are PyTorch's records for the file."""
+    import json
+    from conftest import FIXTURES
+    win = main_window
+    before = win.doc.scenario
+    _drop(win, FIXTURES / "onnx" / "resnetish.onnx")
+    s = win.doc.scenario
+    assert str(s.model).endswith("resnetish.onnx")
+    assert (s.chip, s.batch) == (before.chip, before.batch)
+    # at the export size, the analysis shows PyTorch's MACs and folded params for it
+    win.model_panel.doc.edit("size", width=64, height=48)
+    ref = json.loads((FIXTURES / "onnx" / "resnetish.json").read_text())["records"]["64x48"]
+    t = win.doc.analysis.totals()
+    assert t["macs"] == ref["conv_fc_macs"]
+    assert t["params"] == ref["params_folded"]
+    win.doc.stack.undo()
+    win.doc.stack.undo()
+    assert win.doc.scenario == before
+
+
+def test_import_model_action_and_bad_file(main_window, no_dialogs, tmp_path):
+    from conftest import FIXTURES
+    win = main_window
+    no_dialogs.answers["open_file"] = str(FIXTURES / "onnx" / "fpnish.onnx")
+    [act] = [a for a in win.actions() if a.text() == "&Import model…"]
+    assert act.shortcut().toString() == "Ctrl+I"
+    act.trigger()
+    assert str(win.doc.scenario.model).endswith("fpnish.onnx")
+    good = win.doc.scenario
+    bad = tmp_path / "broken.cfg"
+    bad.write_text("[net]\nwidth=416\n[convolutional]\nfilters=abc\n")
+    no_dialogs.answers["show_error"] = None
+    _drop(win, bad)
+    assert win.doc.scenario == good                      # nothing changed
+    name, args, _ = no_dialogs.calls[-1]
+    assert name == "show_error" and "broken.cfg" in args[2]
