@@ -60,6 +60,49 @@ def report_dict(fp) -> dict:
     }
 
 
+def _csv_rows(rows, keys) -> str:
+    """Per-layer rows as CSV: shapes as NxCxHxW, fused layer names space-separated."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(keys)
+    for r in rows:
+        w.writerow(["x".join(map(str, r[k])) if k == "output_shape"
+                    else " ".join(r.get(k, [])) if k == "fused"
+                    else r.get(k, "") for k in keys])
+    return out.getvalue()
+
+
+def _base_cells(r) -> dict:
+    """The cells every per-layer table starts with."""
+    return {"name": r["name"] + (f" (+{len(r['fused'])})" if r.get("fused") else ""),
+            "op": r["op"] + (f"/g{r['groups']}" if r.get("groups", 1) > 1 else ""),
+            "shape": "x".join(map(str, r["output_shape"])),
+            "act": f"{r['activation_bytes'] / 1e6:.3f}"}
+
+
+def _render(heads, columns, body, summary, note, fmt) -> str:
+    """An aligned terminal table (or Markdown, fmt='md'), then the totals, then a note."""
+    if fmt == "md":
+        lines = [f"**{heads[0]}**", ""] + [f"*{h}*" for h in heads[1:]]
+        lines += ([""] if heads[1:] else [])
+        lines += ["| " + " | ".join(c[1] for c in columns) + " |",
+                  "|" + "|".join("---:" if c[2] == ">" else "---" for c in columns) + "|"]
+        lines += ["| " + " | ".join(r[c[0]] for c in columns) + " |" for r in body]
+        lines += ["", "| total | value |", "|---|---:|"]
+        lines += [f"| {k.strip()} | {v} |" for k, v in summary]
+        return "\n".join(lines + ["", note]) + "\n"
+    widths = {c[0]: max(len(c[1]), *(len(r[c[0]]) for r in body)) for c in columns}
+
+    def fmt_row(r):
+        return "  ".join(f"{r[c[0]]:{c[2]}{widths[c[0]]}}" for c in columns).rstrip()
+    lines = list(heads) + ["", fmt_row({c[0]: c[1] for c in columns}),
+                           "  ".join("-" * widths[c[0]] for c in columns)]
+    lines += [fmt_row(r) for r in body]
+    kw = max(len(k) for k, _ in summary)
+    lines += [""] + [f"{k:<{kw}}  {v}" for k, v in summary]
+    return "\n".join(lines + ["", note]) + "\n"
+
+
 COLUMNS = [("name", "layer", "<"), ("op", "op", "<"), ("shape", "output NxCxHxW", "<"),
            ("act", "activation (MB)", ">"), ("w", "weights (MB)", ">"),
            ("macs", "MACs (M)", ">"), ("live", "live (MB)", ">")]
@@ -67,10 +110,7 @@ COLUMNS = [("name", "layer", "<"), ("op", "op", "<"), ("shape", "output NxCxHxW"
 
 def _table_rows(rows):
     for r in rows:
-        yield {"name": r["name"] + (f" (+{len(r['fused'])})" if r.get("fused") else ""),
-               "op": r["op"] + (f"/g{r['groups']}" if r.get("groups", 1) > 1 else ""),
-               "shape": "x".join(map(str, r["output_shape"])),
-               "act": f"{r['activation_bytes'] / 1e6:.3f}",
+        yield {**_base_cells(r),
                "w": f"{r['weight_bytes'] / 1e6:.3f}",
                "macs": f"{r['macs'] / 1e6:,.1f}",
                "live": f"{r['live_bytes'] / 1e6:.3f}"}
@@ -82,16 +122,9 @@ def format_report(d: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(d, indent=1)
     if fmt == "csv":
-        out = io.StringIO()
-        keys = ["name", "op", "output_shape", "activation_bytes", "weight_bytes", "params",
-                "macs", "live_bytes", "groups", "fused"]
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(keys)
-        for r in rows:
-            w.writerow(["x".join(map(str, r[k])) if k == "output_shape"
-                        else " ".join(r.get(k, [])) if k == "fused"
-                        else r.get(k, "") for k in keys])
-        return out.getvalue()
+        return _csv_rows(rows, ["name", "op", "output_shape", "activation_bytes",
+                                "weight_bytes", "params", "macs", "live_bytes", "groups",
+                                "fused"])
     body = list(_table_rows(rows))
     head = (f"{d['model']} at {d['input']['width']}x{d['input']['height']}x"
             f"{d['input']['channels']}, batch {d['batch']}, weights "
@@ -107,25 +140,9 @@ def format_report(d: dict, fmt: str) -> str:
         ("peak live activations", fmt_bytes(t["peak_live_bytes"])),
         ("activation arena", fmt_bytes(t["arena_bytes"])),
     ]
-    if fmt == "md":
-        lines = [f"**{head}**", "", "| " + " | ".join(c[1] for c in COLUMNS) + " |",
-                 "|" + "|".join("---:" if c[2] == ">" else "---" for c in COLUMNS) + "|"]
-        lines += ["| " + " | ".join(r[c[0]] for c in COLUMNS) + " |" for r in body]
-        lines += ["", "| total | value |", "|---|---:|"]
-        lines += [f"| {k} | {v} |" for k, v in summary]
-        lines += ["", "MB = 10^6 bytes. (+n) = n elementwise layers fused into the row."]
-        return "\n".join(lines) + "\n"
-    widths = {c[0]: max(len(c[1]), *(len(r[c[0]]) for r in body)) for c in COLUMNS}
-    fmt_row = lambda r: "  ".join(  # noqa: E731
-        f"{r[c[0]]:{c[2]}{widths[c[0]]}}" for c in COLUMNS).rstrip()
-    lines = [head, "", fmt_row({c[0]: c[1] for c in COLUMNS}),
-             "  ".join("-" * widths[c[0]] for c in COLUMNS)]
-    lines += [fmt_row(r) for r in body]
-    kw = max(len(k) for k, _ in summary)
-    lines += [""] + [f"{k:<{kw}}  {v}" for k, v in summary]
-    lines += ["", "MB = 10^6 bytes; MACs for the whole batch; (+n) = n elementwise layers "
-                  "fused into the row."]
-    return "\n".join(lines) + "\n"
+    return _render([head], COLUMNS, body, summary,
+                   "MB = 10^6 bytes; MACs for the whole batch; (+n) = n elementwise layers "
+                   "fused into the row.", fmt)
 
 
 def _add_chip_args(p: argparse.ArgumentParser) -> None:
@@ -219,26 +236,17 @@ def format_analysis(d: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(d, indent=1)
     if fmt == "csv":
-        out = io.StringIO()
-        keys = ["name", "op", "output_shape", "activation_bytes", "weight_bytes",
-                "weight_bytes_stored", "params", "macs", "macs_executed", "live_bytes",
-                "in_sram", "weights_in_sram", "dram_bytes", "utilisation", "compute_s",
-                "memory_s", "time_s", "bound", "winograd", "groups", "fused"]
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(keys)
-        for r in rows:
-            w.writerow(["x".join(map(str, r[k])) if k == "output_shape"
-                        else " ".join(r.get(k, [])) if k == "fused"
-                        else r.get(k, "") for k in keys])
-        return out.getvalue()
+        return _csv_rows(rows, [
+            "name", "op", "output_shape", "activation_bytes", "weight_bytes",
+            "weight_bytes_stored", "params", "macs", "macs_executed", "live_bytes", "in_sram",
+            "weights_in_sram", "dram_bytes", "utilisation", "compute_s", "memory_s", "time_s",
+            "bound", "winograd", "groups", "fused"])
     body = []
     for r in rows:
+        cells = _base_cells(r)
+        cells["op"] += "/wino" if r["winograd"] else ""
         body.append({
-            "name": r["name"] + (f" (+{len(r['fused'])})" if r.get("fused") else ""),
-            "op": r["op"] + (f"/g{r['groups']}" if r.get("groups", 1) > 1 else "")
-            + ("/wino" if r["winograd"] else ""),
-            "shape": "x".join(map(str, r["output_shape"])),
-            "act": f"{r['activation_bytes'] / 1e6:.3f}",
+            **cells,
             "w": f"{r['weight_bytes_stored'] / 1e6:.3f}" + ("" if r["weights_in_sram"]
                                                             else "*"),
             "macs": f"{r['macs_executed'] / 1e6:,.1f}",
@@ -282,23 +290,7 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
-    if fmt == "md":
-        lines = [f"**{head}**", "", f"*{head2}*", "",
-                 "| " + " | ".join(c[1] for c in A_COLUMNS) + " |",
-                 "|" + "|".join("---:" if c[2] == ">" else "---" for c in A_COLUMNS) + "|"]
-        lines += ["| " + " | ".join(r[c[0]] for c in A_COLUMNS) + " |" for r in body]
-        lines += ["", "| total | value |", "|---|---:|"]
-        lines += [f"| {k.strip()} | {v} |" for k, v in summary]
-        return "\n".join(lines + ["", note]) + "\n"
-    widths = {c[0]: max(len(c[1]), *(len(r[c[0]]) for r in body)) for c in A_COLUMNS}
-    fmt_row = lambda r: "  ".join(  # noqa: E731
-        f"{r[c[0]]:{c[2]}{widths[c[0]]}}" for c in A_COLUMNS).rstrip()
-    lines = [head, head2, "", fmt_row({c[0]: c[1] for c in A_COLUMNS}),
-             "  ".join("-" * widths[c[0]] for c in A_COLUMNS)]
-    lines += [fmt_row(r) for r in body]
-    kw = max(len(k) for k, _ in summary)
-    lines += [""] + [f"{k:<{kw}}  {v}" for k, v in summary]
-    return "\n".join(lines + ["", note]) + "\n"
+    return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 
 def cmd_report(args) -> int:
@@ -475,7 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
-                    "the desktop app.")
+                    "the desktop app.",
+        epilog="The app's own commands: 'sramfit gui [FILE.yaml] [--screenshot OUT.png] "
+               "[--size WxH]' opens a scenario; 'sramfit export A.yaml [B.yaml ...] --out "
+               "DIR [--formats png,svg,csv] [--size 1920x1080] [--style slide]' writes "
+               "every plot (and the comparison) without a window. MB = 10^6 bytes.")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
