@@ -1099,6 +1099,7 @@ def _series(pi: pg.PlotItem):
             continue
         extra = {k2: [v for v, kp in zip(vals, keep) if kp] for k2, vals in extra.items()}
         out.append((name, x[keep], y[keep], extra))
+    out += _right_axis_series(pi, xlog)
     for item in pi.items:
         if not item.isVisible():
             continue
@@ -1119,6 +1120,34 @@ def _series(pi: pg.PlotItem):
             if text:
                 notes.append(f"note: {_one_line(text)}")
     return out, notes
+
+
+def _right_axis_series(pi: pg.PlotItem, xlog: bool):
+    """Curves drawn in a second ViewBox tied to the right axis (e.g. latency beside
+    throughput): their values go into a column named after the right axis, the left-axis
+    column stays empty, so no value is read against the wrong unit."""
+    if "right" not in pi.axes:
+        return []
+    ra = pi.getAxis("right")
+    vb = ra.linkedView() if ra.isVisible() else None
+    if vb is None or vb is pi.getViewBox():
+        return []
+    title = _axis_title(ra) or "right axis"
+    rlog = bool(getattr(ra, "logMode", False))
+    out = []
+    for item in vb.addedItems:
+        if not (isinstance(item, pg.PlotDataItem) and item.isVisible()):
+            continue
+        x, y = item.getOriginalDataset()
+        if x is None or y is None:
+            continue
+        lm = item.opts.get("logMode", [False, False])
+        x = _real(np.asarray(x, float), xlog, lm[0])
+        y = _real(np.asarray(y, float), rlog, lm[1])
+        keep = np.isfinite(x) & np.isfinite(y)
+        name = _one_line(_plain(str(item.name() or title)))
+        out.append((name, x[keep], np.full(int(keep.sum()), np.nan), {title: list(y[keep])}))
+    return out
 
 
 def plot_csv(plot, *, title: str | None = None, footnote: str | None = None,

@@ -573,3 +573,22 @@ def test_log_axis_slide_labels_decades_and_restores(qtbot, tmp_path):
     _processed()
     assert ax._tickLevels is None
     assert w.grab().toImage() == before
+
+
+def test_csv_includes_right_axis_curves_in_their_own_column(main_window, tmp_path):
+    """The batch plot draws latency in a second view box on the right axis; its CSV
+    carries latency in a 'latency (ms)' column, equal to the engine's sweep."""
+    from engine import sweep
+    plot = main_window.plots.batch
+    path = export.export_plot(plot.plotItem, tmp_path / "batch.csv")
+    _, header, body = _read_csv(path)
+    assert "latency (ms)" in header
+    lat_col, y_col = header.index("latency (ms)"), 2
+    lat_rows = [r for r in body if r[lat_col] != ""]
+    thr_rows = [r for r in body if r[lat_col] == "" and r[0] == "throughput"]
+    batches = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    assert len(lat_rows) == len(thr_rows) == len(batches)
+    assert all(r[y_col] == "" for r in lat_rows)      # never under the left-axis unit
+    res = sweep.over_batch(main_window.doc.scenario, np.array(batches))
+    got = np.array([float(r[lat_col]) for r in lat_rows])
+    np.testing.assert_allclose(got, np.asarray(res["latency_s"]) * 1e3, rtol=1e-9)
