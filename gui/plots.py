@@ -386,6 +386,11 @@ class LiveMemoryPlot(_StepPlot):
         self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
         self.capacity.setVisible(cap > 0)
         top = max(peak, arena, cap)
+        # label below the line near the top (clear of the arena label), above it lower
+        # down (clear of the x axis)
+        lab = self.capacity.label
+        lab.anchors = [(1, 0), (1, 0)] if cap > 0.5 * top else [(1, 1), (1, 1)]
+        lab.updatePosition()
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
         names = frame.names
@@ -645,7 +650,8 @@ class TrafficPlot(PlotBase):
                                     width=np.zeros(n), brushes=[pg.mkBrush(c) for c in colors],
                                     pen=None, name="DRAM per image")
         self.plotItem.addItem(self.bars)
-        self.set_title(self.title, [("bytes moved per image; MB = 10⁶ bytes", MUTED, "")])
+        self.set_title(self.title, [("bytes moved per image;", MUTED, ""),
+                                    ("MB = 10⁶ bytes", MUTED, "")])
         self.values = []
         for _ in range(n):
             t = pg.TextItem("", color="#222", anchor=(0, 0.5))
