@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+                               QSlider, QVBoxLayout, QWidget)
 
 from engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
                          save_chip)
@@ -21,6 +20,7 @@ from engine.resources import chips_dir
 from engine.scenario import resolve_chip
 
 from . import dialogs
+from .widgets import check, dspin, form_layout, ispin, put
 
 SLIDER_STEPS = 400
 SLIDER_MIN_MB = 0.1        # slider spans 0.1 MB .. 1000 MB on a log scale
@@ -47,40 +47,6 @@ def mb_to_slider(mb: float) -> int:
     return max(0, min(SLIDER_STEPS, pos))
 
 
-def _put(widget, value):
-    """Set a spin box or slider only if the value changed (no repaint otherwise)."""
-    if hasattr(widget, "decimals"):
-        value = round(float(value), widget.decimals())
-    if widget.value() != value:
-        widget.setValue(value)
-
-
-def _check(widget, on):
-    if widget.isChecked() != bool(on):
-        widget.setChecked(bool(on))
-
-
-def _dspin(lo, hi, decimals, suffix, tip):
-    s = QDoubleSpinBox()
-    s.setRange(lo, hi)
-    s.setDecimals(decimals)
-    s.setSuffix(suffix)
-    s.setKeyboardTracking(False)
-    s.setAccelerated(True)
-    s.setToolTip(tip)
-    return s
-
-
-def _ispin(lo, hi, suffix, tip):
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setSuffix(suffix)
-    s.setKeyboardTracking(False)
-    s.setAccelerated(True)
-    s.setToolTip(tip)
-    return s
-
-
 def scenario_chip(scenario) -> Chip:
     """The scenario's chip as given (profile, file or inline), before any SRAM override."""
     return resolve_chip(scenario)
@@ -92,10 +58,7 @@ class ChipPanel(QWidget):
         self.doc = document
         self._updating = False
         self._refs = None
-        form = QFormLayout()
-        form.setVerticalSpacing(5)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = form_layout()
 
         self.preset = QComboBox()
         self.preset.setToolTip("Chip profiles from profiles/chips/ (each says where its "
@@ -111,7 +74,7 @@ class ChipPanel(QWidget):
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self._drag = 0
-        self.sram = _dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
+        self.sram = dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
         self.sram.valueChanged.connect(
             lambda v: self._edit(f"SRAM {v:g} MB", sram_mb=float(v)))
         row = QHBoxLayout()
@@ -128,7 +91,7 @@ class ChipPanel(QWidget):
         self.split.setToolTip("Separate SRAMs for weights and activations (unchecked: one "
                               "unified SRAM shared by both)")
         self.split.toggled.connect(self._on_split)
-        self.weight_sram = _dspin(0, 100000, 3, " MB", "SRAM reserved for weights "
+        self.weight_sram = dspin(0, 100000, 3, " MB", "SRAM reserved for weights "
                                   "(MB = 10^6 bytes); the rest holds activations")
         self.weight_sram.valueChanged.connect(self._on_weight_sram)
         self.act_sram = QLabel()
@@ -149,12 +112,12 @@ class ChipPanel(QWidget):
             lambda i: self._edit("Set placement policy", policy=self.policy.itemData(i)))
         form.addRow("Placement", self.policy)
 
-        self.dram = _dspin(0.001, 100000, 2, " GB/s", "DRAM bandwidth, GB/s = 10^9 bytes/s")
+        self.dram = dspin(0.001, 100000, 2, " GB/s", "DRAM bandwidth, GB/s = 10^9 bytes/s")
         self.dram.valueChanged.connect(lambda v: self._chip("DRAM bandwidth", dram_gbps=v))
         form.addRow("DRAM", self.dram)
-        self.rows = _ispin(1, 1 << 16, "", "MAC array rows (reduction lanes)")
-        self.cols = _ispin(1, 1 << 16, "", "MAC array columns (output-channel lanes)")
-        self.count = _ispin(1, 1 << 16, "", "identical MAC arrays, splitting a layer's "
+        self.rows = ispin(1, 1 << 16, "MAC array rows (reduction lanes)")
+        self.cols = ispin(1, 1 << 16, "MAC array columns (output-channel lanes)")
+        self.count = ispin(1, 1 << 16, "identical MAC arrays, splitting a layer's "
                                            "pixels")
         for s in (self.rows, self.cols, self.count):
             s.valueChanged.connect(self._on_array)
@@ -169,11 +132,11 @@ class ChipPanel(QWidget):
         self.macs = QLabel()
         self.macs.setStyleSheet("color: #555;")
         form.addRow("", self.macs)
-        self.clock = _dspin(1, 100000, 0, " MHz", "MAC clock in MHz")
+        self.clock = dspin(1, 100000, 0, " MHz", "MAC clock in MHz")
         self.clock.valueChanged.connect(self._on_clock)
         form.addRow("Clock", self.clock)
-        self.layer_oh = _dspin(0, 1e6, 1, " µs", "fixed cost of every execution step")
-        self.call_oh = _dspin(0, 1e7, 1, " µs", "fixed cost of every inference call "
+        self.layer_oh = dspin(0, 1e6, 1, " µs", "fixed cost of every execution step")
+        self.call_oh = dspin(0, 1e7, 1, " µs", "fixed cost of every inference call "
                                                 "(host to chip)")
         self.layer_oh.valueChanged.connect(
             lambda v: self._chip("Layer overhead", layer_overhead_us=v))
@@ -186,9 +149,9 @@ class ChipPanel(QWidget):
         row.addWidget(QLabel("call"))
         row.addWidget(self.call_oh, 1)
         form.addRow("Overheads", row)
-        self.process = _dspin(1, 1000, 0, " nm", "process node (for the SRAM area)")
+        self.process = dspin(1, 1000, 0, " nm", "process node (for the SRAM area)")
         self.process.valueChanged.connect(lambda v: self._chip("Process node", process_nm=v))
-        self.mm2 = _dspin(0, 100, 3, " mm²/MB", "SRAM macro area per MB at this process")
+        self.mm2 = dspin(0, 100, 3, " mm²/MB", "SRAM macro area per MB at this process")
         self.mm2.valueChanged.connect(lambda v: self._chip("SRAM area", sram_mm2_per_mb=v))
         row = QHBoxLayout()
         row.setSpacing(6)
@@ -243,25 +206,25 @@ class ChipPanel(QWidget):
             else:
                 self.preset.setCurrentIndex(self.preset.count() - 1)
             mb = a.sram_mb                       # the scenario's override, or the chip's
-            _put(self.sram, mb)
+            put(self.sram, mb)
             if not self.slider.isSliderDown():
-                _put(self.slider, mb_to_slider(mb))
-            _check(self.split, bool(chip.sram_split))
+                put(self.slider, mb_to_slider(mb))
+            check(self.split, bool(chip.sram_split))
             self.weight_sram.setEnabled(bool(chip.sram_split))
             frac = (chip.weight_sram_mb or 0.0) / chip.sram_mb if chip.sram_mb else 0.0
-            _put(self.weight_sram, frac * mb if chip.sram_split else 0.0)
+            put(self.weight_sram, frac * mb if chip.sram_split else 0.0)
             self.policy.setEnabled(not chip.sram_split)
             self.policy.setCurrentIndex(max(0, self.policy.findData(s.policy)))
-            _put(self.dram, chip.dram_gbps)
-            _put(self.rows, chip.array_rows)
-            _put(self.cols, chip.array_cols)
-            _put(self.count, chip.array_count)
-            _put(self.clock, chip.clock_mhz)
-            _put(self.layer_oh, chip.layer_overhead_us)
-            _put(self.call_oh, chip.call_overhead_us)
-            _put(self.process, chip.process_nm or 0)
-            _put(self.mm2, chip.sram_mm2_per_mb)
-            _check(self.overlap, bool(s.overlap))
+            put(self.dram, chip.dram_gbps)
+            put(self.rows, chip.array_rows)
+            put(self.cols, chip.array_cols)
+            put(self.count, chip.array_count)
+            put(self.clock, chip.clock_mhz)
+            put(self.layer_oh, chip.layer_overhead_us)
+            put(self.call_oh, chip.call_overhead_us)
+            put(self.process, chip.process_nm or 0)
+            put(self.mm2, chip.sram_mm2_per_mb)
+            check(self.overlap, bool(s.overlap))
         finally:
             self._updating = False
         t = a.totals()

@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
 
     # -- export (all files leave through gui.export) ----------------------------------
     def _footnote(self) -> str:
-        s, t = self.doc.scenario, self.doc.analysis.totals()
+        s = self.doc.scenario
         fp = self.doc.analysis.footprint
         return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
                 f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from engine import zoo
 from engine.errors import SramfitError
@@ -16,6 +16,7 @@ from engine.modelfile import dump_model, load_model, model_from_dict
 from engine.precision import NAMES as PRECISIONS
 
 from . import dialogs
+from .widgets import check, form_layout, ispin, put
 
 #: (label, width, height); the last entry, Custom, keeps the spin boxes' values.
 SIZE_PRESETS = [
@@ -24,30 +25,6 @@ SIZE_PRESETS = [
     ("2 MP 1920 × 1088", 1920, 1088), ("4K 3840 × 2160", 3840, 2160),
 ]
 CUSTOM = "custom W × H"
-
-
-def _put(widget, value):
-    """Set a spin box or slider only if the value changed (no repaint otherwise)."""
-    if hasattr(widget, "decimals"):
-        value = round(float(value), widget.decimals())
-    if widget.value() != value:
-        widget.setValue(value)
-
-
-def _check(widget, on):
-    if widget.isChecked() != bool(on):
-        widget.setChecked(bool(on))
-
-
-def _spin(lo, hi, tip, suffix=""):
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setKeyboardTracking(False)       # one edit per Enter/focus-out, not per keystroke
-    s.setAccelerated(True)
-    s.setToolTip(tip)
-    if suffix:
-        s.setSuffix(suffix)
-    return s
 
 
 def model_label(model) -> str:
@@ -64,10 +41,7 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.doc = document
         self._updating = False
-        form = QFormLayout()
-        form.setVerticalSpacing(5)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = form_layout()
 
         self.model = QComboBox()
         self.model.setToolTip("A built-in model (layers written from the published "
@@ -95,8 +69,8 @@ class ModelPanel(QWidget):
                                "1920 × 1088: YOLOv3 needs multiples of 32")
         self.preset.activated.connect(self._on_preset)
         form.addRow("Input size", self.preset)
-        self.width = _spin(1, 16384, "input width in pixels", " px")
-        self.height = _spin(1, 16384, "input height in pixels", " px")
+        self.width = ispin(1, 16384, "input width in pixels", " px")
+        self.height = ispin(1, 16384, "input height in pixels", " px")
         self.width.valueChanged.connect(self._on_size)
         self.height.valueChanged.connect(self._on_size)
         row = QHBoxLayout()
@@ -106,11 +80,11 @@ class ModelPanel(QWidget):
         row.addWidget(self.height)
         form.addRow("W × H", row)
 
-        self.batch = _spin(1, 4096, "images processed together. Weights are read once per "
+        self.batch = ispin(1, 4096, "images processed together. Weights are read once per "
                                     "batch; activations grow with the batch")
         self.batch.valueChanged.connect(
             lambda v: self._edit("Set batch", batch=v))
-        self.compiled = _spin(0, 4096, "batch the model is compiled for (dynamic batching "
+        self.compiled = ispin(0, 4096, "batch the model is compiled for (dynamic batching "
                                        "splits a client batch into calls of this size, each "
                                        "paying the per-call overhead); 0 = same as batch")
         self.compiled.setSpecialValueText("= batch")
@@ -190,18 +164,18 @@ class ModelPanel(QWidget):
                     self.model.addItem(extra, None)     # the scenario's own model
             self.model.setCurrentIndex(self.model.findText(label))
             fp = self.doc.analysis.footprint     # width/height None = the model's own
-            _put(self.width, fp.width)
-            _put(self.height, fp.height)
+            put(self.width, fp.width)
+            put(self.height, fp.height)
             match = [i for i, (_, w, h) in enumerate(SIZE_PRESETS)
                      if (w, h) == (fp.width, fp.height)]
             self.preset.setCurrentIndex(match[0] if match else len(SIZE_PRESETS))
-            _put(self.batch, s.batch)
-            _put(self.compiled, s.compiled_batch or 0)
+            put(self.batch, s.batch)
+            put(self.compiled, s.compiled_batch or 0)
             self.weights.setCurrentText(s.weights)
             self.activations.setCurrentText(s.activations)
-            _check(self.fusion, bool(s.fusion))
-            _check(self.winograd, bool(s.winograd))
-            _check(self.plain, bool(s.winograd_plain_weights))
+            check(self.fusion, bool(s.fusion))
+            check(self.winograd, bool(s.winograd))
+            check(self.plain, bool(s.winograd_plain_weights))
             self.plain.setEnabled(bool(s.winograd))
             self.copy.setEnabled(not isinstance(s.model, (dict, Model)))
         finally:

@@ -1,5 +1,4 @@
 """engine/ must never load Qt, pyqtgraph or the gui package (an import contract)."""
-import pkgutil
 import subprocess
 import sys
 

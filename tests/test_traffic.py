@@ -1,12 +1,10 @@
 """DRAM traffic: the seed's YOLOv3 figure, the breakdown by kind, residual re-reads."""
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 import engine
 from engine import Scenario
-from engine.modelfile import model_from_dict
 
 YOLO_PARAMS = 61_949_149          # darknet's yolov3.weights, 80 classes (DOMAIN.md)
 

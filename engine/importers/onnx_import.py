@@ -891,7 +891,7 @@ class _Importer:
                 scales = kinds[2]
             if len(kinds) > 3 and node.input[3]:
                 sizes = kinds[3]
-        xs, os_ = self.shapes.get(x), self.shapes.get(node.output[0])
+        xs = self.shapes.get(x)
         if mode is None or xs is None or len(xs) != 4:
             return self.emit_other(node)
         attrs = {"mode": mode}
