@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-FONT_DIR = ASSETS / "fonts"
+# installed: gui/fonts (package data mapped from assets/fonts); source tree: assets/fonts
+FONT_DIRS = (Path(__file__).resolve().parent / "fonts", ASSETS / "fonts")
+FONT_DIR = next((d for d in FONT_DIRS if any(d.glob("*.ttf"))), FONT_DIRS[-1])
 FONT_FAMILY = "DejaVu Sans"
 DEFAULT_SIZE = (1600, 1000)
 
