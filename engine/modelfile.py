@@ -32,18 +32,24 @@ LAYER_BASE_KEYS = {"name", "op", "inputs"}
 SUPPORTED_VERSION = 1
 
 
+def read_text(path, error=SramfitError, expected: str = "") -> str:
+    """The text of ``path``; a missing or unreadable file raises ``error`` naming it
+    (``expected`` says what kind of file was wanted)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot read the file ({err})"
+                    + (f"; expected {expected}" if expected else "")) from None
+
+
 def read_yaml(path: str) -> tuple[Any, dict]:
     """(data, lines): the safe_load'ed document and {path tuple: line number (1-based)}.
 
     Raises SramfitError naming the file (and line, for syntax errors)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise SramfitError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SramfitError(f"{path}: cannot read the file ({err})") from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_text(path), path)
 
 
 def parse_yaml(text: str, path: str = "<text>") -> tuple[Any, dict]:

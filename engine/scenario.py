@@ -256,24 +256,23 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
     chip = data.get("chip", _DEFAULTS["chip"])
     chip_obj = None
     if isinstance(chip, str):
+        target = None
         if not chip:
             bad(("chip",), "field 'chip': give a chip profile name or a chip file")
         elif _is_path(chip):
-            p = _resolve(chip, base_dir)
-            if not os.path.isfile(p):
+            target = _resolve(chip, base_dir)
+            if not os.path.isfile(target):
+                target = None
                 bad(("chip",), f"field 'chip': file {chip!r} not found (paths are relative "
                                f"to the scenario file)")
-            else:
-                try:
-                    chip_obj = load_chip(p)
-                except SramfitError as err:
-                    problems.append(f"{err} (chip of {path})")
         elif chip not in list_chips():
             bad(("chip",), f"field 'chip': unknown chip {chip!r}; use one of "
                            f"{', '.join(list_chips())}, a chip file or an inline chip")
         else:
+            target = chip
+        if target is not None:
             try:
-                chip_obj = load_chip(chip)
+                chip_obj = load_chip(target)
             except SramfitError as err:
                 problems.append(f"{err} (chip of {path})")
     elif isinstance(chip, dict):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 
 from ..errors import ModelError
+from ..modelfile import read_text
 from ..graph import INPUT, Model, make_layer
 
 ACTIVATIONS = {"leaky": "leaky", "relu": "relu", "logistic": "sigmoid", "tanh": "tanh",
@@ -117,15 +118,7 @@ class _Reader:
 
 def load(path) -> Model:
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ModelError(f"{path}: cannot read the file ({err}); expected a darknet .cfg "
-                         f"text file") from None
-    return from_text(text, path)
+    return from_text(read_text(path, ModelError, "a darknet .cfg text file"), path)
 
 
 def from_text(text: str, path: str = "<cfg>") -> Model:
