@@ -92,3 +92,22 @@ def test_yaml_is_never_executed(tmp_path):
     p = write(tmp_path, "!!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(engine.SramfitError):
         load_model(p)
+
+
+def test_shipped_example_model_and_its_scenario():
+    """profiles/models/example_segnet.yaml, counted by hand:
+    conv 3->16 k3: 432; bn 32; dw 16 k3: 144; bn 32; pw 16->32: 512; bn 64;
+    conv 32->64 k3: 18432; bn 128; dw 64 k3: 576; bn 128; pw 64->64: 4096; bn 128;
+    head 96->8 k1 + bias: 776.  Total 25,480."""
+    from conftest import ROOT
+    from engine.scenario import load_scenario
+    m = load_model(ROOT / "profiles" / "models" / "example_segnet.yaml")
+    fp = engine.analyze(m, 1280, 720)
+    assert fp.totals()["params"] == 25_480
+    # 1280x720 -> 640x360 (stem) -> 320x180 (down) -> 640x360 (up); concat 64+32 = 96
+    assert fp.shapes["skip"] == (96, 360, 640)
+    assert fp.shapes["head"] == (8, 360, 640)
+    s = load_scenario(ROOT / "profiles" / "scenarios" / "example_segnet_720p_edge_tpu.yaml")
+    a = engine.analyze(s)
+    assert a.footprint.model.name == "example_segnet"
+    assert a.totals()["params"] == 25_480
