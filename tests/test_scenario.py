@@ -29,10 +29,16 @@ def test_examples_exist_and_tell_the_story():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_round_trip(path, tmp_path):
-    s = load_scenario(path)
-    assert scenario_from_dict(scenario_to_dict(s)) == s
-    assert loads_scenario(dumps_scenario(s)) == s
-    out = tmp_path / "copy.yaml"
+    # work on a copy with the same relative layout (a model may be ../models/x.yaml)
+    import shutil
+    shutil.copytree(path.parent.parent / "models", tmp_path / "models")
+    (tmp_path / "scenarios").mkdir()
+    src = tmp_path / "scenarios" / path.name
+    shutil.copy(path, src)
+    s = load_scenario(src)
+    assert scenario_from_dict(scenario_to_dict(s), base_dir=s.base_dir) == s
+    assert loads_scenario(dumps_scenario(s), base_dir=s.base_dir) == s
+    out = tmp_path / "scenarios" / "copy.yaml"
     save_scenario(s, out)
     assert load_scenario(out) == s
     # the shipped files are in the saved form: saving reproduces them byte for byte
