@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QSlider, QVBoxLayout, QWidget)
 
 from engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
@@ -20,7 +20,7 @@ from engine.resources import chips_dir
 from engine.scenario import resolve_chip
 
 from . import dialogs
-from .widgets import check, dspin, form_layout, ispin, put
+from .widgets import check, dspin, form_layout, hbox, ispin, put
 
 SLIDER_STEPS = 400
 SLIDER_MIN_MB = 0.1        # slider spans 0.1 MB .. 1000 MB on a log scale
@@ -77,11 +77,7 @@ class ChipPanel(QWidget):
         self.sram = dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
         self.sram.valueChanged.connect(
             lambda v: self._edit(f"SRAM {v:g} MB", sram_mb=float(v)))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.sram)
-        form.addRow("SRAM", row)
+        form.addRow("SRAM", hbox((self.slider, 1), self.sram))
         self.area = QLabel()
         self.area.setToolTip("SRAM macro area at the chip's process (mm² per MB × MB)")
         self.area.setStyleSheet("color: #555;")
@@ -95,11 +91,7 @@ class ChipPanel(QWidget):
                                   "(MB = 10^6 bytes); the rest holds activations")
         self.weight_sram.valueChanged.connect(self._on_weight_sram)
         self.act_sram = QLabel()
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.split)
-        row.addWidget(self.weight_sram, 1)
-        form.addRow("Layout", row)
+        form.addRow("Layout", hbox(self.split, (self.weight_sram, 1)))
         form.addRow("", self.act_sram)
 
         self.policy = QComboBox()
@@ -121,14 +113,7 @@ class ChipPanel(QWidget):
                                            "pixels")
         for s in (self.rows, self.cols, self.count):
             s.valueChanged.connect(self._on_array)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.rows)
-        row.addWidget(QLabel("×"))
-        row.addWidget(self.cols)
-        row.addWidget(QLabel("×"))
-        row.addWidget(self.count)
-        form.addRow("MAC array", row)
+        form.addRow("MAC array", hbox(self.rows, "×", self.cols, "×", self.count))
         self.macs = QLabel()
         self.macs.setStyleSheet("color: #555;")
         form.addRow("", self.macs)
@@ -142,22 +127,13 @@ class ChipPanel(QWidget):
             lambda v: self._chip("Layer overhead", layer_overhead_us=v))
         self.call_oh.valueChanged.connect(
             lambda v: self._chip("Call overhead", call_overhead_us=v))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(QLabel("layer"))
-        row.addWidget(self.layer_oh, 1)
-        row.addWidget(QLabel("call"))
-        row.addWidget(self.call_oh, 1)
-        form.addRow("Overheads", row)
+        form.addRow("Overheads", hbox("layer", (self.layer_oh, 1),
+                                      "call", (self.call_oh, 1)))
         self.process = dspin(1, 1000, 0, " nm", "process node (for the SRAM area)")
         self.process.valueChanged.connect(lambda v: self._chip("Process node", process_nm=v))
         self.mm2 = dspin(0, 100, 3, " mm²/MB", "SRAM macro area per MB at this process")
         self.mm2.valueChanged.connect(lambda v: self._chip("SRAM area", sram_mm2_per_mb=v))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.process)
-        row.addWidget(self.mm2, 1)
-        form.addRow("Process", row)
+        form.addRow("Process", hbox(self.process, (self.mm2, 1)))
         self.overlap = QCheckBox("overlap compute with DRAM transfers")
         self.overlap.setToolTip("Checked: a step takes max(compute, memory) time; "
                                 "unchecked: their sum")

@@ -1363,13 +1363,17 @@ def _paint_table(p: QtGui.QPainter, headers, rows, style: Style, title: str,
     right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
     numeric = [j > 0 and all(not c[j] or _NUMERIC.match(c[j]) for c in cells)
                for j in range(len(widths))]
+
+    def draw_row(texts, y):
+        p.setPen(fg)
+        x = m
+        for j, text in enumerate(texts):
+            p.drawText(QtCore.QRectF(x + pad_x, y, widths[j] - 2 * pad_x, row_h),
+                       int(right if numeric[j] else left), text)
+            x += widths[j]
+
     p.setFont(fh)
-    p.setPen(fg)
-    x = m
-    for j, head in enumerate(heads):
-        p.drawText(QtCore.QRectF(x + pad_x, y, widths[j] - 2 * pad_x, row_h),
-                   int(right if numeric[j] else left), head)
-        x += widths[j]
+    draw_row(heads, y)
     y += row_h
     p.setPen(rule)
     p.drawLine(QtCore.QPointF(m, y), QtCore.QPointF(m + tw, y))
@@ -1377,12 +1381,7 @@ def _paint_table(p: QtGui.QPainter, headers, rows, style: Style, title: str,
     for i, r in enumerate(cells):
         if i % 2 == 1:
             p.fillRect(QtCore.QRectF(m, y, tw, row_h), zebra)
-        p.setPen(fg)
-        x = m
-        for j, cell in enumerate(r):
-            p.drawText(QtCore.QRectF(x + pad_x, y, widths[j] - 2 * pad_x, row_h),
-                       int(right if numeric[j] else left), cell)
-            x += widths[j]
+        draw_row(r, y)
         y += row_h
     thin = QtGui.QPen(fg, max(0.6, row_h / 56.0))
     p.setPen(thin)

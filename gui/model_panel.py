@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from engine import zoo
@@ -16,7 +16,7 @@ from engine.modelfile import dump_model, load_model, model_from_dict
 from engine.precision import NAMES as PRECISIONS
 
 from . import dialogs
-from .widgets import check, form_layout, ispin, put
+from .widgets import check, form_layout, hbox, ispin, put
 
 #: (label, width, height); the last entry, Custom, keeps the spin boxes' values.
 SIZE_PRESETS = [
@@ -50,11 +50,7 @@ class ModelPanel(QWidget):
         self.open_model = QPushButton("File…")
         self.open_model.setToolTip("Use a model file: sramfit YAML, ONNX or darknet .cfg")
         self.open_model.clicked.connect(self._on_open_model)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.model, 1)
-        row.addWidget(self.open_model)
-        form.addRow("Model", row)
+        form.addRow("Model", hbox((self.model, 1), self.open_model))
         self.copy = QPushButton("Duplicate as editable copy")
         self.copy.setToolTip("Copy the model's layers into the scenario, so layers can be "
                              "added, removed and edited in the 'Model layers' tab")
@@ -73,12 +69,7 @@ class ModelPanel(QWidget):
         self.height = ispin(1, 16384, "input height in pixels", " px")
         self.width.valueChanged.connect(self._on_size)
         self.height.valueChanged.connect(self._on_size)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.width)
-        row.addWidget(QLabel("×"))
-        row.addWidget(self.height)
-        form.addRow("W × H", row)
+        form.addRow("W × H", hbox(self.width, "×", self.height))
 
         self.batch = ispin(1, 4096, "images processed together. Weights are read once per "
                                     "batch; activations grow with the batch")
@@ -90,12 +81,7 @@ class ModelPanel(QWidget):
         self.compiled.setSpecialValueText("= batch")
         self.compiled.valueChanged.connect(
             lambda v: self._edit("Set compiled batch", compiled_batch=v or None))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.batch)
-        row.addWidget(QLabel("compiled"))
-        row.addWidget(self.compiled)
-        form.addRow("Batch", row)
+        form.addRow("Batch", hbox(self.batch, "compiled", self.compiled))
 
         self.weights = QComboBox()
         self.activations = QComboBox()
@@ -107,13 +93,8 @@ class ModelPanel(QWidget):
         self.activations.activated.connect(
             lambda _: self._edit("Set activation precision",
                                  activations=self.activations.currentText()))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(QLabel("weights"))
-        row.addWidget(self.weights, 1)
-        row.addWidget(QLabel("activations"))
-        row.addWidget(self.activations, 1)
-        form.addRow("Precision", row)
+        form.addRow("Precision", hbox("weights", (self.weights, 1),
+                                      "activations", (self.activations, 1)))
 
         self.fusion = QCheckBox("fuse norm/act/add into the layer before")
         self.fusion.setToolTip("An accelerator applies batchnorm, activation and residual "
@@ -130,12 +111,7 @@ class ModelPanel(QWidget):
                               "no growth of weight bytes in SRAM or DRAM")
         self.plain.toggled.connect(
             lambda v: self._edit("Toggle Winograd plain weights", winograd_plain_weights=v))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.winograd)
-        row.addWidget(self.plain)
-        row.addStretch(1)
-        form.addRow("Winograd", row)
+        form.addRow("Winograd", hbox(self.winograd, self.plain, None))
 
         self.info = QLabel()
         self.info.setWordWrap(True)
