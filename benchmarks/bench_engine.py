@@ -10,12 +10,11 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import engine  # noqa: E402
-from engine import Scenario, sweep  # noqa: E402
-from engine.footprint import _SHAPES  # noqa: E402
-from engine.graph import Model, make_layer  # noqa: E402
+from sramfit import engine  # noqa: E402
+from sramfit.engine import Scenario, sweep  # noqa: E402
+from sramfit.engine.footprint import _SHAPES  # noqa: E402
+from sramfit.engine.graph import Model, make_layer  # noqa: E402
 
 
 def chain(n: int) -> Model:

@@ -24,16 +24,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 CHILD = r"""
 import sys, time
-sys.path.insert(0, {root!r})
-from gui.app import make_app
+from sramfit.gui.app import make_app
 app = make_app()
-from gui.document import Document
-from gui.main_window import MainWindow
+from sramfit.gui.document import Document
+from sramfit.gui.main_window import MainWindow
 win = MainWindow(Document(), remember=False)
 win.resize(1600, 1000)
 win.show()
@@ -45,9 +43,9 @@ print(time.time())
 def bench_slider(changes: int) -> dict:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
-    from gui.app import make_app
-    from gui.document import Document
-    from gui.main_window import MainWindow
+    from sramfit.gui.app import make_app
+    from sramfit.gui.document import Document
+    from sramfit.gui.main_window import MainWindow
 
     app = make_app()
     win = MainWindow(Document(), remember=False)

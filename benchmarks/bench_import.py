@@ -25,10 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc
-sys.path.insert(0, sys.argv[1])
 import numpy, onnx, onnx.shape_inference, onnx.reference  # noqa: F401  (baseline)
-from engine.importers import onnx_import
-from engine.footprint import Footprint
+from sramfit.engine.importers import onnx_import
+from sramfit.engine.footprint import Footprint
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 t0 = time.perf_counter()

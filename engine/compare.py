@@ -1,7 +1,7 @@
 """Scenarios side by side: key figures with deltas against a baseline, a field-by-field
 diff of two scenarios' settings, overlaid sweeps and the Pareto front of a family.
 
-Pure Python + numpy (no Qt). Used by ``sramfit compare`` (engine/cli.py), the desktop
+Pure Python + numpy (no Qt). Used by ``sramfit compare`` (cli/commands.py), the desktop
 compare view (gui/compare.py) and the headless export (gui/headless.py), so the three
 show the same numbers.
 

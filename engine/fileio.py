@@ -1,8 +1,12 @@
-"""All-or-nothing file writes for the engine's YAML files (scenarios, chip profiles)."""
+"""File reading and all-or-nothing writes for the engine's files (scenarios, chip
+profiles, models). Every read error names the file."""
 from __future__ import annotations
 
 import os
 import tempfile
+
+from .errors import SramfitError
+
 
 
 def write_text_atomic(path, text: str) -> None:
@@ -26,3 +30,16 @@ def write_text_atomic(path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def read_text(path, error=SramfitError, expected: str = "") -> str:
+    """The text of ``path``; a missing or unreadable file raises ``error`` naming it
+    (``expected`` says what kind of file was wanted)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot read the file ({err})"
+                    + (f"; expected {expected}" if expected else "")) from None

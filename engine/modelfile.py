@@ -24,25 +24,13 @@ import yaml
 
 from . import zoo
 from .errors import ModelError, SramfitError
+from .fileio import read_text
 from .graph import INPUT, Model, make_layer
 
 MODEL_KEYS = {"version", "name", "source", "notes", "input", "layers"}
 INPUT_KEYS = {"channels", "width", "height"}
 LAYER_BASE_KEYS = {"name", "op", "inputs"}
 SUPPORTED_VERSION = 1
-
-
-def read_text(path, error=SramfitError, expected: str = "") -> str:
-    """The text of ``path``; a missing or unreadable file raises ``error`` naming it
-    (``expected`` says what kind of file was wanted)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise error(f"{path}: cannot read the file ({err})"
-                    + (f"; expected {expected}" if expected else "")) from None
 
 
 def read_yaml(path: str) -> tuple[Any, dict]:

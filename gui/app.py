@@ -1,6 +1,7 @@
 """Start the desktop app.
 
-``main(argv)`` accepts ``[FILE.yaml] [--screenshot OUT.png] [--size WxH]``:
+``run(args)`` (``sramfit gui [FILE.yaml] [--screenshot OUT.png] [--size WxH]``, parsed by
+sramfit.commands):
 
 * no arguments: the window on the built-in default scenario (YOLOv3 at 2 MP on chip B);
 * ``FILE.yaml``: the window on that scenario;
@@ -9,47 +10,24 @@
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-# installed: gui/fonts (package data mapped from assets/fonts); source tree: assets/fonts
-FONT_DIRS = (Path(__file__).resolve().parent / "fonts", ASSETS / "fonts")
-FONT_DIR = next((d for d in FONT_DIRS if any(d.glob("*.ttf"))), FONT_DIRS[-1])
-FONT_FAMILY = "DejaVu Sans"
+from .style import register_fonts
+
 DEFAULT_SIZE = (1600, 1000)
 
 
-def register_fonts() -> str:
-    """Register the bundled fonts with Qt; returns the family to use."""
-    from PySide6.QtGui import QFontDatabase
-    family = None
-    for ttf in sorted(FONT_DIR.glob("*.ttf")):
-        fid = QFontDatabase.addApplicationFont(str(ttf))
-        fams = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
-        family = family or (fams[0] if fams else None)
-    return family or FONT_FAMILY
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="sramfit gui",
-                                description="Open the sramfit desktop app.")
-    p.add_argument("file", nargs="?", help="scenario .yaml to open")
-    p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the window offscreen to this PNG and exit")
-    p.add_argument("--size", default="x".join(map(str, DEFAULT_SIZE)), metavar="WxH",
-                   help="window size for --screenshot (default 1600x1000)")
-    args = p.parse_args(argv)
+def parse_window_size(text: str) -> tuple[int, int]:
     try:
-        w, h = (int(v) for v in args.size.lower().split("x"))
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
         if w < 200 or h < 200:
             raise ValueError
     except ValueError:
-        p.error(f"--size {args.size!r}: expected width x height in pixels, e.g. 1600x1000")
-    args.size = (w, h)
-    return args
+        raise ValueError(f"--size {text!r}: expected width x height in pixels (at least "
+                         f"200x200), e.g. 1600x1000") from None
+    return w, h
 
 
 def make_app(argv0: str = "sramfit"):
@@ -83,14 +61,18 @@ def screenshot(window, out: str, size: tuple[int, int]) -> None:
         raise OSError(f"cannot write {out}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
+def run(args) -> int:
+    """``sramfit gui``: ``args`` has ``file``, ``screenshot`` and ``size`` (WxH text)."""
+    try:
+        args.size = parse_window_size(args.size)
+    except ValueError as err:
+        print(f"sramfit gui: error: {err}", file=sys.stderr)
+        return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_app()
 
-    from engine.errors import SramfitError
+    from sramfit.engine.errors import SramfitError
 
     from . import dialogs
     from .document import Document
@@ -119,6 +101,3 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     return app.exec()
 
-
-if __name__ == "__main__":
-    sys.exit(main())

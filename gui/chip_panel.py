@@ -12,12 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QSlider, QVBoxLayout, QWidget)
 
-from engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
+from sramfit.engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
                          save_chip)
-from engine.errors import SramfitError
-from engine.placement import POLICIES
-from engine.resources import chips_dir
-from engine.scenario import resolve_chip
+from sramfit.engine.errors import SramfitError
+from sramfit.engine.placement import POLICIES
+from sramfit.engine.resources import chips_dir
+from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
 from .widgets import check, dspin, form_layout, hbox, ispin, put

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-import engine
-from engine import compare as cmp
-from engine import sweep
-from engine.errors import SramfitError
+from sramfit import engine
+from sramfit.engine import compare as cmp
+from sramfit.engine import sweep
+from sramfit.engine.errors import SramfitError
 
 from . import dialogs
 from .plots import MB, MUTED, SPILL, WEIGHT, PlotBase, _font

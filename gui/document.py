@@ -15,9 +15,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-import engine
-from engine import scenario as sc
-from engine.errors import SramfitError
+from sramfit import engine
+from sramfit.engine import scenario as sc
+from sramfit.engine.errors import SramfitError
 
 from .commands import SetScenario
 
@@ -148,5 +148,5 @@ class Document(QObject):
 
 
 def _sweep():
-    from engine import sweep
+    from sramfit.engine import sweep
     return sweep

@@ -53,8 +53,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from engine.errors import SramfitError
-from gui.style import SCREEN, SLIDE, Style, get_style
+from sramfit.engine.errors import SramfitError
+from sramfit.gui.style import SCREEN, SLIDE, Style, get_style, register_fonts
 
 __all__ = [
     "ExportError", "FORMATS", "export_plot", "render_image", "render_svg", "plot_csv",
@@ -74,29 +74,9 @@ class ExportError(SramfitError):
 
 # --------------------------------------------------------------------------- fonts
 
-_FAMILY: str | None = None
-
-
 def bundled_family() -> str:
-    """The bundled font family (registered once with Qt)."""
-    global _FAMILY
-    if _FAMILY is None:
-        try:
-            from gui.app import register_fonts
-        except ImportError:  # pragma: no cover - the GUI module moved
-            register_fonts = _register_fonts_fallback
-        _FAMILY = register_fonts()
-    return _FAMILY
-
-
-def _register_fonts_fallback() -> str:  # pragma: no cover - see bundled_family
-    family = None
-    font_dir = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-    for ttf in sorted(font_dir.glob("*.ttf")):
-        fid = QtGui.QFontDatabase.addApplicationFont(str(ttf))
-        fams = QtGui.QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
-        family = family or (fams[0] if fams else None)
-    return family or "DejaVu Sans"
+    """The bundled font family (registered once with Qt; see gui/style.py)."""
+    return register_fonts()
 
 
 def _font(px: float, bold: bool = False, family: str | None = None) -> QtGui.QFont:

@@ -12,7 +12,6 @@ scenario file, an unwritable --out, a bad --size) print one message and exit 2.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -22,30 +21,6 @@ FORMATS = ("png", "svg", "csv")
 
 class UsageError(Exception):
     pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):                      # exit 2 with our prefix, no usage dump
-        raise UsageError(message)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sramfit export",
-                description="Write every plot of the scenarios (and, for two or more, "
-                            "the comparison) as PNG/SVG/CSV without opening a window.")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
-    p.add_argument("--formats", default="png,svg,csv",
-                   help="comma-separated: png, svg, csv (default all three)")
-    p.add_argument("--size", default="1920x1080", metavar="WxH",
-                   help="picture size in pixels (default 1920x1080)")
-    p.add_argument("--style", default="slide", choices=["slide", "screen"],
-                   help="slide: white, large type, thick lines, title and footnote "
-                        "(default); screen: as in the window")
-    p.add_argument("--title", default=None,
-                   help="title of the comparison summary figure (default: the "
-                        "scenario names)")
-    return p
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -88,9 +63,9 @@ def check_out_dir(path: str) -> Path:
 
 def scenario_frame(scenario, analysis):
     """The main window's Frame for a scenario: same sweeps, same reference chips."""
-    from engine.chip import load_chip
-    from engine.errors import SramfitError
-    from engine import sweep
+    from sramfit.engine.chip import load_chip
+    from sramfit.engine.errors import SramfitError
+    from sramfit.engine import sweep
 
     from .document import BATCH_GRID, REFERENCE_CHIPS, SRAM_GRID
     from .plots import Frame
@@ -132,13 +107,13 @@ def _logical(size, style):
     return max(int(size[0] / s), 200), max(int(size[1] / s), 150)
 
 
-def run(args) -> int:
+def _run(args) -> int:
     size = parse_size(args.size)
     formats = parse_formats(args.formats)
     out = check_out_dir(args.out)
 
-    import engine
-    from engine.errors import SramfitError
+    from sramfit import engine
+    from sramfit.engine.errors import SramfitError
 
     loaded = []
     for path in args.scenarios:
@@ -206,19 +181,14 @@ def run(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    from engine.errors import SramfitError
+def run(args) -> int:
+    """``sramfit export`` with the parsed arguments (see sramfit.commands)."""
+    from sramfit.engine.errors import SramfitError
     try:
-        args = build_parser().parse_args(argv)
-        return run(args)
+        return _run(args)
     except UsageError as err:
         print(f"sramfit export: error: {err}", file=sys.stderr)
         return 2
     except SramfitError as err:                    # ExportError: a write failed
         print(f"sramfit export: error: {err}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,9 +12,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from engine.errors import SramfitError
-from engine.graph import INPUT, OPS, Model
-from engine.modelfile import model_from_dict
+from sramfit.engine.errors import SramfitError
+from sramfit.engine.graph import INPUT, OPS, Model
+from sramfit.engine.modelfile import model_from_dict
 
 # (key, header, tooltip)
 COLUMNS = [

@@ -10,8 +10,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QTabWidget, QWidget)
 
-from engine.errors import SramfitError
-from engine.graph import Model
+from sramfit.engine.errors import SramfitError
+from sramfit.engine.graph import Model
 
 from . import dialogs
 from .chip_panel import ChipPanel

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
-from engine import zoo
-from engine.errors import SramfitError
-from engine.graph import Model
-from engine.modelfile import dump_model, load_model, model_from_dict
-from engine.precision import NAMES as PRECISIONS
+from sramfit.engine import zoo
+from sramfit.engine.errors import SramfitError
+from sramfit.engine.graph import Model
+from sramfit.engine.modelfile import dump_model, load_model, model_from_dict
+from sramfit.engine.precision import NAMES as PRECISIONS
 
 from . import dialogs
 from .widgets import check, form_layout, hbox, ispin, put

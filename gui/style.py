@@ -13,6 +13,29 @@ smaller text. ``None`` always means "keep what the plot has".
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
+
+# installed: sramfit/gui/fonts (package data mapped from assets/fonts); source tree:
+# assets/fonts beside gui/
+FONT_DIRS = (Path(__file__).resolve().parent / "fonts",
+             Path(__file__).resolve().parent.parent / "assets" / "fonts")
+FONT_DIR = next((d for d in FONT_DIRS if any(d.glob("*.ttf"))), FONT_DIRS[-1])
+FONT_FAMILY = "DejaVu Sans"
+_FAMILY: str | None = None
+
+
+def register_fonts() -> str:
+    """Register the bundled fonts with Qt (once); returns the family to use."""
+    global _FAMILY
+    if _FAMILY is None:
+        from PySide6.QtGui import QFontDatabase
+        family = None
+        for ttf in sorted(FONT_DIR.glob("*.ttf")):
+            fid = QFontDatabase.addApplicationFont(str(ttf))
+            fams = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+            family = family or (fams[0] if fams else None)
+        _FAMILY = family or FONT_FAMILY
+    return _FAMILY
 
 
 @dataclass(frozen=True)
@@ -94,5 +117,5 @@ def get_style(style: "Style | str | None") -> Style:
     try:
         return STYLES[str(style).lower()]
     except KeyError:
-        from engine.errors import InputError
+        from sramfit.engine.errors import InputError
         raise InputError(f"style {style!r}: expected one of {', '.join(STYLES)}") from None

@@ -1,13 +1,11 @@
 """Test configuration: offscreen Qt, settings redirected, no real dialogs."""
 import os
-import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parent.parent       # the repository (for its files);
+# the code under test is the installed package, imported as sramfit.*
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -32,7 +30,7 @@ def gui_settings(tmp_path, qapp):
 def no_dialogs(monkeypatch):
     """Replace every modal dialog with a recorder; a test that did not expect a dialog
     fails instead of blocking. Set ``no_dialogs.answers[name] = value`` to answer."""
-    from gui import dialogs
+    from sramfit.gui import dialogs
 
     class Recorder:
         def __init__(self):
@@ -59,9 +57,9 @@ def main_window(qtbot, gui_settings, no_dialogs):
     """A shown MainWindow on the default scenario. Owns the window's lifetime: closes
     it (discarding changes) after the test and fails if a window or dialog leaked."""
     from PySide6.QtWidgets import QApplication
-    from gui.app import register_fonts
-    from gui.document import Document
-    from gui.main_window import MainWindow
+    from sramfit.gui.style import register_fonts
+    from sramfit.gui.document import Document
+    from sramfit.gui.main_window import MainWindow
     register_fonts()
     before = set(QApplication.topLevelWidgets())
     win = MainWindow(Document(), remember=True)   # not qtbot.addWidget: pytest-qt would

@@ -1,10 +1,10 @@
 """Chip profiles: bundled files load, round-trip, and bad ones fail with file:line."""
 import pytest
 
-import engine
-from engine import ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
-from engine.modelfile import parse_yaml
-from engine.resources import chips_dir
+from sramfit import engine
+from sramfit.engine import ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
+from sramfit.engine.modelfile import parse_yaml
+from sramfit.engine.resources import chips_dir
 
 EXPECTED = {"chip_a", "chip_b", "chip_c", "t4", "inferx_x1", "inferentia1_neuroncore",
             "edge_tpu", "myriad_x", "nvdla_small", "nvdla_large", "hailo8", "groq"}
@@ -110,7 +110,7 @@ def test_profiles_dir_override(tmp_path, monkeypatch):
 
 def test_save_chip_round_trips_and_is_atomic(tmp_path, monkeypatch):
     import os
-    from engine.chip import load_chip, save_chip
+    from sramfit.engine.chip import load_chip, save_chip
     chip = load_chip("chip_b")
     path = tmp_path / "my_chip.yaml"
     saved = save_chip(chip, path)

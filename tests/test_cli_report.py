@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from engine.cli import main
+from sramfit.commands import main
 from conftest import ROOT
 
 OPS = {"conv", "fc", "pool", "add", "concat", "upsample", "act", "norm", "reshape",
@@ -87,7 +87,7 @@ def test_errors_exit_2_without_traceback(capsys, args, words):
 def test_real_process_bad_model_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nlayers:\n  - {name: a, op: conv, out: 8, kernel: q}\n")
-    res = subprocess.run([sys.executable, "-m", "engine.cli", "report", "--model", str(bad)],
+    res = subprocess.run([sys.executable, "-m", "sramfit", "report", "--model", str(bad)],
                          cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 2
     assert "Traceback" not in res.stderr

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from engine.cli import main
-from engine.resources import scenarios_dir
+from sramfit.commands import main
+from sramfit.engine.resources import scenarios_dir
 
 SC = scenarios_dir()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -125,7 +125,7 @@ def test_bad_scenarios_exit_2_without_traceback(tmp_path, kind, command):
     before = p.read_bytes()
     argv = [command, str(p)] + (["--over", "sram"] if command == "sweep" else [])
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "engine.cli", *argv], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "sramfit", *argv], capture_output=True,
                        text=True, cwd=str(tmp_path), env=env)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stdout == ""

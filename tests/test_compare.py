@@ -11,11 +11,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import engine
-from engine import compare as cmp
-from engine.errors import InputError
-from engine.resources import scenarios_dir
-from engine.scenario import load_scenario
+from sramfit import engine
+from sramfit.engine import compare as cmp
+from sramfit.engine.errors import InputError
+from sramfit.engine.resources import scenarios_dir
+from sramfit.engine.scenario import load_scenario
 
 SC = scenarios_dir()
 

@@ -12,9 +12,9 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtGui import QImage  # noqa: E402
 
-import engine  # noqa: E402
-from engine import compare as cmp  # noqa: E402
-from engine.resources import scenarios_dir  # noqa: E402
+from sramfit import engine  # noqa: E402
+from sramfit.engine import compare as cmp  # noqa: E402
+from sramfit.engine.resources import scenarios_dir  # noqa: E402
 
 SC = scenarios_dir()
 F224 = str(SC / "resnet50_224_t4_b1.yaml")
@@ -23,7 +23,7 @@ F2MP = str(SC / "resnet50_2mp_t4_b1.yaml")
 
 @pytest.fixture
 def compare_window(main_window, qtbot, monkeypatch):
-    from gui import compare as cv
+    from sramfit.gui import compare as cv
     monkeypatch.setattr(cv, "open_files", lambda *a, **k: [F224, F2MP])
     main_window.compare_action.trigger()
     win = main_window.compare_window
@@ -135,7 +135,7 @@ def test_unchecking_everything_and_removing(compare_window):
 
 
 def test_bad_file_shows_error(compare_window, tmp_path, no_dialogs, monkeypatch):
-    from gui import compare as cv
+    from sramfit.gui import compare as cv
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nmodel: resnet50\nbatch: many\n")
     monkeypatch.setattr(cv, "open_files", lambda *a, **k: [str(bad)])

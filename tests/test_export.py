@@ -23,10 +23,10 @@ pytest.importorskip("pyqtgraph")
 import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
-from engine.errors import SramfitError  # noqa: E402
-from gui import export  # noqa: E402
-from gui.export import ExportError  # noqa: E402
-from gui.style import SCREEN, SLIDE  # noqa: E402
+from sramfit.engine.errors import SramfitError  # noqa: E402
+from sramfit.gui import export  # noqa: E402
+from sramfit.gui.export import ExportError  # noqa: E402
+from sramfit.gui.style import SCREEN, SLIDE  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,15 +280,9 @@ def test_svg_log_axis_curve(qtbot, tmp_path):
     np.testing.assert_array_equal([float(r[1]) for r in rows], x)   # not log10(x)
 
 
-def test_svg_works_with_the_pinned_qt(line_plot, tmp_path):
-    """DESIGN.md: pyqtgraph's SVGExporter breaks on PySide6 6.11/6.12; ours must not
-    depend on it, and the pinned version is the one these tests run on."""
-    import PySide6
-    pin = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    spec = next(d for d in pin if d.startswith("PySide6"))
-    upper = re.search(r"<\s*([\d.]+)", spec).group(1)
-    have = tuple(int(v) for v in PySide6.__version__.split(".")[:2])
-    assert have < tuple(int(v) for v in upper.split(".")[:2]), (PySide6.__version__, spec)
+def test_svg_works_with_the_installed_qt(line_plot, tmp_path):
+    """DESIGN.md: pyqtgraph's SVGExporter breaks on PySide6 6.11/6.12; ours goes through
+    QtSvg and must work on whatever PySide6 is installed (CI installs the newest)."""
     data = export.render_svg(line_plot, (640, 480))
     root = ET.fromstring(data)
     assert root.get("viewBox") == "0 0 640 480"
@@ -526,7 +520,7 @@ def test_export_table_csv_png_svg(qtbot, tmp_path):
 def test_styles():
     assert SLIDE.background == "#ffffff" and SLIDE.line_width > SCREEN.line_width
     assert SLIDE.title_px > SCREEN.title_px
-    from gui.style import get_style
+    from sramfit.gui.style import get_style
     assert get_style(None) is SCREEN and get_style("SLIDE") is SLIDE
     with pytest.raises(SramfitError, match="style 'poster'"):
         get_style("poster")
@@ -578,7 +572,7 @@ def test_log_axis_slide_labels_decades_and_restores(qtbot, tmp_path):
 def test_csv_includes_right_axis_curves_in_their_own_column(main_window, tmp_path):
     """The batch plot draws latency in a second view box on the right axis; its CSV
     carries latency in a 'latency (ms)' column, equal to the engine's sweep."""
-    from engine import sweep
+    from sramfit.engine import sweep
     plot = main_window.plots.batch
     path = export.export_plot(plot.plotItem, tmp_path / "batch.csv")
     _, header, body = _read_csv(path)

@@ -1,4 +1,4 @@
-"""``sramfit export`` (gui/headless.py via gui/launcher.py): files written without a
+"""``sramfit export`` (gui/headless.py via sramfit.commands): files written without a
 window, checked by decoding them; bad inputs exit 2 with one message."""
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtGui import QImage  # noqa: E402
 
-import engine  # noqa: E402
-from engine import sweep  # noqa: E402
-from engine.resources import scenarios_dir  # noqa: E402
-from gui.launcher import main  # noqa: E402
+from sramfit import engine  # noqa: E402
+from sramfit.engine import sweep  # noqa: E402
+from sramfit.engine.resources import scenarios_dir  # noqa: E402
+from sramfit.commands import main  # noqa: E402
 
 SC = scenarios_dir()
 F224 = str(SC / "resnet50_224_t4_b1.yaml")
@@ -90,7 +90,7 @@ def test_svg_is_xml_with_curves(two):
 
 
 def test_csv_one_row_per_plotted_point(two):
-    from gui.document import BATCH_GRID, SRAM_GRID
+    from sramfit.gui.document import BATCH_GRID, SRAM_GRID
     s = engine.load_scenario(F224)
     head, rows = _csv(two / "resnet50_224_t4_b1_dram-traffic-per-image-vs-sram-size.csv")
     assert head[0] == "series" and "SRAM size" in head[1] and "DRAM" in head[2]

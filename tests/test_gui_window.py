@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-import engine
-from engine.scenario import load_scenario
+from sramfit import engine
+from sramfit.engine.scenario import load_scenario
 
 
 def plotted(win):
@@ -199,7 +199,7 @@ def test_plot_click_selects_table_row_and_back(main_window):
 
 def test_table_sorts_on_numbers(main_window):
     win = main_window
-    col = [c[0] for c in __import__("gui.layer_table", fromlist=["COLUMNS"]).COLUMNS]
+    col = [c[0] for c in __import__("sramfit.gui.layer_table", fromlist=["COLUMNS"]).COLUMNS]
     win.table.view.sortByColumn(col.index("activation_bytes"), Qt.SortOrder.DescendingOrder)
     top = win.table.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole + 2)
     act = win.doc.analysis.footprint.activation_bytes
@@ -213,7 +213,7 @@ def test_editable_copy_and_layer_edit(main_window):
     assert isinstance(s.model, dict) and s.model["name"] == "yolov3_edit"
     tm = win.editor.table_model
     assert tm.editable
-    out_col = [c[0] for c in __import__("gui.layer_editor", fromlist=["C"]).COLUMNS].index("out")
+    out_col = [c[0] for c in __import__("sramfit.gui.layer_editor", fromlist=["C"]).COLUMNS].index("out")
     w0 = win.doc.analysis.totals()["weight_bytes"]
     assert tm.setData(tm.index(0, out_col), "64")
     assert win.doc.analysis.totals()["weight_bytes"] > w0
@@ -233,9 +233,9 @@ def test_settings_are_redirected(main_window, gui_settings):
 
 def test_screenshot_command(qapp, gui_settings, tmp_path):
     from PySide6.QtGui import QImage
-    from gui.app import main
+    from sramfit.commands import main
     out = tmp_path / "shot.png"
-    assert main(["--screenshot", str(out), "--size", "1200x800"]) == 0
+    assert main(["gui", "--screenshot", str(out), "--size", "1200x800"]) == 0
     img = QImage(str(out))
     assert (img.width(), img.height()) == (1200, 800)
     assert not list(gui_settings.iterdir())      # screenshots never write settings
@@ -266,7 +266,7 @@ def test_hover_shows_layer_and_numbers(main_window):
 
 
 def test_chip_edit_and_save_as_profile(main_window, no_dialogs, tmp_path):
-    from engine.chip import load_chip
+    from sramfit.engine.chip import load_chip
     win = main_window
     thr0 = win.doc.analysis.totals()["throughput_ips"]
     win.chip_panel.dram.setValue(68.0)

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from conftest import FIXTURES, ROOT
-from engine import zoo
-from engine.errors import ModelError
-from engine.footprint import Footprint
-from engine.importers import darknet
-from engine.modelfile import load_model
-from engine.shapes import infer_shapes
+from sramfit.engine import zoo
+from sramfit.engine.errors import ModelError
+from sramfit.engine.footprint import Footprint
+from sramfit.engine.importers import darknet
+from sramfit.engine.modelfile import load_model
+from sramfit.engine.shapes import infer_shapes
 
 CFG = ROOT / "profiles" / "models"
 

@@ -18,11 +18,11 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conftest import FIXTURES, ROOT  # noqa: E402
-from engine.errors import ModelError  # noqa: E402
-from engine.footprint import Footprint, layer_cost  # noqa: E402
-from engine.importers import onnx_import  # noqa: E402
-from engine.modelfile import load_model  # noqa: E402
-from engine.shapes import infer_shapes  # noqa: E402
+from sramfit.engine.errors import ModelError  # noqa: E402
+from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
+from sramfit.engine.importers import onnx_import  # noqa: E402
+from sramfit.engine.modelfile import load_model  # noqa: E402
+from sramfit.engine.shapes import infer_shapes  # noqa: E402
 
 ONNX_DIR = FIXTURES / "onnx"
 VARIANTS = [("resnetish", ""), ("resnetish", "_dynamo"), ("resnetish", "_bnkept"),
@@ -411,7 +411,7 @@ def test_torch_export_matches_builtin(tmp_path, name):
     import io
     import contextlib
     import torch_models
-    from engine import zoo
+    from sramfit.engine import zoo
     net = torch_models.MODELS[name]().eval()
     bn_channels = sum(m.num_features for m in net.modules()
                       if isinstance(m, torch.nn.BatchNorm2d))
@@ -435,7 +435,7 @@ def test_torch_export_matches_builtin(tmp_path, name):
 def test_cli_passes_input_size_to_dynamic_onnx(tmp_path, capsys):
     """`sramfit report --model dyn.onnx --input WxH` resolves a dynamic-size file."""
     import json
-    from engine.cli import main
+    from sramfit.commands import main
     g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "d",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT,
                                                          ["N", 3, "H", "W"])],

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import engine
-from engine import plan_offsets
-from engine.liveness import live_bytes
+from sramfit import engine
+from sramfit.engine import plan_offsets
+from sramfit.engine.liveness import live_bytes
 
 
 def peak_of(buffers):

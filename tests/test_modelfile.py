@@ -3,8 +3,8 @@ import textwrap
 
 import pytest
 
-import engine
-from engine.modelfile import dump_model, load_model
+from sramfit import engine
+from sramfit.engine.modelfile import dump_model, load_model
 
 TINY = """\
 version: 1
@@ -100,7 +100,7 @@ def test_shipped_example_model_and_its_scenario():
     conv 32->64 k3: 18432; bn 128; dw 64 k3: 576; bn 128; pw 64->64: 4096; bn 128;
     head 96->8 k1 + bias: 776.  Total 25,480."""
     from conftest import ROOT
-    from engine.scenario import load_scenario
+    from sramfit.engine.scenario import load_scenario
     m = load_model(ROOT / "profiles" / "models" / "example_segnet.yaml")
     fp = engine.analyze(m, 1280, 720)
     assert fp.totals()["params"] == 25_480

@@ -5,8 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import engine
-from engine import Scenario
+from sramfit import engine
+from sramfit.engine import Scenario
 
 CHIP = {"name": "toy", "sram_mb": 0.0, "dram_gbps": 1.0, "macs": 4096, "clock_mhz": 1000.0,
         "array_rows": 64, "array_cols": 64, "precision_rate": {"int8": 1.0},

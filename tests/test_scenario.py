@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import engine
-from engine import Scenario, ScenarioError, load_scenario, save_scenario
-from engine.resources import scenarios_dir
-from engine.scenario import (dumps_scenario, loads_scenario, scenario_from_dict,
+from sramfit import engine
+from sramfit.engine import Scenario, ScenarioError, load_scenario, save_scenario
+from sramfit.engine.resources import scenarios_dir
+from sramfit.engine.scenario import (dumps_scenario, loads_scenario, scenario_from_dict,
                              scenario_to_dict)
 
 EXAMPLES = sorted(scenarios_dir().glob("*.yaml"))

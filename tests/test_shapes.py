@@ -1,8 +1,8 @@
 """Shape arithmetic against PyTorch's formula, worked by hand in the comments."""
 import pytest
 
-import engine
-from engine.graph import Model, make_layer
+from sramfit import engine
+from sramfit.engine.graph import Model, make_layer
 
 
 def stage_shapes(fp, names):

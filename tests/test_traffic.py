@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import pytest
 
-import engine
-from engine import Scenario
+from sramfit import engine
+from sramfit.engine import Scenario
 
 YOLO_PARAMS = 61_949_149          # darknet's yolov3.weights, 80 classes (DOMAIN.md)
 
@@ -156,8 +156,8 @@ def test_kept_tensors_never_exceed_capacity():
 def test_roofline_and_activation_budget_exposed():
     """The GUI draws these; the engine owns the arithmetic. Chip B: 4096 MACs x 1 GHz
     x 2 ops = 8.192 Tops/s; 17.064 GB/s."""
-    from engine import analyze
-    from engine.scenario import Scenario
+    from sramfit.engine import analyze
+    from sramfit.engine.scenario import Scenario
     a = analyze(Scenario(model="resnet50", width=224, height=224, chip="chip_b"))
     r = a.roofline()
     assert r["peak_ops"] == pytest.approx(8.192e12)

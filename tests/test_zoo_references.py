@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-import engine
-from engine.footprint import layer_cost
+from sramfit import engine
+from sramfit.engine.footprint import layer_cost
 
 from conftest import FIXTURES
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 
 from ..errors import ModelError
-from ..modelfile import read_text
+from ..fileio import read_text
 from ..graph import INPUT, Model, make_layer
 
 ACTIVATIONS = {"leaky": "leaky", "relu": "relu", "logistic": "sigmoid", "tanh": "tanh",

@@ -161,11 +161,28 @@ def record(model, name, w, h):
     return ref
 
 
+def strip_metadata(path):
+    """Drop the exporter's metadata (stack traces with this machine's absolute paths,
+    FX node dumps, class hierarchies) from every node, graph, function and the model,
+    in place. External weights stay where they are (they are not loaded)."""
+    import onnx
+    m = onnx.load(str(path), load_external_data=False)
+    holders = [m, m.graph, *m.graph.node, *m.functions]
+    holders += [n for f in m.functions for n in f.node]
+    for h in holders:
+        if hasattr(h, "metadata_props"):
+            del h.metadata_props[:]
+        if hasattr(h, "doc_string"):
+            h.doc_string = ""
+    onnx.save(m, str(path))
+
+
 def export(model, x, path, **kw):
     with warnings.catch_warnings(), redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (x,), str(path), opset_version=OPSET,
                           input_names=["image"], output_names=["out"], **kw)
+    strip_metadata(path)
 
 
 def main():

@@ -1,5 +1,13 @@
-"""The ``sramfit`` command line (report, sweep, compare, chips, models). The console
-script ``sramfit`` (gui/launcher.py) opens the desktop app when run without arguments."""
+"""The ``sramfit`` command line: the one entry that dispatches every sub-command.
+
+``sramfit`` alone or ``sramfit gui [FILE.yaml]`` opens the desktop app; ``sramfit
+export`` writes every plot without a window; ``report``, ``sweep``, ``compare``,
+``chips`` and ``models`` are computed by the engine and print text, JSON or CSV.
+
+The GUI-free commands never import Qt (an import-linter contract in pyproject.toml):
+the two app commands are loaded by name (``importlib``) only when asked for, so
+``sramfit report`` runs on a machine with no display and no Qt libraries.
+"""
 from __future__ import annotations
 
 import argparse
@@ -12,13 +20,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import analyze, load_model, sweep
-from .chip import list_chips, load_chip
-from .errors import InputError, SramfitError
-from .placement import POLICIES
-from .scenario import Scenario, _is_path, load_scenario
-from .precision import NAMES as PRECISIONS
-from .units import fmt_bytes, fmt_count, parse_size
+from .engine import analyze, load_model, sweep
+from .engine.chip import list_chips, load_chip
+from .engine.errors import InputError, SramfitError
+from .engine.placement import POLICIES
+from .engine.scenario import Scenario, _is_path, load_scenario
+from .engine.precision import NAMES as PRECISIONS
+from .engine.units import fmt_bytes, fmt_count, parse_size
 
 
 def _add_model_args(p: argparse.ArgumentParser, required=True) -> None:
@@ -387,7 +395,7 @@ def _cell(v, human=False, key=""):
 
 
 def cmd_compare(args) -> int:
-    from .compare import FIGURES, compare, figures
+    from .engine.compare import FIGURES, compare, figures
     scen = [load_scenario(p) for p in args.scenarios]
     figs = [figures(analyze(s)) for s in scen]
     names = [s.name for s in scen]
@@ -456,22 +464,27 @@ def cmd_chips(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from . import zoo
+    from .engine import zoo
     for name in zoo.names():
         m = zoo.get(name)
         print(f"{name:<14} {m.default_size[0]}x{m.default_size[1]}  {m.source}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line, ``sramfit <command>: error: ...``, exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.",
-        epilog="The app's own commands: 'sramfit gui [FILE.yaml] [--screenshot OUT.png] "
-               "[--size WxH]' opens a scenario; 'sramfit export A.yaml [B.yaml ...] --out "
-               "DIR [--formats png,svg,csv] [--size 1920x1080] [--style slide]' writes "
-               "every plot (and the comparison) without a window. MB = 10^6 bytes.")
+        epilog="MB = 10^6 bytes, MiB = 2^20 bytes.")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
@@ -504,18 +517,47 @@ def build_parser() -> argparse.ArgumentParser:
     chp.set_defaults(func=cmd_chips)
     mp = sub.add_parser("models", help="list the built-in models")
     mp.set_defaults(func=cmd_models)
+    gp = sub.add_parser("gui", help="open the desktop app (on a scenario file)")
+    gp.add_argument("file", nargs="?", help="scenario .yaml to open")
+    gp.add_argument("--screenshot", metavar="OUT.png",
+                    help="render the window offscreen to this PNG and exit")
+    gp.add_argument("--size", default="1600x1000", metavar="WxH",
+                    help="window size for --screenshot (default 1600x1000)")
+    gp.set_defaults(func=_app_command("sramfit.gui.app"))
+    ep = sub.add_parser("export", help="write every plot of scenarios (and their "
+                                       "comparison) as PNG/SVG/CSV without a window")
+    ep.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    ep.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    ep.add_argument("--formats", default="png,svg,csv",
+                    help="comma-separated: png, svg, csv (default all three)")
+    ep.add_argument("--size", default="1920x1080", metavar="WxH",
+                    help="picture size in pixels (default 1920x1080)")
+    ep.add_argument("--style", default="slide", choices=["slide", "screen"],
+                    help="slide: white, large type, thick lines, title and footnote "
+                         "(default); screen: as in the window")
+    ep.add_argument("--title", default=None,
+                    help="title of the comparison summary figure (default: the "
+                         "scenario names)")
+    ep.set_defaults(func=_app_command("sramfit.gui.headless"))
     return parser
 
 
+def _app_command(module: str):
+    """A sub-command run by ``module.run(args)``, imported only when it is asked for
+    (by name, so that the GUI-free commands never import Qt)."""
+    def run(args) -> int:
+        import importlib
+        return importlib.import_module(module).run(args)
+    return run
+
+
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    if not argv:
-        # the desktop app is opened by the console script (gui/launcher.py); the engine
-        # never imports the gui package
-        parser.print_help(sys.stderr)
-        return 2
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv or ["gui"])
+    except SystemExit as stop:                     # argparse: usage error (2) or --help (0)
+        return int(stop.code or 0)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -526,7 +568,3 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The layering is an executable contract: import-linter's contracts in pyproject.toml
+([tool.importlinter]) must hold.
+
+The check lints the package exactly as ``pip install .`` lays it out (pyproject's
+package-dir mapping: cli/ -> sramfit, engine/ -> sramfit/engine, gui/ -> sramfit/gui),
+copied from the repository into a temporary folder, so that it sees the sources under
+test whether sramfit is installed editable (where the mapping is virtual) or not."""
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from conftest import ROOT
+
+CFG = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _lint_imports():
+    exe = Path(sys.executable).with_name("lint-imports")
+    return str(exe) if exe.exists() else shutil.which("lint-imports")
+
+
+def _lay_out_package(dest: Path) -> None:
+    """Copy every mapped package's .py files to where an install would put them."""
+    for pkg, src in CFG["tool"]["setuptools"]["package-dir"].items():
+        target = dest.joinpath(*pkg.split("."))
+        target.mkdir(parents=True, exist_ok=True)
+        for py in (ROOT / src).glob("*.py"):
+            shutil.copy2(py, target / py.name)
+
+
+def test_contracts_are_declared():
+    contracts = CFG["tool"]["importlinter"]["contracts"]
+    names = [c["name"] for c in contracts]
+    assert any("engine never imports Qt" in n for n in names)
+    assert any("GUI-free commands" in n for n in names)
+
+
+def test_import_contracts_hold(tmp_path):
+    exe = _lint_imports()
+    assert exe, "import-linter is a test dependency; lint-imports not found"
+    _lay_out_package(tmp_path / "site")
+    assert (tmp_path / "site/sramfit/engine/placement.py").exists()
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
+    res = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-4000:]
+    n = len(CFG["tool"]["importlinter"]["contracts"])
+    assert f"Contracts: {n} kept, 0 broken." in out, out[-2000:]
+
+
+def test_a_broken_contract_is_caught(tmp_path):
+    """The check can fail: an engine module that imports Qt breaks the build."""
+    exe = _lint_imports()
+    _lay_out_package(tmp_path / "site")
+    (tmp_path / "site/sramfit/engine/_bad.py").write_text("import PySide6.QtCore\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
+    res = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert res.returncode != 0
+    assert "sramfit.engine._bad" in res.stdout + res.stderr
