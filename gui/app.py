@@ -55,10 +55,9 @@ def screenshot(window, out: str, size: tuple[int, int]) -> None:
         QApplication.processEvents()
     window.refresh()
     QApplication.processEvents()
-    image = window.grab()
+    from . import export
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out)):
-        raise OSError(f"cannot write {out}")
+    export.export_widget(window, out)
 
 
 def run(args) -> int:
@@ -91,7 +90,7 @@ def run(args) -> int:
     if args.screenshot:
         try:
             screenshot(window, args.screenshot, args.size)
-        except OSError as err:
+        except (OSError, SramfitError) as err:
             print(f"sramfit: error: {err}", file=sys.stderr)
             return 2
         finally:

@@ -379,7 +379,7 @@ def test_failure_mid_render_restores_the_plot(line_plot, tmp_path, monkeypatch):
 
     def boom(self, p, svg=False):
         raise RuntimeError("paint failed")
-    monkeypatch.setattr(export._Render, "_paint", boom)
+    monkeypatch.setattr(export.render._Render, "_paint", boom)
     with pytest.raises(RuntimeError):
         export.export_plot(line_plot, tmp_path / "p.png", style="slide")
     _processed()
@@ -409,7 +409,7 @@ def test_disk_error_leaves_no_partial_or_temp_file(line_plot, tmp_path, monkeypa
     def half_then_full(f, data):
         f.write(data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(export, "_write_bytes", half_then_full)
+    monkeypatch.setattr(export.common, "_write_bytes", half_then_full)
     for name in ("p.csv", "p.png", "p.svg", "new.png"):
         with pytest.raises(ExportError) as info:
             export.export_plot(line_plot, tmp_path / name, size=(320, 200))
