@@ -69,6 +69,12 @@ def run(args) -> int:
         return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Qt aborts the process when its platform plugin cannot load: say why instead
+    from .qtcheck import problem
+    why = problem()
+    if why:
+        print(f"sramfit: error: cannot open the window: {why}", file=sys.stderr)
+        return 2
     app = make_app()
 
     from sramfit.engine.errors import SramfitError
