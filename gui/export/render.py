@@ -439,6 +439,8 @@ class _Render:
             doc.drawContents(p)
             p.restore()
         scene = self.root.scene()
+        if hasattr(scene, "prepareForPaint"):   # view boxes update their transforms
+            scene.prepareForPaint()
         source = self.root.sceneBoundingRect()
         scene.render(p, rect, source, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio)
         if self.footnote:

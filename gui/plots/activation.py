@@ -62,9 +62,10 @@ class ActivationPlot(StepPlot):
         self.weights.setData(x[has_w], self._y(wts[has_w]))
         cap = float(activation_capacity(a))
         if cap > 0:
+            # show first: a hidden line's label ignores new text (it kept "50.4 MB")
+            self.capacity.show()
             self.capacity.setValue(float(self._y(cap)))
             self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
-            self.capacity.show()
         else:
             self.capacity.hide()
         top = max(act.max(initial=0), wts.max(initial=0), cap)

@@ -124,6 +124,8 @@ class PlotBase(pg.PlotWidget):
         """Wrap the title to the plot's width, so a narrow plot never gets wider than
         its widget (which would clip its right axis)."""
         pi = self.plotItem
+        if pi is None:                    # the widget is being torn down
+            return
         label = pi.titleLabel
         width = self.width() if width is None else width
         axes = sum(pi.getAxis(side).width() for side in ("left", "right")
@@ -184,7 +186,9 @@ class PlotBase(pg.PlotWidget):
             span = hi - lo
             lo, hi = lo - pad * span, hi + pad * span
             cspan = chi - clo
-            if abs(lo - clo) <= 0.01 * cspan and chi - 0.3 * cspan <= hi <= chi:
+            # keep only while the top moves by little (a log axis' 30 % was two decades:
+            # the per-layer axis never shrank)
+            if abs(lo - clo) <= 0.01 * cspan and chi - 0.06 * cspan <= hi <= chi:
                 continue
             (vb.setXRange if axis == 0 else vb.setYRange)(lo, hi, padding=0)
 

@@ -26,15 +26,18 @@ class BatchPlot(PlotBase):
                                    symbolSize=5, symbolBrush=WEIGHT, symbolPen=None,
                                    name="throughput")
         pi.addItem(self.thr)
+        # the latency view box is a child of the plot item (not a loose scene item), so
+        # exports, which paint the plot item and its children, carry the curve
         self.lat_vb = pg.ViewBox()
+        self.lat_vb.setParentItem(pi)     # after construction: joins the scene's paint prep
+        self.lat_vb.setZValue(pi.getViewBox().zValue() + 1)   # over the main view
         self.lat_vb.setMouseEnabled(x=False, y=False)
         pi.showAxis("right")
-        pi.scene().addItem(self.lat_vb)
         right = pi.getAxis("right")
         right.linkToView(self.lat_vb)
         right.setStyle(tickFont=_font(8.5))
         right.enableAutoSIPrefix(False)
-        right.setWidth(64)
+
         right.setLabel("latency (ms)", **{"font-size": "9pt", "color": SPILL.name()})
         self.lat_vb.setXLink(pi)
         self.lat = pg.PlotDataItem([], [], pen=pg.mkPen(SPILL, width=2,
@@ -65,7 +68,7 @@ class BatchPlot(PlotBase):
                 f"{self._lat[i] * 1e3:,.2f} ms" if len(self._thr) else "")
 
     def _sync(self):
-        self.lat_vb.setGeometry(self.plotItem.getViewBox().sceneBoundingRect())
+        self.lat_vb.setGeometry(self.plotItem.getViewBox().geometry())
         self.lat_vb.linkedViewChanged(self.plotItem.getViewBox(), self.lat_vb.XAxis)
 
     def render(self, frame: Frame):

@@ -55,9 +55,9 @@ class LiveMemoryPlot(StepPlot):
         self.arena.setValue(arena / MB)
         self.arena.label.setFormat(f"arena {fmt_mb(arena)}")
         cap = float(activation_capacity(a))
+        self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
         self.capacity.setValue(cap / MB)
         self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
-        self.capacity.setVisible(cap > 0)
         top = max(peak, arena, cap)
         # label below the line near the top (clear of the arena label), above it lower
         # down (clear of the x axis)
