@@ -144,6 +144,32 @@ class ChipPanel(QWidget):
         self.save.clicked.connect(self.save_profile)
         form.addRow("", self.save)
 
+        # goal seek (engine.seek): the least SRAM that meets a goal, marked on the plots
+        self.goal = QComboBox()
+        for label, key, tip in (("no goal", None, ""),
+                                ("≥ images/s", "target_fps", "throughput of at least"),
+                                ("≤ DRAM GB/s", "max_dram_gbps", "DRAM bandwidth used of at most"),
+                                ("batch on chip", "batch_on_chip",
+                                 "a batch this big with nothing spilled to DRAM")):
+            self.goal.addItem(label, key)
+            self.goal.setItemData(self.goal.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.goal.setToolTip("Goal seek: the least SRAM that meets a throughput, DRAM "
+                             "bandwidth or batch-on-chip goal (marked on the DRAM-vs-SRAM "
+                             "and batch plots)")
+        self.goal_value = dspin(0.001, 1e7, 3, "", "the goal's value (images/s, GB/s or "
+                                                   "batch size)")
+        self.goal_value.setValue(10.0)
+        self.goal_value.setEnabled(False)
+        self.goal.activated.connect(self._on_goal)
+        self.goal_value.valueChanged.connect(self._on_goal)
+        self.goal_use = QPushButton("Use")
+        self.goal_use.setToolTip("Set the SRAM to the least size that meets the goal")
+        self.goal_use.clicked.connect(self._use_goal)
+        form.addRow("Goal", hbox((self.goal, 1), (self.goal_value, 1), self.goal_use))
+        self.goal_result = QLabel("")
+        self.goal_result.setWordWrap(True)
+        form.addRow("", self.goal_result)
+
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #555;")
@@ -153,6 +179,33 @@ class ChipPanel(QWidget):
         lay.addWidget(self.info)
         lay.addStretch(1)
         self.show_scenario(self.doc.scenario)
+
+    def _on_goal(self, *_):
+        key = self.goal.currentData()
+        self.goal_value.setEnabled(key is not None)
+        self.doc.set_goal(key, self.goal_value.value())
+
+    def _use_goal(self):
+        r = self.doc.seek()
+        if r is not None and r.sram_bytes is not None:
+            self.sram.setValue(r.sram_bytes / 1e6)
+
+    def _show_goal(self):
+        r = self.doc.seek()
+        self.goal_use.setEnabled(r is not None and r.sram_bytes is not None)
+        if r is None:
+            self.goal_result.setText("")
+            return
+        f = r.figures
+        if r.sram_bytes is None:
+            self.goal_result.setText(
+                f"{r.description}: not reachable — at best {f['throughput_ips']:,.2f} "
+                f"images/s, {f['dram_gbps']:,.2f} GB/s with everything on chip")
+        else:
+            self.goal_result.setText(
+                f"{r.description}: least SRAM {r.sram_bytes / 1e6:,.3f} MB → "
+                f"{f['throughput_ips']:,.2f} images/s, {f['dram_gbps']:,.2f} GB/s DRAM")
+        self.goal_result.setStyleSheet("color: #2d6a4f;")
 
     # -- document -> widgets -------------------------------------------------------
     def show_scenario(self, s):
@@ -203,6 +256,7 @@ class ChipPanel(QWidget):
             check(self.overlap, bool(s.overlap))
         finally:
             self._updating = False
+        self._show_goal()
         t = a.totals()
         self.area.setText(f"MB = 10⁶ bytes · SRAM area ≈ {t['sram_area_mm2']:,.1f} mm²")
         if chip.sram_split:

@@ -51,6 +51,7 @@ class Document(QObject):
         self._pending = None
         self._sweep_cache: dict[str, tuple] = {}
         self.last_analyze_s = 0.0
+        self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
 
     # -- editing -----------------------------------------------------------------
     @property
@@ -140,6 +141,31 @@ class Document(QObject):
         s = self.scenario
         basis = dataclasses.replace(s, sram_mb=None)
         return self._cached("sram", basis, lambda: _sweep().over_sram(s, SRAM_GRID))
+
+    def set_goal(self, goal: str | None, value: float = 0.0) -> None:
+        """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
+        Not part of the scenario: a view setting, not undoable, not saved."""
+        self.goal = (goal, float(value)) if goal else None
+        self.changed.emit(self.analysis)
+
+    def seek(self):
+        """engine.seek.least_sram for the current goal (cached: it does not depend on
+        the SRAM size), or None."""
+        if self.goal is None:
+            return None
+        s = self.scenario
+        basis = (dataclasses.replace(s, sram_mb=None), self.goal)
+        from sramfit.engine import seek
+        return self._cached("seek", basis, lambda: seek.least_sram(s, *self.goal))
+
+    def knee_bytes(self):
+        """SRAM (bytes) at the knee of DRAM per image vs SRAM size, or None."""
+        sw = self.sram_sweep()
+        if sw is None:
+            return None
+        from sramfit.engine import seek
+        i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
+        return None if i is None else float(sw["sram_bytes"][i])
 
     def batch_sweep(self):
         s = self.scenario

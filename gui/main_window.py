@@ -246,7 +246,8 @@ class MainWindow(QMainWindow):
                      sram_bytes=float(a.sram_bytes),
                      sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
                      reference_chips=self.chip_panel.reference_chips(),
-                     names=[s.name for s in a.footprint.steps])
+                     names=[s.name for s in a.footprint.steps],
+                     knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
 
     def refresh(self):
         t0 = time.perf_counter()
@@ -527,3 +528,12 @@ class MainWindow(QMainWindow):
 
 def running_windows() -> list[MainWindow]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+
+
+def goal_marks(result) -> dict | None:
+    """What the plots draw of an engine.seek result (plain values, no engine types)."""
+    if result is None:
+        return None
+    return {"goal": result.goal, "value": result.value, "text": result.description,
+            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
+            "throughput_ips": result.figures.get("throughput_ips")}

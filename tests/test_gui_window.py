@@ -360,3 +360,29 @@ def test_per_layer_axis_shrinks_with_sram(main_window):
               win.doc.analysis.activation_budget_bytes) / 1e6
     hi = win.plots.activation.plotItem.getViewBox().viewRange()[1][1]
     assert hi < np.log10(top) + 0.6
+
+
+def test_goal_seek_is_marked_and_used(main_window):
+    """Goal seek in the app: the least SRAM for 8 images/s (engine.seek, checked
+    against brute force in test_seek.py) is marked on the DRAM-vs-SRAM plot, the
+    target on the batch plot, the knee is shown, and 'Use' sets the SRAM to it."""
+    from sramfit.engine import seek
+    win = main_window
+    cp = win.chip_panel
+    cp.goal_value.setValue(8.0)
+    cp.goal.setCurrentIndex(cp.goal.findData("target_fps"))
+    cp._on_goal()
+    want = seek.least_sram(win.doc.scenario, "target_fps", 8.0).sram_bytes
+    dram = win.plots.dram
+    assert dram.goal_line.isVisible()
+    assert dram.goal_line.value() == pytest.approx(np.log10(want / 1e6))
+    assert dram.knee.isVisible()
+    batch = win.plots.batch
+    assert batch.goal_fps.isVisible() and batch.goal_fps.value() == 8.0
+    assert f"{want / 1e6:,.3f} MB" in cp.goal_result.text()
+    cp.goal_use.click()
+    assert win.doc.scenario.sram_mb == pytest.approx(want / 1e6)
+    assert win.doc.analysis.totals()["throughput_ips"] >= 8.0
+    cp.goal.setCurrentIndex(0)
+    cp._on_goal()
+    assert not dram.goal_line.isVisible() and not batch.goal_fps.isVisible()

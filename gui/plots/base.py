@@ -26,6 +26,7 @@ SPILL = QColor("#e76f51")      # spills to DRAM
 WEIGHT = QColor("#264653")
 ACCENT = QColor("#3a86ff")     # current chip / selection
 MUTED = QColor("#8d99ae")
+GOAL = QColor("#2d6a4f")       # goal seek marks
 COMPUTE = QColor("#3a86ff")
 MEMORY = QColor("#e76f51")
 LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
@@ -41,6 +42,9 @@ class Frame:
     batch_sweep: dict | None = None     # engine.sweep.over_batch result (or None)
     reference_chips: list = field(default_factory=list)   # [(label, sram_bytes)]
     names: list = field(default_factory=list)             # step names
+    knee_bytes: float | None = None     # engine.seek.knee of the SRAM sweep's DRAM curve
+    goal: dict | None = None            # engine.seek result: {"text", "sram_bytes" (None:
+                                        # unreachable), "goal", "value", "batch"}
 
     @property
     def footprint(self):
