@@ -323,9 +323,16 @@ def cmd_sweep(args) -> int:
     if s is None:
         raise InputError("sweep needs a chip: give a scenario file or --chip")
     if args.over == "sram":
+        explicit_min = args.min_mb is not None
+        args.min_mb = 0.01 if args.min_mb is None else args.min_mb
         if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
             raise InputError("--min-mb and --max-mb: need 0 < min < max")
-        grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
+        if args.points < 2:
+            raise InputError("--points: need at least 2")
+        if explicit_min:     # the grid starts there (it used to print 0 MB regardless)
+            grid = np.geomspace(args.min_mb * 1e6, args.max_mb * 1e6, args.points)
+        else:                # default: 0, then a log grid from 0.01 MB
+            grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
         res = sweep.over_sram(s, grid)
         res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
         key = "sram_mb"
@@ -537,8 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(sp, required=False)
     _add_chip_args(sp)
     sp.add_argument("--over", required=True, choices=["sram", "batch", "input"])
-    sp.add_argument("--min-mb", type=float, default=0.01,
-                    help="--over sram: smallest non-zero SRAM size (MB); 0 is always included")
+    sp.add_argument("--min-mb", type=float, default=None,
+                    help="--over sram: smallest SRAM size (MB); without it the grid is 0 "
+                         "then 0.01 MB upwards")
     sp.add_argument("--max-mb", type=float, default=1000.0,
                     help="--over sram: largest SRAM size (MB, default 1000)")
     sp.add_argument("--points", type=int, default=200, help="--over sram: grid points")
@@ -606,6 +614,12 @@ def _app_command(module: str):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    # "--input -224x224": argparse takes the value for an option and says "expected one
+    # argument"; glue it on so the size check names the bad value
+    for i in range(len(argv) - 1):
+        if argv[i] == "--input" and argv[i + 1][:1] == "-" and argv[i + 1][1:2].isdigit():
+            argv[i:i + 2] = [f"--input={argv[i + 1]}", ""]
+    argv = [a for a in argv if a != ""]
     parser = build_parser()
     try:
         args = parser.parse_args(argv or ["gui"])

@@ -40,6 +40,7 @@ class Document(QObject):
     rejected = Signal(str)            # an edit the engine refused: its message
     fileChanged = Signal(str)         # the scenario's path ('' for a new scenario)
     dirtyChanged = Signal(bool)
+    modelReplaced = Signal()          # New, Open, or a different model: forget view state
 
     def __init__(self, scenario=None, parent=None):
         super().__init__(parent)
@@ -78,7 +79,10 @@ class Document(QObject):
             self.rejected.emit(str(err))
             return False
         self._pending = (new, analysis)
+        other_model = new.model != self.scenario.model
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
+        if other_model:
+            self.modelReplaced.emit()
         return True
 
     def _set(self, scenario):
@@ -113,6 +117,7 @@ class Document(QObject):
         self.scenario, self.analysis = scenario, analysis
         self.path = str(path)
         self.stack.setClean()
+        self.modelReplaced.emit()
         self.fileChanged.emit(self.path)
         self.dirtyChanged.emit(False)
         self.changed.emit(analysis)

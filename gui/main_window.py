@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         document.changed.connect(self._on_changed)
         document.rejected.connect(self._on_rejected)
         document.fileChanged.connect(lambda _: self._update_title())
+        document.modelReplaced.connect(self.forget_state)
         document.dirtyChanged.connect(lambda _: self._update_title())
 
         self.resize(1600, 1000)
@@ -270,6 +271,18 @@ class MainWindow(QMainWindow):
         self.refresh()
         self._update_title()
 
+    def forget_state(self, *_):
+        """A new, opened or imported scenario: no message, problem or selection of the
+        previous one survives (bug 4)."""
+        self.message.setText("")
+        self.message.setToolTip("")
+        self.message.setStyleSheet("")
+        self.editor.show_problem("")
+        self._selected = None
+        self.table.view.clearSelection()
+        for p in self.plots.plots:
+            p.select(None)
+
     def _on_rejected(self, message):
         self.show_message(message, error=True)
         self.editor.show_problem(message)
@@ -286,7 +299,9 @@ class MainWindow(QMainWindow):
         t = a.totals()
         st = self.status
         st["peak"].setText(f"peak live <b>{fmt_mb(t['peak_live_bytes'])}</b>")
-        st["weights"].setText(f"weights <b>{fmt_mb(t['weight_bytes'])}</b>")
+        stored = t.get("weight_bytes_stored", t["weight_bytes"])
+        st["weights"].setText(f"weights <b>{fmt_mb(stored)}</b>"
+                              + (" stored" if stored != t["weight_bytes"] else ""))
         spilled = int((~a.in_sram.astype(bool)).sum())
         if t.get("fits"):
             st["fits"].setText("<b style='color:#1d7a6f'>fits on chip</b>")

@@ -167,3 +167,20 @@ def test_exports(compare_window, tmp_path, no_dialogs):
             "compare-dram-vs-sram.csv"} <= names
     # the window is unchanged by the exports (same size, still shown)
     assert win.isVisible()
+
+
+def test_escape_closes_the_compare_window(compare_window, qtbot):
+    """Bug 16: Escape did nothing."""
+    from PySide6.QtCore import Qt
+    qtbot.keyClick(compare_window, Qt.Key.Key_Escape)
+    assert not compare_window.isVisible()
+
+
+def test_table_png_has_the_asked_size(compare_window, tmp_path):
+    """Bug 12: the compare table's PNG was 4713x2556 when 1920x1080 was asked."""
+    from sramfit.gui import compare as cv
+    win = compare_window
+    paths = cv.export_comparison(win.data, {}, tmp_path, formats=("png",),
+                                 size=(1920, 1080))
+    img = QImage(str(paths[0]))
+    assert (img.width(), img.height()) == (1920, 1080)

@@ -386,3 +386,40 @@ def test_goal_seek_is_marked_and_used(main_window):
     cp.goal.setCurrentIndex(0)
     cp._on_goal()
     assert not dram.goal_line.isVisible() and not batch.goal_fps.isVisible()
+
+
+def test_no_state_leaks_into_a_new_document(main_window):
+    """Bug 4: a rejected edit's red message and the selected-layer crosshair survived
+    New, Open and a new model."""
+    win = main_window
+    win.model_panel.width.setValue(417)              # rejected: YOLOv3 needs /32
+    assert "417" in win.message.toolTip()
+    win.select_step(3)
+    assert win.plots.activation._sel_line.isVisible()
+    win.doc.new()
+    assert win.message.text() == "" and win.message.toolTip() == ""
+    assert not any(p._sel_line.isVisible() for p in win.plots.plots
+                   if hasattr(p, "_sel_line"))
+    win.model_panel.width.setValue(417)
+    win.select_step(2)
+    win.doc.edit("model", model="resnet50", width=224, height=224)
+    assert win.message.text() == ""
+    assert not win.plots.activation._sel_line.isVisible()
+
+
+def test_status_weights_are_the_stored_weights_with_winograd(main_window):
+    """Bug 14: with Winograd the status bar said 61.9 MB, the CLI 100.38 MB stored."""
+    from sramfit.gui.text import fmt_mb
+    win = main_window
+    win.doc.edit("winograd", winograd=True)
+    t = win.doc.analysis.totals()
+    assert t["weight_bytes_stored"] > t["weight_bytes"]
+    assert fmt_mb(t["weight_bytes_stored"]) in win.status["weights"].text()
+
+
+def test_batch_plot_title_fits_on_one_line(main_window):
+    """Bug 6: the throughput title wrapped at the default window size."""
+    win = main_window
+    one = win.plots.dram.plotItem.titleLabel.item.boundingRect().height()
+    assert win.plots.batch.plotItem.titleLabel.item.boundingRect().height() <= one + 1
+    assert "Dark line" not in win.plots.activation.help_text      # bug 16: diamonds

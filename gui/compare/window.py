@@ -162,6 +162,12 @@ class CompareWindow(QWidget):
         self.resize(1500, 950)
 
     # -- the list ------------------------------------------------------------------
+    def keyPressEvent(self, ev):
+        if ev.key() == Qt.Key.Key_Escape:          # bug 16: Escape closes the window
+            self.close()
+            return
+        super().keyPressEvent(ev)
+
     def add_entry(self, scenario, analysis=None, path: str = "", label: str = "",
                   checked: bool = True) -> Entry:
         if analysis is None:

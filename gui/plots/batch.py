@@ -14,7 +14,7 @@ from .base import GOAL, ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
 class BatchPlot(PlotBase):
     """Throughput (left axis) and latency (right axis) vs batch size."""
 
-    title = "Throughput and latency vs batch"
+    title = "Throughput, latency vs batch"
     help_text = ("Images per second (solid, left axis) and latency of one batch (dashed, "
                  "right axis, milliseconds) for each batch size, everything else unchanged."
                  "\nThe vertical line marks the current batch. Bigger batches reuse each "
