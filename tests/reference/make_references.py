@@ -53,6 +53,7 @@ CASES: list[tuple[str, int, int]] = [
     ("yolov3", 1920, 1088),
     ("yolov3_tiny", 416, 416),
     ("yolov3_tiny", 1920, 1088),
+    ("vit_b_16", 224, 224),
 ]
 
 
@@ -63,6 +64,12 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
 
     def hook(mod, inputs, out):
         x = inputs[0]
+        if isinstance(mod, torch_models.MatMul):   # activation x activation (attention)
+            layers.append({"kind": "matmul", "name": names[mod],
+                           "in_shape": [list(x.shape), list(inputs[1].shape)],
+                           "out_shape": list(out.shape), "params": 0,
+                           "macs": out.numel() * x.shape[-1]})
+            return
         params = mod.weight.numel() + (mod.bias.numel() if mod.bias is not None else 0)
         if isinstance(mod, nn.Conv2d):
             kh, kw = mod.kernel_size
@@ -82,8 +89,7 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
                 "padding": list(mod.padding),
             }
         else:
-            n = x.shape[0]
-            macs = n * mod.in_features * mod.out_features
+            macs = out.numel() * mod.in_features    # rows x in x out, any rank
             rec = {
                 "kind": "fc",
                 "name": names[mod],
@@ -98,7 +104,7 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         layers.append(rec)
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+               if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul))]
     t0 = time.perf_counter()
     with torch.no_grad():
         model(torch.zeros(1, 3, h, w))
@@ -106,6 +112,8 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
     for hd in handles:
         hd.remove()
 
+    attn = [l for l in layers if l["kind"] == "matmul"]
+    layers = [l for l in layers if l["kind"] != "matmul"] + attn
     convs = [l for l in layers if l["kind"] == "conv"]
     # Ties (e.g. ResNet-50 at 224: 64x112x112 and 256x56x56 both have 802,816
     # elements) resolve to the first conv in execution order (max() keeps the first).
@@ -115,11 +123,12 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         "input": [1, 3, h, w],
         "torch_version": torch.__version__,
         "params": sum(p.numel() for p in model.parameters()),
-        "conv_fc_macs": sum(l["macs"] for l in layers),
+        "conv_fc_macs": sum(l["macs"] for l in layers if l["kind"] != "matmul"),
+        "attn_macs": sum(l["macs"] for l in attn),
         "largest_conv_output": largest["out_shape"],
         "sum_conv_output_elems": sum(math.prod(l["out_shape"]) for l in convs),
         "n_conv": len(convs),
-        "n_fc": len(layers) - len(convs),
+        "n_fc": len(layers) - len(convs) - len(attn),
         "layers": layers,
     }
     return ref, elapsed
