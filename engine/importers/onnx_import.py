@@ -268,11 +268,13 @@ def _align(a, b):
 
 
 class _Const:
-    """A constant value known at import time (shape_dep: derived from a Shape op)."""
-    __slots__ = ("value", "shape_dep")
+    """A constant value known at import time (shape_dep: derived from a Shape op;
+    learned: a float initializer of more than one value, or a reshaped/expanded copy of
+    one, i.e. a parameter PyTorch counts)."""
+    __slots__ = ("value", "shape_dep", "learned")
 
-    def __init__(self, value, shape_dep=False):
-        self.value, self.shape_dep = value, shape_dep
+    def __init__(self, value, shape_dep=False, learned=False):
+        self.value, self.shape_dep, self.learned = value, shape_dep, learned
 
 
 class _Weight:
@@ -337,6 +339,9 @@ ACT_OPS = {"Relu": "relu", "LeakyRelu": "leaky", "Sigmoid": "sigmoid", "Tanh": "
 BINARY_OPS = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max",
               "Min": "min", "Sum": "add"}
 PASS_OPS = {"Identity", "Dropout"}
+#: Ops that only copy, reshape or broadcast a constant (a parameter stays a parameter).
+_LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", "CastLike",
+               "Transpose", "Tile", "Flatten"}
 
 
 class _Importer:
@@ -357,6 +362,8 @@ class _Importer:
         self.layer_out: dict[str, str] = {}
         self._padded: dict[str, tuple] = {}
         self.layer_bax: dict[str, object] = {}
+        self.probing = False
+        self.rederived: list[str] = []
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -587,18 +594,22 @@ class _Importer:
             return None
         return axis - (axis > act.bax)
 
-    def emit_other(self, node, reason=None):
-        """Unknown / unmappable node: one 'other' layer per consumed output."""
+    def emit_other(self, node, reason=None, known=False):
+        """Unknown / unmappable node: one 'other' layer per consumed output (known: an
+        op sramfit understands that needs no MACs, such as a reduction over channels-last
+        axes; not listed as unsupported)."""
         acts = [self.vals[i].tensor for i in node.input if isinstance(self.vals.get(i), _Act)]
         if not acts:
             acts = [INPUT]
-        params = sum(math.prod(self.init_dims[i]) if i in self.init_dims else self.vals[i].size
-                     for i in set(node.input)
-                     if i in self.init_dims or isinstance(self.vals.get(i), _Weight))
+        params = sum(self.vals[i].size if isinstance(self.vals[i], _Weight)
+                     else self.vals[i].value.size for i in set(node.input)
+                     if isinstance(self.vals.get(i), _Weight) or (
+                         isinstance(self.vals.get(i), _Const) and self.vals[i].learned))
         first_in = next((i for i in node.input if isinstance(self.vals.get(i), _Act)), None)
         in_shape = self.shapes.get(first_in) if first_in else None
         bax = self.vals[first_in].bax if first_in else 0
-        self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
+        if not known:
+            self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
         for k, out in enumerate(node.output):
             if not out or (k > 0 and not self.readers[out]):
                 continue
@@ -636,9 +647,23 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = _Const(v) if v is not None else _Weight(t.name, _dims(t))
+            self.vals[t.name] = (_Const(v, learned=v.dtype.kind == "f" and v.size > 1)
+                                 if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
+        self.probe = {}
+        if self.file_size and self.file_size != self.build_size and not self.probing:
+            # the shapes every tensor has at the export size, to re-derive the sizes the
+            # exporter wrote as literals (x.view(n, g, c // g, h, w) with Python ints)
+            p = _Importer(self.path, *self.file_size)
+            p.probing = True
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    p.run()
+                self.probe = p.shapes
+            except SramfitError:
+                self.probe = {}
         nodes = self._toposort(list(g.node))
         for n in nodes:
             for i in n.input:
@@ -749,6 +774,8 @@ class _Importer:
                 self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
             return
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
+        learned = node.op_type in _LAYOUT_OPS and isinstance(kinds[0], _Const) and \
+            kinds[0].learned
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -762,7 +789,7 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep)
+            self.vals[o] = _Const(v, shape_dep, learned and v.size > 1)
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
@@ -898,8 +925,11 @@ class _Importer:
         return bool((kind.value != 0).any())
 
     def op_CastLike(self, node, kinds):
-        if isinstance(kinds[0], _Const):
-            self.vals[node.output[0]] = kinds[0]
+        if isinstance(kinds[0], _Const):     # a constant cast like an activation (float)
+            import numpy as np
+            k = kinds[0]
+            self.vals[node.output[0]] = _Const(k.value.astype(np.float32), k.shape_dep,
+                                               k.learned)
         else:
             self.alias(node.output[0], node.input[0])
 
@@ -960,11 +990,16 @@ class _Importer:
             k = kinds[1]
             axes = list(k.value.reshape(-1)) if isinstance(k, _Const) else None
         s = self.shapes.get(node.input[0])
-        if axes is None or s is None or self._image_input(node, kinds) is None:
-            return self.emit_other(node)
-        if sorted(int(v) % 4 for v in axes) != [2, 3]:
-            return self.emit_other(node)
         out = node.output[0]
+        if axes is None or s is None or not len(s) or self._image_input(node, kinds) is None \
+                or sorted(int(v) % 4 for v in axes) != [2, 3]:
+            if s is not None and out not in self.shapes:   # shape by the ONNX rule
+                keep = int(a.get("keepdims", 1))
+                ax = {int(v) % len(s) for v in axes} if axes is not None else (
+                    set(range(len(s))) if not a.get("noop_with_empty_axes", 0) else set())
+                self.shapes[out] = tuple(1 if i in ax else d for i, d in enumerate(s)
+                                         if keep or i not in ax)
+            return self.emit_other(node, known=True)
         if a.get("keepdims", 1):
             self.emit(node, out, "pool", [self.vals[node.input[0]].tensor],
                       {"mode": mode, "global": True})
@@ -1061,8 +1096,7 @@ class _Importer:
                 self.alias(out, x)
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
-        learned = isinstance(c, _Weight) or (cname in self.init_names and c.value.size > 1
-                                             and c.value.dtype.kind == "f")
+        learned = isinstance(c, _Weight) or c.learned
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1087,7 +1121,7 @@ class _Importer:
         bax = like.bax
         if bax is not None and bax < len(dims) and dims[bax] == 1:
             dims = dims[:bax] + dims[bax + 1:]
-        learned = isinstance(k, _Weight) or name in self.init_names
+        learned = isinstance(k, _Weight) or k.learned
         params = math.prod(k.dims if isinstance(k, _Weight) else k.value.shape) \
             if learned else 0
         base = f"{self._name(node, name)}_const"
@@ -1268,9 +1302,9 @@ class _Importer:
         self.emit(node, node.output[0], "reshape", [x.tensor],
                   {"kind": "transpose", "perm": ip}, bax=nb)
 
-    def _reshape_to(self, node, os_):
+    def _reshape_to(self, node, os_, x=None, out=None):
         """Reshape-like node (Reshape, Flatten, Squeeze, Unsqueeze) to ONNX shape os_."""
-        x, out = node.input[0], node.output[0]
+        x, out = x or node.input[0], out or node.output[0]
         act, xs = self.vals[x], tuple(self.shapes[x])
         os_ = tuple(int(v) for v in os_)
         if math.prod(os_) != math.prod(xs) or min(os_, default=1) < 1:
@@ -1299,6 +1333,12 @@ class _Importer:
                           f"ONNX shape inference gives none")
             return self._reshape_to(node, os_)
         t = [int(v) for v in k.value.reshape(-1)]
+        if not k.shape_dep and self.probe:
+            t2 = self._rederive(node, xs)
+            if t2 is not None:
+                if t2 != t:     # ONNX shape inference follows the literal from here on
+                    self.rederived.append(node.name or node.output[0])
+                return self._reshape_to(node, t2)
         allowzero = int(_attrs(node).get("allowzero", 0))
         if not allowzero:
             t = [xs[i] if v == 0 and i < len(xs) else v for i, v in enumerate(t)]
@@ -1311,6 +1351,46 @@ class _Importer:
                           f"{self.size_hint()}")
             t[t.index(-1)] = math.prod(xs) // known
         self._reshape_to(node, t)
+
+    def _rederive(self, node, xs):
+        """A literal Reshape target at another size: match the axes of its input and
+        output at the export size in groups of equal size; a group the size change
+        leaves alone keeps its output dims, a copied or merged group takes the new size.
+        None when some changed group is split (which factor grows is unknown)."""
+        a, b = self.probe.get(node.input[0]), self.probe.get(node.output[0])
+        if a is None or b is None or len(a) != len(xs) or math.prod(a) != math.prod(b):
+            return None
+        out, i, j = [], 0, 0
+        while i < len(a) or j < len(b):
+            gi, gj = [], []
+            pa = pb = 1
+            while True:
+                if i < len(a) and (pa < pb or not gi):
+                    pa *= a[i]
+                    gi.append(i)
+                    i += 1
+                elif j < len(b) and (pb < pa or not gj):
+                    pb *= b[j]
+                    gj.append(j)
+                    j += 1
+                elif pa == pb and i < len(a) and a[i] == 1 and (j >= len(b) or b[j] != 1):
+                    gi.append(i)
+                    i += 1
+                elif pa == pb and j < len(b) and b[j] == 1 and (i >= len(a) or a[i] != 1):
+                    gj.append(j)
+                    j += 1
+                else:
+                    break
+            if pa != pb:
+                return None
+            new = [xs[k] for k in gi]
+            if new == [a[k] for k in gi]:
+                out += [b[k] for k in gj]
+            elif len([k for k in gj if b[k] != 1]) == 1:
+                out += [math.prod(new) if b[k] != 1 else 1 for k in gj]
+            else:
+                return None
+        return out
 
     def _axes(self, node, kinds, rank):
         axes = _attrs(node).get("axes")
@@ -1359,7 +1439,8 @@ class _Importer:
         axis = axis + len(xs) if axis < 0 else axis
         self._reshape_to(node, (math.prod(xs[:axis]), math.prod(xs[axis:])))
 
-    def _slice(self, node, src, out, axis, start, end, step, keep=True, name=None):
+    def _slice(self, node, src, out, axis, start, end, step, keep=True, name=None,
+               literal=False):
         """One slice of ONNX ``axis`` of activation value ``src`` into ``out``."""
         act = self.vals[src]
         xs = tuple(self.shapes[src])
@@ -1370,6 +1451,16 @@ class _Importer:
         if n < 1:
             self.fail(f"{self.where(node)}: slice {start}:{end} of axis {axis} of "
                       f"{_fmt_dims(xs)} is empty{self.size_hint()}")
+        if literal and self.probe and src in self.probe and len(self.probe[src]) == rank:
+            old = self.probe[src][axis % rank]
+            if old != dim:
+                s0, e0, st0 = slice(start, end, step).indices(old)
+                if (s0, e0, st0) == (0, old, 1):
+                    s, e, st, n = 0, dim, 1, dim
+                else:
+                    self.fail(f"{self.where(node)} takes {start}:{end} of an axis that is "
+                              f"{old} at the export size and {dim} here, written in the "
+                              f"file as numbers{self.size_hint()}")
         ia = self.img_axis(act, axis, rank)
         if ia is None:                               # the batch axis: keeps its one image
             self.alias(out, src, bax=act.bax if keep else None)
@@ -1397,6 +1488,7 @@ class _Importer:
         import numpy as np
         a = _attrs(node)
         rank = len(self.shapes[node.input[0]])
+        literal = not any(isinstance(k, _Const) and k.shape_dep for k in kinds[1:3])
         if len(node.input) >= 3:
             vals = []
             for k in kinds[1:5]:
@@ -1423,7 +1515,8 @@ class _Importer:
             e = None if e >= big // 2 else e
             out = node.output[0] if i == len(axes) - 1 else f"{node.output[0]}#{i}"
             self._slice(node, src, out, int(ax), s, e, st,
-                        name=None if i == len(axes) - 1 else f"{self._name(node, out)}")
+                        name=None if i == len(axes) - 1 else f"{self._name(node, out)}",
+                        literal=literal)
             src = out
 
     def _split_sizes(self, node, kinds, dim, n_out):
@@ -1453,11 +1546,12 @@ class _Importer:
         if len(split) != len(node.output):
             self.fail(f"{self.where(node)}: {len(split)} parts for {len(node.output)} "
                       f"outputs")
+        literal = len(node.input) > 1 and bool(node.input[1]) and not kinds[1].shape_dep
         start = 0
         for out, n in zip(node.output, split):
             if out and self.readers[out]:
                 self._slice(node, node.input[0], out, axis, start, start + n, 1,
-                            name=self._name(node, out))
+                            name=self._name(node, out), literal=literal)
             start += n
 
     def op_SplitToSequence(self, node, kinds):
@@ -1500,14 +1594,27 @@ class _Importer:
 
     def op_Gather(self, node, kinds):
         idx = kinds[1] if len(kinds) > 1 else None
-        if not isinstance(idx, _Const) or idx.value.size != 1:
-            return self.emit_other(node, "indices not a constant scalar")
+        if not isinstance(idx, _Const) or idx.value.size < 1:
+            return self.emit_other(node, "indices not constant")
         xs = self.shapes[node.input[0]]
         axis = int(_attrs(node).get("axis", 0))
         if not -len(xs) <= axis < len(xs):
             self.fail(f"{self.where(node)}: axis {axis} does not fit rank {len(xs)}")
-        i = int(idx.value.reshape(-1)[0])
         dim = xs[axis]
+        if idx.value.size > 1 or idx.value.ndim > 1:
+            # a run start, start+step, ... (as_strided, x[:, a:b]) is a slice, reshaped
+            # to the indices' shape
+            v = [int(i) % dim if -dim <= int(i) < dim else -1
+                 for i in idx.value.reshape(-1)]
+            step = v[1] - v[0] if len(v) > 1 else 1
+            if min(v) < 0 or step < 1 or v != list(range(v[0], v[0] + step * len(v), step)):
+                return self.emit_other(node, "indices not a run")
+            out = node.output[0]
+            self._slice(node, node.input[0], out + "#run", axis, v[0], v[-1] + 1, step)
+            ax = axis % len(xs)
+            return self._reshape_to(node, tuple(xs[:ax]) + tuple(idx.value.shape) +
+                                    tuple(xs[ax + 1:]), x=out + "#run", out=out)
+        i = int(idx.value.reshape(-1)[0])
         if not -dim <= i < dim:
             self.fail(f"{self.where(node)}: index {i} is outside axis {axis} of size {dim}")
         i %= dim
@@ -1623,6 +1730,11 @@ class _Importer:
             if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
                 bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
                            f"sramfit {_fmt_dims(mine)}")
+        if self.rederived:
+            notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
+                         f"size re-derived at {w}x{h}: {', '.join(self.rederived[:4])}"
+                         f"{' ...' if len(self.rederived) > 4 else ''}")
+            bad = []
         if bad:
             msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
                    f"ONNX shape inference: {'; '.join(bad[:4])}")

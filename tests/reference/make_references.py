@@ -57,6 +57,28 @@ CASES: list[tuple[str, int, int]] = [
 ]
 
 
+def mha_records(mod: nn.MultiheadAttention, name: str, x) -> list[dict]:
+    """Self-attention through nn.MultiheadAttention runs its projections functionally
+    (no Linear hook fires): its in-projection, scores, context and out-projection as
+    four records, shapes in batch-first terms."""
+    n, t = (x.shape[0], x.shape[1]) if mod.batch_first else (x.shape[1], x.shape[0])
+    e, heads = mod.embed_dim, mod.num_heads
+    hd = e // heads
+    bias = lambda b: b.numel() if b is not None else 0  # noqa: E731
+    return [
+        {"kind": "fc", "name": name + ".in_proj", "out_shape": [n, t, 3 * e],
+         "params": mod.in_proj_weight.numel() + bias(mod.in_proj_bias),
+         "macs": n * t * e * 3 * e},
+        {"kind": "matmul", "name": name + ".scores", "out_shape": [n, heads, t, t],
+         "params": 0, "macs": n * heads * t * t * hd},
+        {"kind": "matmul", "name": name + ".context", "out_shape": [n, heads, t, hd],
+         "params": 0, "macs": n * heads * t * t * hd},
+        {"kind": "fc", "name": name + ".out_proj", "out_shape": [n, t, e],
+         "params": mod.out_proj.weight.numel() + bias(mod.out_proj.bias),
+         "macs": n * t * e * e},
+    ]
+
+
 def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
     model.eval()
     layers: list[dict] = []
@@ -64,6 +86,9 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
 
     def hook(mod, inputs, out):
         x = inputs[0]
+        if isinstance(mod, nn.MultiheadAttention):   # torchvision's ViT attention
+            layers.extend(mha_records(mod, names[mod], x))
+            return
         if isinstance(mod, torch_models.MatMul):   # activation x activation (attention)
             layers.append({"kind": "matmul", "name": names[mod],
                            "in_shape": [list(x.shape), list(inputs[1].shape)],
@@ -104,7 +129,8 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         layers.append(rec)
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul))]
+               if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul,
+                                 nn.MultiheadAttention))]
     t0 = time.perf_counter()
     with torch.no_grad():
         model(torch.zeros(1, 3, h, w))
@@ -113,7 +139,6 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         hd.remove()
 
     attn = [l for l in layers if l["kind"] == "matmul"]
-    layers = [l for l in layers if l["kind"] != "matmul"] + attn
     convs = [l for l in layers if l["kind"] == "conv"]
     # Ties (e.g. ResNet-50 at 224: 64x112x112 and 256x56x56 both have 802,816
     # elements) resolve to the first conv in execution order (max() keeps the first).
