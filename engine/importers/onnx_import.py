@@ -367,7 +367,7 @@ class _Importer:
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
-        raise ModelError(f"{self.path}: {msg}")
+        raise ModelError(_one_line(f"{self.path}: {msg}"))
 
     # -- reading --------------------------------------------------------------------
     def read(self):
@@ -1752,6 +1752,11 @@ _MALFORMED = (ValueError, TypeError, KeyError, IndexError, StopIteration, Attrib
               NotImplementedError, RuntimeError)
 
 
+def _one_line(text: str) -> str:
+    """Names in a file may hold newlines or control characters: never in a message."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def _short(err) -> str:
     text = " ".join(str(err).split())
     return f"{type(err).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
@@ -1764,8 +1769,10 @@ def load(path, width: int | None = None, height: int | None = None) -> Model:
     path = os.fspath(path)
     try:
         return _Importer(path, width, height).run()
-    except SramfitError:
-        raise
+    except SramfitError as err:
+        if str(err).startswith(path):
+            raise
+        raise ModelError(_one_line(f"{path}: {err}")) from None
     except _MALFORMED as err:
-        raise ModelError(f"{path}: malformed or unsupported ONNX model ({_short(err)})"
-                         ) from None
+        raise ModelError(_one_line(f"{path}: malformed or unsupported ONNX model "
+                                   f"({_short(err)})")) from None
