@@ -1,29 +1,46 @@
 """Import an ONNX file into an :class:`engine.graph.Model`.
 
 Works on files as PyTorch writes them (``torch.onnx.export`` classic exporter and
-``dynamo=True`` with weights in an external ``.onnx.data`` file), opset 11 and up.
+``dynamo=True``, optimised or not, weights inside or in an external ``.onnx.data``
+file), opset 11 and up.
 
 How it works
 ------------
 1. The file is memory-mapped and its protobuf is walked at the wire level; weight
    payloads (``raw_data`` and the packed ``*_data`` fields of large initializers) are
    cut out before the protobuf is parsed. Weights are never read: params are counted
-   from initializer ``dims``. A 250 MB file costs a few MB of memory and well under a
-   second (see ``benchmarks/bench_import.py``).
-2. ONNX shape inference runs at one concrete input size (the file's, or the size the
-   caller passes when the file's height/width are dynamic), with data propagation.
-3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Unsqueeze,
-   Concat of ints, Cast, Slice, ConstantOfShape, arithmetic on constants, ...) is
-   evaluated to numbers and never becomes a layer. Compute nodes map onto the engine's
-   op vocabulary; Dropout/Identity and no-op reshapes become aliases (no layer).
-4. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
-   the params of the initializers it uses), is listed in a ``warnings.warn`` and in
-   the model's ``notes``: never dropped silently.
+   from initializer ``dims``. External data is opened only for small constants, only
+   inside the model's folder (no absolute path, no ``..``, no symlink out), after its
+   offset and length are checked.
+2. The graph is built **at the size asked for** (the file's own size when none is
+   given): the input's height/width are set there, and ONNX shape inference runs once,
+   only as a fallback for ops sramfit does not translate and as a cross-check.
+3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Concat, Cast,
+   Range, Expand, ConstantOfShape, arithmetic, ...) is *evaluated* to numbers, with the
+   ONNX reference evaluator, one node at a time, refusing any constant over
+   ``MAX_CONST_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
+   rewrites the whole model and pulls in its own dependencies; the reference evaluator
+   ships with onnx and sees only tensors sramfit already holds.)
+4. Compute nodes become engine layers, and every activation's shape is the **engine's
+   own** (``shapes.layer_shape``), not ONNX's value_info. Each activation carries the
+   position of its batch axis (moved by Transpose, merged into another axis by the
+   sequence-first attention of ``nn.MultiheadAttention``), so per-image shapes of any
+   rank come out right: tokens T x C, channels-last H x W x C, heads x T x T.
+   MatMul/Gemm/Einsum with a weight are ``fc`` (fan-in recorded and checked); of two
+   activations they are ``matmul`` (attention MACs). Elementwise ops with a learned
+   operand (layer scale, position embedding) count its params. Slice/Split/Gather/Pad
+   on activations are engine reshapes.
+5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
+   ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
+   the size change only copies or merges axes; a target, slice, Resize size, Gemm
+   in-features or position embedding that cannot hold at the new size is refused in one
+   line naming the node and the export size, never reported wrong.
+6. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
+   the params of the weights it uses), is listed in a ``warnings.warn`` and in the
+   model's ``notes``: never dropped silently.
 
-Input size and batch stay free: the engine re-infers every shape from the layer
-attributes. Reshapes whose targets are literal numbers (they bake in the export
-size) are listed in the notes, and ``load(path, width, height)`` refuses a size the
-file cannot run at, saying which layers are fixed.
+Every malformed file raises one :class:`ModelError` line naming the file (and the node
+or field); resource caps (constants evaluated, tensor elements, nodes) name the limit.
 """
 from __future__ import annotations
 
