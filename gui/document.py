@@ -45,7 +45,9 @@ class Document(QObject):
     def __init__(self, scenario=None, parent=None):
         super().__init__(parent)
         self.stack = QUndoStack(self)
-        self.stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        # a bound method, not a lambda: Qt drops the connection when the document goes,
+        # so closing the window never emits from a deleted source (bug 9)
+        self.stack.cleanChanged.connect(self._on_clean)
         self.path = ""
         self.scenario = scenario if scenario is not None else default_scenario()
         self.analysis = engine.analyze(self.scenario)
@@ -53,6 +55,9 @@ class Document(QObject):
         self._sweep_cache: dict[str, tuple] = {}
         self.last_analyze_s = 0.0
         self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
+
+    def _on_clean(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     # -- editing -----------------------------------------------------------------
     @property

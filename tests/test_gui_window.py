@@ -21,7 +21,8 @@ def plotted(win):
         "act_capacity": float(p.activation.capacity.value()),
         "live": np.array(live_y, dtype=float),
         "traffic": np.array(p.traffic.bars.opts["width"], dtype=float),
-        "roofline_y": np.array(p.roofline.points.data["y"], dtype=float),
+        "roofline_y": np.concatenate([np.array(it.data["y"], dtype=float)
+                                      for it in p.roofline.points.values()]),
     }
 
 
@@ -423,3 +424,55 @@ def test_batch_plot_title_fits_on_one_line(main_window):
     one = win.plots.dram.plotItem.titleLabel.item.boundingRect().height()
     assert win.plots.batch.plotItem.titleLabel.item.boundingRect().height() <= one + 1
     assert "Dark line" not in win.plots.activation.help_text      # bug 16: diamonds
+
+
+def test_roofline_invents_no_intensity(main_window):
+    """Bug 11: steps with no DRAM bytes were drawn at an invented 10^5 ops/byte. Now
+    only steps with DRAM bytes are points (at ops / DRAM bytes), the rest counted."""
+    from sramfit.gui.export import plot_csv
+    win = main_window
+    a = win.doc.analysis
+    r = a.roofline()
+    with_dram = int(((r["ops"] > 0) & (r["dram_bytes"] > 0)).sum())
+    free = int(((r["ops"] > 0) & (r["dram_bytes"] <= 0)).sum())
+    assert free > 0                                   # YOLOv3 2 MP on chip B has some
+    xs = np.concatenate([np.array(it.data["x"], float)
+                         for it in win.plots.roofline.points.values()])
+    assert len(xs) == with_dram
+    ai = r["ops"][r["dram_bytes"] > 0] / r["dram_bytes"][r["dram_bytes"] > 0]
+    assert np.allclose(np.sort(10 ** xs), np.sort(ai[r["ops"][r["dram_bytes"] > 0] > 0]))
+    assert f"{free} steps with no DRAM traffic" in win.plots.roofline.no_dram.toPlainText()
+    csv_text = plot_csv(win.plots.roofline)
+    assert "100000" not in csv_text
+
+
+QUIT_AFTER_EDIT = """
+from sramfit.gui.app import make_app
+app = make_app()
+from sramfit.gui import dialogs
+dialogs.ask_save_changes = lambda *a, **k: "discard"
+from sramfit.gui.document import Document
+from sramfit.gui.main_window import MainWindow
+w = MainWindow(Document(), remember=False)
+w.show(); app.processEvents()
+w.chip_panel.sram.setValue(12.0)
+app.processEvents()
+w.close()
+app.quit()
+"""
+
+
+def test_closing_after_an_edit_prints_no_runtime_error(tmp_path):
+    """Bug 9: edit, quit, Discard printed 'RuntimeError: Signal source has been
+    deleted' from the document's clean-state lambda (at interpreter exit, so the run
+    is a fresh interpreter)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path))
+    res = subprocess.run([sys.executable, "-c", QUIT_AFTER_EDIT], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Signal source has been deleted" not in res.stderr
+    assert "Traceback" not in res.stderr
