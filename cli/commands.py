@@ -346,7 +346,20 @@ def cmd_sweep(args) -> int:
         key = "batch"
     else:
         sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
-        res = sweep.over_input(s, sizes)
+        # a size the model cannot take is skipped with a note, not the whole sweep
+        # (bug: the default sizes' 1280x720 killed the sweep for YOLOv3)
+        ok, skipped = [], []
+        for wh in sizes:
+            try:
+                sweep.over_input(s, [wh])
+                ok.append(wh)
+            except SramfitError as err:
+                skipped.append(f"{wh[0]}x{wh[1]} ({str(err).splitlines()[0]})")
+        if not ok:
+            raise InputError("--sizes: the model takes none of them: " + "; ".join(skipped))
+        for note in skipped:
+            print(f"sramfit sweep: skipped {note}", file=sys.stderr)
+        res = sweep.over_input(s, ok)
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])

@@ -25,6 +25,29 @@ from .commands import SetScenario
 SRAM_GRID = np.concatenate(([0.0], np.geomspace(1e5, 1e9, 240)))
 #: Batch sizes of the throughput/latency sweep.
 BATCH_GRID = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
+
+
+def sram_grid(scenario) -> np.ndarray:
+    """SRAM sizes the DRAM-vs-SRAM curve is drawn over: up to 1000 MB, or further, to
+    1.5x the size where everything fits (bug 15: the axis stopped below it)."""
+    from sramfit.engine import seek
+    try:
+        hi = max(1e9, 1.5 * seek.upper_bound(scenario))
+    except SramfitError:
+        hi = 1e9
+    if hi <= 1e9:
+        return SRAM_GRID
+    return np.concatenate(([0.0], np.geomspace(1e5, hi, 240)))
+
+
+def batch_grid(scenario) -> np.ndarray:
+    """Batches the throughput curve is drawn over: 1..256, and the scenario's own batch
+    (bug 15: batch 4096 was off the plot)."""
+    b = int(scenario.batch)
+    if b in BATCH_GRID:
+        return BATCH_GRID
+    extra = 2 ** np.arange(9, int(np.ceil(np.log2(b))) + 1)
+    return np.unique(np.concatenate((BATCH_GRID, extra[extra < b], [b])))
 #: The seed chips marked on the DRAM-vs-SRAM plot.
 REFERENCE_CHIPS = ("chip_a", "chip_b", "chip_c")
 
@@ -150,7 +173,7 @@ class Document(QObject):
     def sram_sweep(self):
         s = self.scenario
         basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("sram", basis, lambda: _sweep().over_sram(s, SRAM_GRID))
+        return self._cached("sram", basis, lambda: _sweep().over_sram(s, sram_grid(s)))
 
     def set_goal(self, goal: str | None, value: float = 0.0) -> None:
         """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
@@ -179,8 +202,8 @@ class Document(QObject):
 
     def batch_sweep(self):
         s = self.scenario
-        basis = dataclasses.replace(s, batch=1)
-        return self._cached("batch", basis, lambda: _sweep().over_batch(s, BATCH_GRID))
+        basis = (dataclasses.replace(s, batch=1), s.batch if s.batch > 256 else 0)
+        return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
 
 
 def _sweep():

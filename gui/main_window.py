@@ -20,6 +20,7 @@ from .layer_table import LayerTable
 from .model_panel import ModelPanel
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
+from .text import fmt_seconds
 
 MAX_RECENT = 8
 GLOSSARY = """<h3>Terms</h3>
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
                                f"{len(a.in_sram)} layers</b>")
         st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
         st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
-        st["latency"].setText(f"latency <b>{t['latency_s'] * 1e3:,.2f} ms</b>")
+        st["latency"].setText(f"latency <b>{fmt_seconds(t['latency_s'])}</b>")
 
     def select_step(self, step: int):
         self._selected = step

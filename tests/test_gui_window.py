@@ -476,3 +476,25 @@ def test_closing_after_an_edit_prints_no_runtime_error(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert "Signal source has been deleted" not in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_units_and_ranges_scale(main_window):
+    """Bug 15: 'peak live 1,642,825 MB', 'latency 2,248,487.85 ms', batch 4096 off the
+    throughput plot and the DRAM-vs-SRAM axis ending below where the model fits."""
+    from sramfit.gui.text import fmt_mb, fmt_seconds
+    assert fmt_mb(1_642_825e6) == "1,642.8 GB" and fmt_mb(33_423e6) == "33.4 GB"
+    assert fmt_mb(2.5e13) == "25.0 TB"
+    assert fmt_mb(64e6) == "64.0 MB"
+    assert fmt_seconds(2248.48785) == "2,248.5 s" and fmt_seconds(0.12312) == "123.12 ms"
+    win = main_window
+    win.model_panel.batch.setValue(4096)
+    assert win.doc.scenario.batch == 4096
+    st = status(win)
+    assert " MB<" not in st["peak"] or "GB" in st["peak"] or "TB" in st["peak"]
+    assert "ms" not in st["latency"]                    # seconds at this size
+    xr = win.plots.batch.plotItem.getViewBox().viewRange()[0]
+    assert xr[0] <= 0 and xr[1] >= np.log10(4096)
+    fp = win.doc.analysis.footprint
+    need = (fp.totals()["weight_bytes"] + fp.totals()["sum_activation_bytes"]) / 1e6
+    dx = win.plots.dram.plotItem.getViewBox().viewRange()[0]
+    assert 10 ** dx[1] >= need                          # the axis reaches "fits"

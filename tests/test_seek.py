@@ -116,18 +116,3 @@ def test_cli_seek_bad_input_is_one_line(capsys):
     assert len(err) == 1 and "--target-fps" in err[0]
     assert main(["seek", path]) == 2                 # a goal is required
 
-
-def test_negative_input_size_names_the_value(capsys):
-    """Bug 16: '--input -224x224' gave argparse's 'expected one argument'."""
-    assert main(["report", "--model", "resnet18", "--input", "-224x224"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "-224x224" in err[0] and "expected one argument" not in err[0]
-
-
-def test_sweep_starts_at_min_mb(capsys):
-    """Bug 16: 'sweep --min-mb 1' still printed a 0 MB row."""
-    path = str(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
-    assert main(["sweep", path, "--over", "sram", "--min-mb", "1", "--max-mb", "100",
-                 "--points", "3", "--format", "json"]) == 0
-    d = json.loads(capsys.readouterr().out)
-    assert d["columns"]["sram_mb"] == pytest.approx([1.0, 10.0, 100.0])
