@@ -58,6 +58,21 @@ def default_scenario():
                        height=1088, chip="chip_b")
 
 
+def scenario_title(s) -> str:
+    """'ResNet50 at 224x224 on chip_b'-style name for a scenario whose model changed."""
+    m = s.model
+    if isinstance(m, dict):
+        model = str(m.get("name", "model"))
+    elif hasattr(m, "name"):
+        model = str(m.name)
+    else:
+        model = str(m).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    size = f" at {s.width}x{s.height}" if s.width and s.height else ""
+    chip = s.chip if isinstance(s.chip, str) else (s.chip or {}).get("name", "chip")
+    chip = str(chip).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{model}{size} on {chip}"
+
+
 class Document(QObject):
     changed = Signal(object)          # the new Analysis, after every accepted change
     rejected = Signal(str)            # an edit the engine refused: its message
@@ -99,6 +114,9 @@ class Document(QObject):
     def replace(self, new, text: str, merge_key: str | None = None) -> bool:
         if new == self.scenario:
             return True
+        if new.model != self.scenario.model and new.name == self.scenario.name:
+            # a different model: the title and Save As name it (bug 13)
+            new = dataclasses.replace(new, name=scenario_title(new))
         try:
             t0 = time.perf_counter()
             analysis = engine.analyze(new)

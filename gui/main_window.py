@@ -70,6 +70,10 @@ class PlotArea(QWidget):
         self.grid.setSpacing(4)
         for i, p in enumerate(self.plots):
             self.grid.addWidget(p, i // 3, i % 3)
+        for k in range(3):          # equal cells, also after the single-plot view (bug 5)
+            self.grid.setColumnStretch(k, 1)
+        for k in range(2):
+            self.grid.setRowStretch(k, 1)
         self.focused = None
 
     def focus(self, index: int | None):
@@ -77,6 +81,7 @@ class PlotArea(QWidget):
             self.focused = None
             for p in self.plots:
                 p.show()
+            self.grid.invalidate()
         else:
             self.focused = index
             for i, p in enumerate(self.plots):
@@ -116,6 +121,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.model_dock, self.chip_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.model_dock], [360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
+        self._table_sized = False
         self.resizeDocks([self.model_dock, self.chip_dock], [300, 520],
                          Qt.Orientation.Vertical)
         self._build_status()
@@ -240,6 +246,13 @@ class MainWindow(QMainWindow):
         hm = mb.addMenu("&Help")
         self._action(hm, "&Terms and shortcuts", self.show_help, QKeySequence.StandardKey.HelpContents)
         self._update_recent_menu()
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._table_sized:    # a third of the window: ~10 rows at 1000 px high
+            self._table_sized = True
+            self.resizeDocks([self.table_dock], [max(200, self.height() // 3)],
+                             Qt.Orientation.Vertical)
 
     # -- rendering -------------------------------------------------------------------
     def frame(self) -> Frame:

@@ -498,3 +498,49 @@ def test_units_and_ranges_scale(main_window):
     need = (fp.totals()["weight_bytes"] + fp.totals()["sum_activation_bytes"]) / 1e6
     dx = win.plots.dram.plotItem.getViewBox().viewRange()[0]
     assert 10 ** dx[1] >= need                          # the axis reaches "fits"
+
+
+def test_grid_cells_equal_after_single_plot_view(main_window, qtbot):
+    """Bug 5: after Ctrl+5 then Ctrl+0 the grid came back with unequal cells."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.plots.focus(4)
+    QApplication.processEvents()
+    win.plots.focus(None)
+    for _ in range(3):
+        QApplication.processEvents()
+    widths = [p.width() for p in win.plots.plots]
+    heights = [p.height() for p in win.plots.plots]
+    assert max(widths) - min(widths) <= 2 and max(heights) - min(heights) <= 2
+
+
+def test_layer_table_shows_ten_rows_at_1600x1000(main_window):
+    """The layer table is readable at the default size (it showed 4 rows)."""
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    view = main_window.table.view
+    last = view.rowAt(view.viewport().height() - 2)
+    assert last == -1 or last >= 9
+
+
+def test_title_and_save_as_follow_a_model_switch(main_window, no_dialogs, tmp_path):
+    """Bug 13: after switching model the title and Save As still used the old name."""
+    win = main_window
+    assert "YOLOv3" in win.windowTitle()
+    win.doc.edit("model", model="resnet50", width=224, height=224)
+    assert "resnet50 at 224x224 on chip_b" in win.windowTitle()
+    assert "YOLOv3" not in win.windowTitle()
+    asked = {}
+
+    def save_file(parent, title, suggested, *a, **k):
+        asked["name"] = suggested
+        return ""
+
+    import sramfit.gui.dialogs as dialogs
+    old = dialogs.save_file
+    dialogs.save_file = save_file
+    try:
+        win.save_file_as()
+    finally:
+        dialogs.save_file = old
+    assert "resnet50" in asked.get("name", "")
