@@ -484,7 +484,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.",
-        epilog="MB = 10^6 bytes, MiB = 2^20 bytes.")
+        epilog="MB = 10^6 bytes, MiB = 2^20 bytes. Exit status: 0 done, 2 bad input, "
+               "3 internal error.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error (also "
+                             "accepted after the command)")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
@@ -552,12 +556,17 @@ def _app_command(module: str):
 
 
 def main(argv=None) -> int:
+    """Run one command. Exit status: 0 done, 2 bad input or usage (one ``sramfit:
+    error:`` message naming the file, line and field), 3 an internal error (one line;
+    ``--debug`` or SRAMFIT_DEBUG=1 shows the traceback)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("SRAMFIT_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     try:
         args = parser.parse_args(argv or ["gui"])
     except SystemExit as stop:                     # argparse: usage error (2) or --help (0)
-        return int(stop.code or 0)
+        return int(stop.code or 0) if isinstance(stop.code, (int, type(None))) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -568,3 +577,14 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("sramfit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if debug:
+            raise
+        what = type(err).__name__
+        print(f"sramfit: internal error ({what}) while running '{args.command}'; this is "
+              f"a bug in sramfit, please report it with the input; run with --debug for "
+              f"the traceback", file=sys.stderr)
+        return 3

@@ -13,6 +13,7 @@ import math
 
 from .errors import ShapeError
 from .graph import INPUT, Model
+from .schema import MAX_RANK, MAX_TENSOR_ELEMENTS, show
 
 
 def _conv_out(size, k, s, d, p0, p1, ceil_mode=False):
@@ -168,4 +169,9 @@ def infer_shapes(model: Model, width: int, height: int, channels: int | None = N
                 shapes[name] = tuple(target)
         else:  # other
             shapes[name] = tuple(a["out_shape"]) if a["out_shape"] is not None else x
+        out = shapes[name]
+        if len(out) > MAX_RANK or min(out, default=1) < 1 or math.prod(out) > MAX_TENSOR_ELEMENTS:
+            raise ShapeError(f"layer {show(name)} ({op}): output {_fmt(out)} is empty, has more "
+                             f"than {MAX_RANK} dimensions (MAX_RANK) or more than "
+                             f"{MAX_TENSOR_ELEMENTS} values (limit MAX_TENSOR_ELEMENTS)")
     return shapes

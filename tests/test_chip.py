@@ -2,7 +2,7 @@
 import pytest
 
 from sramfit import engine
-from sramfit.engine import ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
+from sramfit.engine import SramfitError, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip
 from sramfit.engine.modelfile import parse_yaml
 from sramfit.engine.resources import chips_dir
 
@@ -122,7 +122,7 @@ def test_save_chip_round_trips_and_is_atomic(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(SramfitError, match="my_chip.yaml: cannot save: disk full"):
         save_chip(chip, path)
     monkeypatch.undo()
     assert path.read_bytes() == before

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sramfit import engine
-from sramfit.engine import Scenario, ScenarioError, load_scenario, save_scenario
+from sramfit.engine import Scenario, ScenarioError, SramfitError, load_scenario, save_scenario
 from sramfit.engine.resources import scenarios_dir
 from sramfit.engine.scenario import (dumps_scenario, loads_scenario, scenario_from_dict,
                              scenario_to_dict)
@@ -169,9 +169,10 @@ def test_atomic_save_failure_leaves_old_file(tmp_path, monkeypatch, where):
                 self.fh.flush()
                 raise OSError("disk full (injected)")
         monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: HalfWrite(real(fd, *a, **k)))
-    with pytest.raises(OSError, match="injected"):
+    with pytest.raises(SramfitError, match="injected") as ei:
         save_scenario(Scenario(name="new", model="yolov3", chip="chip_b"), p)
     monkeypatch.undo()
+    assert str(ei.value).startswith(f"{p}: cannot save") and ".tmp" not in str(ei.value)
     assert p.read_bytes() == old
     assert sorted(os.listdir(tmp_path)) == ["s.yaml"]     # no temp file left behind
 
