@@ -63,6 +63,9 @@ def parse_cfg(text: str, path: str) -> list[_Section]:
             raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
                              f"the [net] section (width, height, channels)")
         if line.startswith("["):
+            if not sections and (not line.endswith("]") or len(line) < 3):
+                raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
+                                 f"the [net] section (width, height, channels)")
             if not line.endswith("]") or len(line) < 3:
                 raise ModelError(f"{path}:{n}: malformed section header {show(raw.strip())}; "
                                  f"expected e.g. [convolutional]")
@@ -139,7 +142,8 @@ def from_text(text: str, path: str = "<cfg>") -> Model:
     sections = parse_cfg(text, path)
     net = sections[0]
     if net.kind not in ("net", "network"):
-        raise ModelError(f"{path}:{net.line}: the first section is [{net.kind[:40]}]; a darknet "
+        first = f"[{net.kind}]" if net.kind in SECTIONS else "not [net]"
+        raise ModelError(f"{path}:{net.line}: the first section is {first}; a darknet "
                          f"cfg starts with [net] (width, height, channels)")
     r = _Reader(path, net)
     width, height = r.int("width", 416, 1, MAX_SIDE), r.int("height", 416, 1, MAX_SIDE)
