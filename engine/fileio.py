@@ -1,7 +1,7 @@
 """File reading and all-or-nothing writes for the engine's files (scenarios, chip
 profiles, models).
 
-Reading: only regular files of at most :data:`MAX_FILE_BYTES` (64 MiB) are read, as
+Reading: only regular files of at most :data:`MAX_FILE_BYTES` (16 MiB) are read, as
 UTF-8; every error names the file and never quotes its contents.
 
 Writing (:func:`write_text_atomic`): the text goes to a temp file in the target's
@@ -24,7 +24,7 @@ import time
 from .errors import SramfitError
 
 #: largest file read (bytes); sramfit files are far smaller (10,000 layers ~ 0.7 MB)
-MAX_FILE_BYTES = 64 * 2 ** 20
+MAX_FILE_BYTES = 16 * 2 ** 20
 #: a temp file older than this is stale even if its pid is alive (pids are reused)
 STALE_TEMP_S = 24 * 3600
 

@@ -28,7 +28,7 @@ import yaml
 from . import zoo
 from . import yamlio
 from .errors import ModelError, SramfitError
-from .graph import INPUT, Model, make_layer
+from .graph import INPUT, Layer, Model, make_layer
 from .footprint import MAX_SIDE
 from .schema import MAX_LAYERS, show
 
@@ -116,6 +116,7 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
     layers = []
     prev = INPUT
     names = {INPUT}
+    seen_attrs: dict = {}
     for i, raw in enumerate(raw_layers):
         key = ("layers", i)
         if not isinstance(raw, dict):
@@ -148,7 +149,20 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
                                             f"layer name above this one, or {INPUT!r})")
         attrs = {k: v for k, v in raw.items() if k not in LAYER_BASE_KEYS}
         try:
-            layer = make_layer(lname, op, inputs, attrs)
+            # layers with the same op and fields share one validation (big models
+            # repeat a few layer kinds); make_layer's other checks are on name/inputs
+            try:
+                ckey = (op, tuple(attrs.items()), len(inputs)) \
+                    if isinstance(inputs, list) else None
+                hit = seen_attrs.get(ckey) if ckey is not None else None
+            except TypeError:                  # unhashable values (lists): no sharing
+                ckey = hit = None
+            if hit is not None and lname and lname != INPUT:
+                layer = Layer(lname, op, tuple(inputs), dict(hit))
+            else:
+                layer = make_layer(lname, op, inputs, attrs)
+                if ckey is not None and len(seen_attrs) < 4096:
+                    seen_attrs[ckey] = layer.attrs
         except ModelError as err:
             field = _field_of(str(err))
             if field is None and "unknown field(s) '" in str(err):

@@ -23,6 +23,7 @@ second parse) and only looked up when a later check reports an error: see
 """
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -35,7 +36,7 @@ MAX_DEPTH = 64
 #: values that aliases may stand for, in total, per document
 MAX_ALIAS_NODES = 100_000
 #: values (scalars + collections) per document; bounded anyway by the file size cap
-MAX_NODES = 5_000_000
+MAX_NODES = 1_500_000
 #: longest integer literal accepted (int64 has 19 digits)
 MAX_INT_DIGITS = 40
 
@@ -167,7 +168,9 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
     sizes: dict[int, int] = {}          # id(anchored collection) -> values inside
     anchors: dict[str, Any] = {}
     open_ids: set[int] = set()
-    stack: list[list] = []              # [container, table, key-or-None, anchor, start]
+    # open collections: [container, lines table, (key,) awaiting its value or None,
+    #                    anchor, values counted before it, line, is a list]
+    stack: list[list] = []
     count = 0
     alias_charge = 0
     root: Any = None
@@ -178,16 +181,43 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
     doc_t = yaml.DocumentStartEvent
     cache: dict = {}
     end_t = yaml.StreamEndEvent
+    frame: list | None = None           # stack[-1]
+    gc_was_on = gc.isenabled()
+    gc.disable()                        # no cycles are made; the collector only costs
     try:
         get = loader.get_event
         while True:
             ev = get()
             cls = ev.__class__
-            anchor = None
             if cls is scal_t:
-                value = _scalar(ev, path, cache)
-                anchor = ev.anchor
                 count += 1
+                anchor = ev.anchor
+                if ev.tag is None:
+                    if ev.implicit[0]:
+                        value = cache.get(ev.value, cache)
+                        if value is cache:
+                            value = _scalar(ev, path, cache)
+                    else:
+                        value = ev.value               # quoted: a string
+                else:
+                    value = _scalar(ev, path, cache)
+                if frame is not None and anchor is None:
+                    # the common cases inline: a list item, a mapping value
+                    if frame[6]:
+                        frame[0].append(value)
+                        frame[1].append(ev.start_mark.line + 1)
+                        continue
+                    key = frame[2]
+                    if key is not None:
+                        if key[0] != "<<":
+                            frame[0][key[0]] = value
+                            frame[2] = None
+                            continue
+                    elif value.__class__ is str and value not in frame[1] \
+                            and value != "<<":
+                        frame[1][value] = ev.start_mark.line + 1     # a new key
+                        frame[2] = (value,)
+                        continue
             elif cls is seq_t or cls is map_t:
                 if ev.tag not in (None, "!", _T + "seq", _T + "map"):
                     _fail(path, ev.start_mark.line + 1, "unsupported YAML tag on a "
@@ -195,31 +225,35 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
                 if len(stack) >= MAX_DEPTH:
                     _fail(path, ev.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} "
                           f"levels (limit MAX_DEPTH)")
-                container = [] if cls is seq_t else {}
-                table: Any = [] if cls is seq_t else {}
+                is_seq = cls is seq_t
+                container = [] if is_seq else {}
+                table: Any = [] if is_seq else {}
                 meta[id(container)] = (container, table)
                 open_ids.add(id(container))
-                stack.append([container, table, None, ev.anchor, count,
-                              ev.start_mark.line + 1])
+                frame = [container, table, None, ev.anchor, count,
+                         ev.start_mark.line + 1, is_seq]
+                stack.append(frame)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = container
                 count += 1
                 # the collection is attached to its parent when it ends
                 continue
             elif cls is seq_e or cls is map_e:
-                frame = stack.pop()
-                value = frame[0]
+                done = stack.pop()
+                frame = stack[-1] if stack else None
+                value = done[0]
                 open_ids.discard(id(value))
-                if frame[2] is not None:
+                if done[2] is not None:
                     _fail(path, ev.start_mark.line + 1, "mapping key without a value")
-                if frame[3] is not None:
-                    sizes[id(value)] = count - frame[4]
-                if stack:
-                    _attach(stack, value, frame[5], path)
+                if done[3] is not None:
+                    sizes[id(value)] = count - done[4]
+                if frame is not None:
+                    _attach(frame, value, done[5], path)
                 else:
                     root = value
                 continue
             elif cls is alias_t:
+                anchor = None
                 name = ev.anchor
                 if name not in anchors:
                     _fail(path, ev.start_mark.line + 1, "alias to an undefined anchor")
@@ -249,8 +283,8 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
                       f"(limit MAX_NODES)")
             if anchor is not None:
                 anchors[anchor] = value
-            if stack:
-                _attach(stack, value, ev.start_mark.line + 1, path)
+            if frame is not None:
+                _attach(frame, value, ev.start_mark.line + 1, path)
             else:
                 root = value
     except yaml.YAMLError as err:
@@ -264,6 +298,8 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
             raise
         raise SramfitError(f"{path}: not readable as YAML ({type(err).__name__})") from None
     finally:
+        if gc_was_on:
+            gc.enable()
         try:
             loader.dispose()
         except Exception:  # noqa: BLE001 - nothing to clean up if disposing fails
@@ -272,8 +308,8 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
     return root, Lines(root, meta, start)
 
 
-def _attach(stack, value, line, path):
-    frame = stack[-1]
+def _attach(frame, value, line, path):
+    """Put ``value`` (from ``line``) into the open collection ``frame``."""
     container, table = frame[0], frame[1]
     if container.__class__ is list:
         container.append(value)
