@@ -361,13 +361,17 @@ def resolve_model(s: Scenario) -> Model:
     if isinstance(m, Model):
         return m
     if isinstance(m, dict):
-        key = ("inline", yaml.safe_dump(m, sort_keys=True))
-        hit = _MODEL_CACHE.get(key)
+        try:
+            key = ("inline", yaml.safe_dump(m, sort_keys=True))
+        except Exception:  # noqa: BLE001 - odd values (mixed-type keys): no caching
+            key = None
+        hit = _MODEL_CACHE.get(key) if key is not None else None
         if hit is None:
             hit = model_from_dict(m, f"scenario {show(s.name)}: model")
             if len(_MODEL_CACHE) > 64:
                 _MODEL_CACHE.clear()
-            _MODEL_CACHE[key] = hit
+            if key is not None:
+                _MODEL_CACHE[key] = hit
         return hit
     m = str(m)
     if _is_path(m):
