@@ -35,8 +35,10 @@ from .errors import SramfitError
 MAX_DEPTH = 64
 #: values that aliases may stand for, in total, per document
 MAX_ALIAS_NODES = 100_000
-#: values (scalars + collections) per document; bounded anyway by the file size cap
-MAX_NODES = 1_500_000
+#: values (scalars + collections) per document (a 50,000-layer model has ~500,000)
+MAX_NODES = 750_000
+#: lists + mappings per document (each costs ~0.5 kB while reading)
+MAX_COLLECTIONS = 200_000
 #: longest integer literal accepted (int64 has 19 digits)
 MAX_INT_DIGITS = 40
 
@@ -119,7 +121,14 @@ def _scalar(ev, path: str, cache: dict):
         hit = cache.get(value, cache)
         if hit is not cache:
             return hit
-        out = _scalar_slow(ev, path)
+        first = value[:1]
+        if first and first not in _RESOLVERS:      # plain text: no implicit type
+            out = value
+        elif value.isdigit() and value.isascii() and len(value) <= MAX_INT_DIGITS \
+                and (first != "0" or len(value) == 1):
+            out = int(value)                         # a decimal integer
+        else:
+            out = _scalar_slow(ev, path)
         if len(cache) < 10_000:
             cache[value] = out
         return out
@@ -172,6 +181,7 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
     #                    anchor, values counted before it, line, is a list]
     stack: list[list] = []
     count = 0
+    collections = 0
     alias_charge = 0
     root: Any = None
     docs = 0
@@ -225,6 +235,10 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
                 if len(stack) >= MAX_DEPTH:
                     _fail(path, ev.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} "
                           f"levels (limit MAX_DEPTH)")
+                collections += 1
+                if collections > MAX_COLLECTIONS:
+                    _fail(path, ev.start_mark.line + 1, f"more than {MAX_COLLECTIONS} "
+                          f"lists and mappings (limit MAX_COLLECTIONS)")
                 is_seq = cls is seq_t
                 container = [] if is_seq else {}
                 table: Any = [] if is_seq else {}
@@ -350,5 +364,6 @@ def read(path: str) -> tuple[Any, Lines]:
     return parse(read_text(path, expected="a YAML text file"), str(path))
 
 
-__all__ = ["FAST", "Lines", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_NODES",
+__all__ = ["FAST", "Lines", "MAX_ALIAS_NODES", "MAX_COLLECTIONS", "MAX_DEPTH",
+           "MAX_INT_DIGITS", "MAX_NODES",
            "parse", "read"]
