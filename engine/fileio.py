@@ -128,20 +128,23 @@ def write_text_atomic(path, text: str) -> None:
         pass
 
 
-def read_text(path, error=SramfitError, expected: str = "") -> str:
-    """The text of ``path``; a missing, unreadable, non-regular, too large or
-    non-UTF-8 file raises ``error`` naming it (``expected`` says what kind of file was
-    wanted). The message never quotes the file's contents."""
+def read_text(path, error=SramfitError, expected: str = "", limit: int | None = None,
+              limit_name: str = "MAX_FILE_BYTES") -> str:
+    """The text of ``path``; a missing, unreadable, non-regular, too large (more than
+    ``limit`` or :data:`MAX_FILE_BYTES` bytes) or non-UTF-8 file raises ``error``
+    naming it (``expected`` says what kind of file was wanted). The message never
+    quotes the file's contents."""
     hint = f"; expected {expected}" if expected else ""
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise error(f"{path}: not a regular file{hint}")
-            if st.st_size > MAX_FILE_BYTES:
+            if st.st_size > limit:
                 raise error(f"{path}: {st.st_size} bytes, more than the limit "
-                            f"MAX_FILE_BYTES = {MAX_FILE_BYTES}{hint}")
-            data = fh.read(MAX_FILE_BYTES + 1)
+                            f"{limit_name} = {limit} bytes{hint}")
+            data = fh.read(limit + 1)
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -150,9 +153,8 @@ def read_text(path, error=SramfitError, expected: str = "") -> str:
         if isinstance(err, SramfitError):
             raise
         raise error(f"{path}: cannot read the file ({_why(err)}){hint}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise error(f"{path}: more than the limit MAX_FILE_BYTES = {MAX_FILE_BYTES} "
-                    f"bytes{hint}")
+    if len(data) > limit:
+        raise error(f"{path}: more than the limit {limit_name} = {limit} bytes{hint}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

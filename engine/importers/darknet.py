@@ -44,6 +44,12 @@ SECTIONS = {"net", "network", "convolutional", "conv", "shortcut", "route", "ups
             "soft"} | DETECTION
 
 
+#: options in one section (darknet's own have at most ~30)
+MAX_OPTIONS = 1000
+#: largest .cfg read (darknet's biggest, yolov4, is ~12 kB)
+MAX_CFG_BYTES = 4 * 2 ** 20
+
+
 class _Section:
     def __init__(self, kind, line):
         self.kind, self.line = kind, line
@@ -69,6 +75,9 @@ def parse_cfg(text: str, path: str) -> list[_Section]:
             if not line.endswith("]") or len(line) < 3:
                 raise ModelError(f"{path}:{n}: malformed section header {show(raw.strip())}; "
                                  f"expected e.g. [convolutional]")
+            if len(sections) > MAX_LAYERS:
+                raise ModelError(f"{path}:{n}: more than {MAX_LAYERS} sections (limit "
+                                 f"MAX_LAYERS)")
             sections.append(_Section(line[1:-1].strip(), n))
             continue
         if "=" not in line:
@@ -79,7 +88,11 @@ def parse_cfg(text: str, path: str) -> list[_Section]:
             raise ModelError(f"{path}:{n}: an option before the first [section]; a "
                              f"darknet cfg starts with [net]")
         key, value = (s.strip() for s in line.split("=", 1))
-        sections[-1].opts[key] = (value, n)
+        opts = sections[-1].opts
+        if len(opts) >= MAX_OPTIONS and key not in opts:
+            raise ModelError(f"{path}:{n}: more than {MAX_OPTIONS} options in one section "
+                             f"(limit MAX_OPTIONS)")
+        opts[key] = (value, n)
     if not sections:
         raise ModelError(f"{path}: no [sections] found; not a darknet .cfg file")
     return sections
@@ -135,7 +148,8 @@ class _Reader:
 
 def load(path) -> Model:
     path = os.fspath(path)
-    return from_text(read_text(path, ModelError, "a darknet .cfg text file"), path)
+    return from_text(read_text(path, ModelError, "a darknet .cfg text file",
+                               limit=MAX_CFG_BYTES, limit_name="MAX_CFG_BYTES"), path)
 
 
 def from_text(text: str, path: str = "<cfg>") -> Model:
