@@ -201,6 +201,9 @@ def parse(text: str, path: str = "<text>") -> tuple[Any, Lines]:
             cls = ev.__class__
             if cls is scal_t:
                 count += 1
+                if count > MAX_NODES:
+                    _fail(path, ev.start_mark.line + 1, f"more than {MAX_NODES} values "
+                          f"(limit MAX_NODES)")
                 anchor = ev.anchor
                 if ev.tag is None:
                     if ev.implicit[0]:

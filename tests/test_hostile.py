@@ -280,3 +280,23 @@ def test_gui_layer_edits_and_open_never_raise(qapp, tmp_path):
         p = write(tmp_path, f"version: 1\n{body}\n")
         with pytest.raises(SramfitError, match=f"{p.name}:2"):
             Document.read(str(p))
+
+
+def test_darknet_and_yaml_size_limits_named(tmp_path, monkeypatch):
+    from sramfit.engine.importers import darknet
+    opts = "[net]\n" + "".join(f"a{i}=1\n" for i in range(darknet.MAX_OPTIONS + 1))
+    with pytest.raises(ModelError, match=r"x.cfg:1002: .*limit MAX_OPTIONS"):
+        darknet.from_text(opts, "x.cfg")
+    monkeypatch.setattr(darknet, "MAX_LAYERS", 10)
+    with pytest.raises(ModelError, match=r"x.cfg:12: .*limit MAX_LAYERS"):
+        darknet.from_text("[net]\n" + "[dropout]\n" * 11, "x.cfg")
+    p = write(tmp_path, "[net]\n" + "#\n" * 100, "big.cfg")
+    monkeypatch.setattr(darknet, "MAX_CFG_BYTES", 100)
+    with pytest.raises(ModelError, match="limit MAX_CFG_BYTES = 100 bytes"):
+        load_model(str(p))
+    monkeypatch.setattr(yamlio, "MAX_COLLECTIONS", 3)
+    with pytest.raises(SramfitError, match=r"f.yaml:1: .*limit MAX_COLLECTIONS"):
+        yamlio.parse("[{}, {}, {}]", "f.yaml")
+    monkeypatch.setattr(yamlio, "MAX_NODES", 5)
+    with pytest.raises(SramfitError, match=r"f.yaml:2: .*limit MAX_NODES"):
+        yamlio.parse("[1, 2, 3,\n 4, 5, 6]", "f.yaml")
