@@ -15,6 +15,7 @@ to the same directory.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -87,9 +88,12 @@ def write_text_atomic(path, text: str) -> None:
     try:
         target = os.path.realpath(os.path.abspath(os.fspath(path)))
         directory, base = os.path.split(target)
+        if not base:
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
         data = text.encode("utf-8")
-    except (ValueError, TypeError, UnicodeError) as err:
+    except (OSError, ValueError, TypeError, UnicodeError) as err:
         raise SramfitError(f"{shown}: cannot save: {_why(err)}") from None
+    base = base[:120]                      # the temp name stays under NAME_MAX
     _remove_stale_temps(directory, base)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}.", suffix=".tmp",

@@ -25,7 +25,9 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     overlap: true            # compute and DRAM transfers overlap
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
-unknown keys included; YAML is read with ``yaml.safe_load`` only. ``version`` is
+unknown keys included; YAML is read by engine/yamlio.py (plain values only, bounded),
+and field types and ranges come from the one-line-per-field schema ``_SPEC`` (see
+engine/schema.py). ``version`` is
 checked; older versions are upgraded by :data:`MIGRATIONS`. Saving is atomic.
 Edit a scenario with ``dataclasses.replace(s, batch=8)``.
 """
