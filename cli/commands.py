@@ -319,23 +319,37 @@ def _floats_list(text, what):
         raise InputError(f"--{what} {text!r}: expected comma-separated numbers") from None
 
 
+#: points of one sweep (each costs a row of per-layer arrays)
+MAX_SWEEP_POINTS = 10_000
+
+
 def cmd_sweep(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("sweep needs a chip: give a scenario file or --chip")
     if args.over == "sram":
-        if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
-            raise InputError("--min-mb and --max-mb: need 0 < min < max")
+        if not 0 < args.min_mb < args.max_mb <= 1e7:       # NaN fails too
+            raise InputError("--min-mb and --max-mb: need 0 < min < max <= 10^7 (MB)")
+        if args.points > MAX_SWEEP_POINTS:
+            raise InputError(f"--points: at most {MAX_SWEEP_POINTS} (limit "
+                             f"MAX_SWEEP_POINTS)")
         grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
         res = sweep.over_sram(s, grid)
         res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
         key = "sram_mb"
     elif args.over == "batch":
         b = _floats_list(args.batches, "batches")
+        if len(b) > MAX_SWEEP_POINTS:
+            raise InputError(f"--batches: at most {MAX_SWEEP_POINTS} values (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = {"batch": np.asarray(b), **sweep.over_batch(s, b)}
         key = "batch"
     else:
-        sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
+        sizes = [parse_size(t) for t in args.sizes.split(",")[:MAX_SWEEP_POINTS + 1]
+                 if t.strip()]
+        if len(sizes) > MAX_SWEEP_POINTS:
+            raise InputError(f"--sizes: at most {MAX_SWEEP_POINTS} sizes (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = sweep.over_input(s, sizes)
         key = "pixels"
     cols = [key] + [k for k in res if k != key]

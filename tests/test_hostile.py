@@ -300,3 +300,15 @@ def test_darknet_and_yaml_size_limits_named(tmp_path, monkeypatch):
     monkeypatch.setattr(yamlio, "MAX_NODES", 5)
     with pytest.raises(SramfitError, match=r"f.yaml:2: .*limit MAX_NODES"):
         yamlio.parse("[1, 2, 3,\n 4, 5, 6]", "f.yaml")
+
+
+@pytest.mark.parametrize("extra,words", [
+    (["--over", "sram", "--min-mb", "1e303", "--max-mb", "inf"], "need 0 < min < max"),
+    (["--over", "sram", "--min-mb", "nan", "--max-mb", "5"], "need 0 < min < max"),
+    (["--over", "sram", "--points", "100000000"], "limit MAX_SWEEP_POINTS"),
+    (["--over", "batch", "--batches", ",".join(["2"] * 10001)], "limit MAX_SWEEP_POINTS"),
+    (["--over", "batch", "--batches", "1,nan"], "expected comma-separated numbers"),
+])
+def test_sweep_flags_out_of_range(capsys, extra, words):
+    rc, out, err = run(capsys, "sweep", "--model", "resnet18", "--chip", "chip_a", *extra)
+    assert rc == 2 and words in err and len(err.strip().splitlines()) == 1, err
