@@ -112,7 +112,7 @@ def _keep_punct(m) -> str:
     """A quoted part of a YAML error: kept when it is YAML punctuation (',', ']',
     '\\t'), dropped otherwise (it would quote the file)."""
     inner = m.group(1) if m.group(1) is not None else m.group(2)
-    return m.group(0) if re.fullmatch(r"[^\w\s]{1,3}|\\[a-z]", inner) else ""
+    return m.group(0) if re.fullmatch(r"[^\w\s]{1,3}|\\[a-z]|<[a-z ]+>", inner) else ""
 
 
 def _scalar(ev, path: str, cache: dict):

@@ -312,3 +312,18 @@ def test_darknet_and_yaml_size_limits_named(tmp_path, monkeypatch):
 def test_sweep_flags_out_of_range(capsys, extra, words):
     rc, out, err = run(capsys, "sweep", "--model", "resnet18", "--chip", "chip_a", *extra)
     assert rc == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_pure_python_fallback_reads_the_same(monkeypatch):
+    monkeypatch.setattr(yamlio, "_Loader", yaml.SafeLoader)
+    for p in sorted(chips_dir().glob("*.yaml"))[:3]:
+        text = p.read_text()
+        assert yamlio.parse(text, str(p))[0] == yaml.safe_load(text)
+    with pytest.raises(SramfitError, match=r"f.yaml:3: not valid YAML \(column 1\): "
+                                           r"expected the node content, but found "
+                                           r"'<stream end>'"):
+        yamlio.parse("a: 1\nb: [1,\n", "f.yaml")
+    with pytest.raises(SramfitError, match="limit MAX_DEPTH"):
+        yamlio.parse("[" * 100000, "f.yaml")
+    with pytest.raises(SramfitError, match="limit MAX_ALIAS_NODES"):
+        yamlio.parse(LAUGHS, "f.yaml")
