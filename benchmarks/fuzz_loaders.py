@@ -52,12 +52,14 @@ VALUES = [None, True, -1, 0, 1, 2 ** 63, 10 ** 30, -(10 ** 30), 1e300, -1e300,
 
 
 def _seeds() -> list[tuple[str, str]]:
+    """(kind, text): kind is scenario, chip, model (YAML) or cfg."""
     seeds = []
-    for d in (scenarios_dir(), chips_dir(), profiles_dir() / "models"):
+    for kind, d in (("scenario", scenarios_dir()), ("chip", chips_dir()),
+                    ("model", profiles_dir() / "models")):
         for p in sorted(Path(d).glob("*")):
             if p.suffix in (".yaml", ".cfg"):
-                seeds.append((p.suffix, p.read_text()))
-    seeds.append((".yaml", modelfile.dump_model(zoo.get("resnet18"))))
+                seeds.append(("cfg" if p.suffix == ".cfg" else kind, p.read_text()))
+    seeds.append(("model", modelfile.dump_model(zoo.get("resnet18"))))
     return seeds
 
 
@@ -124,12 +126,16 @@ def _foreign_files(folder: Path) -> list[str]:
     return out
 
 
-def run_case(path: str) -> tuple[int, str]:
+def run_case(kind: str, path: str) -> tuple[int, str]:
+    """``sramfit report`` on the file: a scenario as such, a chip with resnet18, a
+    model or cfg alone and on chip_b."""
+    argv = {"scenario": ["report", path],
+            "chip": ["report", "--model", "resnet18", "--chip", path],
+            "model": ["report", "--model", path, "--chip", "chip_b"],
+            "cfg": ["report", "--model", path]}[kind]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = commands.main(["report", path, "--format", "json"] if path.endswith(".yaml")
-                           and "model" not in Path(path).stem else
-                           ["report", "--model", path, "--format", "json"])
+        rc = commands.main(argv + ["--format", "json"])
     return rc, out.getvalue() + err.getvalue()
 
 
@@ -176,7 +182,8 @@ def main(argv=None) -> int:
                 counts["failures"] += 1
                 print(f"model_from_dict: {problem}", file=sys.stderr)
             continue
-        ext, text = rng.choice(seeds)
+        kind, text = rng.choice(seeds)
+        ext = ".cfg" if kind == "cfg" else ".yaml"
         if ext == ".yaml" and rng.random() < 0.4:
             try:
                 data = yaml.safe_load(text)
@@ -185,7 +192,7 @@ def main(argv=None) -> int:
                 text = _mutate_text(rng, text)
         else:
             text = _mutate_text(rng, text)
-        name = ("case_model" if "layers:" in text else "case") + ext
+        name = f"case_{kind}{ext}"
         path = work / name
         try:
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
@@ -193,7 +200,7 @@ def main(argv=None) -> int:
             continue
         t0 = time.perf_counter()
         try:
-            rc, output = run_case(str(path))
+            rc, output = run_case(kind, str(path))
             why = None if rc in (0, 2) else f"exit status {rc}: {output[-300:]}"
         except BaseException as err:  # noqa: BLE001
             rc, output, why = -1, "", f"{type(err).__name__}: {err}"
@@ -208,7 +215,7 @@ def main(argv=None) -> int:
             else 1
         if why:
             counts["failures"] += 1
-            keep = out / f"fail{counts['failures']:04d}{ext}"
+            keep = out / f"fail{counts['failures']:04d}_{kind}{ext}"
             keep.write_text(text, encoding="utf-8", errors="surrogatepass")
             print(f"{keep}: {why}", file=sys.stderr)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
