@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import perf, placement, traffic, winograd
+from . import calibration, perf, placement, traffic, winograd
 from .chip import Chip
 from .footprint import MAX_BATCH, Footprint
 from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
@@ -74,17 +74,32 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
-    compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
-    memory_s = sbytes / chip.dram_bytes_per_s
-    time_s = perf.step_times(compute_s, memory_s, chip, overlap)
-    call_s = perf.call_latency(time_s, chip)
-    calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    sbytes, reread = _with_rereads(prep, chip, pl, C, b, sbytes)
+    dram_slot = dram_slot + reread.sum(axis=-1) / b
+    if chip.execution == "pipelined":
+        stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
+        mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
+        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n)
+        compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
+        util = np.broadcast_to(util1, sbytes.shape)
+        memory_s = mem1 * b[..., None]
+        time_s = stage * b[..., None]
+        calls = np.ones_like(n)
+        call_s = latency
+    else:
+        compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
+        memory_s = perf.memory_seconds(sbytes, chip)
+        time_s = perf.step_times(compute_s, memory_s, chip, overlap)
+        call_s = perf.call_latency(time_s, chip)
+        calls, latency, thr = perf.dynamic_batching(call_s, n, b)
     pad = calls * b / n                                            # slots per client image
     sram_io = perf.sram_bytes_per_image(pm, prep.act_io_per_image, b)
     dram = dram_slot * pad
     out = {
         "placement": pl,
-        "traffic": {k: v * pad for k, v in kinds.items()},
+        "traffic": {**{k: v * pad for k, v in kinds.items()},
+                    **({"tiling_rereads": reread.sum(axis=-1) / b * pad}
+                       if chip.tiling else {})},
         "dram_bytes_per_image": dram,
         "sram_bytes_accessed_per_image": sram_io * pad,
         "latency_s": latency,
@@ -101,6 +116,21 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         out.update(step_dram_bytes=sbytes / b[..., None], compute_s=compute_s,
                    memory_s=memory_s, time_s=time_s, utilisation=util)
     return out
+
+
+def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
+    """(step DRAM bytes incl. tiling re-reads, the re-reads), both G x S per batch."""
+    if not chip.tiling:
+        return sbytes, np.zeros_like(sbytes)
+    pm, tm = prep.pm, prep.tm
+    bb = b[..., None]
+    size = pm.size[tm.pair_tensor]
+    in_all = np.add.reduceat(np.broadcast_to(size, sbytes.shape[:-1] + size.shape),
+                             tm.starts, axis=-1) * bb
+    in_dram = np.add.reduceat(size * ~pl.kept[..., tm.pair_tensor], tm.starts,
+                              axis=-1) * bb
+    extra = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
+    return sbytes + extra, extra
 
 
 def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:
@@ -207,7 +237,15 @@ class Analysis:
             "compute_bound_steps": int((self.bound == "compute").sum()),
             "memory_bound_steps": int((self.bound == "memory").sum()),
         })
+        t.update(self.speed_flags())
         return t
+
+    def speed_flags(self) -> dict:
+        """Whether the speed figures are estimates (no published measurement of the
+        chip) and why; the mapping and execution kind they rest on."""
+        est, why = calibration.speed_estimate(self.chip)
+        return {"speed_estimated": est, "speed_estimate_reason": why,
+                "mapping": self.chip.mapping, "execution": self.chip.execution}
 
     def layer_rows(self) -> list[dict]:
         rows = self.footprint.layer_rows()
