@@ -100,15 +100,22 @@ def measurement_to_dict(m: Measurement) -> dict:
 
 def scenario_of(chip, m: Measurement):
     from .scenario import Scenario
-    return Scenario(model=m.model, width=m.width, height=m.height, chip=chip,
+    return Scenario(model=m.model, width=m.width, height=m.height,
+                    chip=chip.name if chip.path else chip_dict(chip),
                     batch=m.batch, compiled_batch=m.compiled_batch,
                     weights=m.precision, activations=m.precision)
+
+
+def chip_dict(chip) -> dict:
+    from .chip import chip_to_dict
+    return chip_to_dict(chip)
 
 
 def predict(chip, m: Measurement) -> float:
     """sramfit's figure for a measurement, in the measurement's metric."""
     from .analysis import Analysis
-    t = Analysis(scenario_of(chip, m)).totals()
+    from .zoo import get
+    t = Analysis(scenario_of(chip, m), model=get(m.model), chip=chip).totals()
     return t["latency_s"] * 1e3 if m.metric == "latency_ms" else t["throughput_ips"]
 
 

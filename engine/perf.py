@@ -19,7 +19,10 @@ The chip has ``array_count`` identical arrays of ``array_rows`` (reduction lanes
 
         cycles = ceil(g/p) * ceil(cin*k/rows) * ceil(cout/cols) * ceil(b*P / arrays)
 
-    with ``p = max(1, min(rows // (cin*k), cols // cout, g))``.
+    with ``p = max(1, min(rows // (cin*k), cols // cout, g))``. A dense layer (g = 1)
+    that leaves room for ``q = min(rows // (cin*k), cols // cout) > 1`` copies of its
+    weight block on the diagonal runs ``q`` groups of output positions at once
+    (``ceil(b*P / (arrays*q))``), as for grouped convolutions.
 ``gpu``  an implicit GEMM (M = b*P output positions, N = cout, K = cin*k per group)
     cut into output tiles of ``gpu_tile = [tm, tn]``; each array (an SM) computes one
     tile per wave, K streamed through it, so::
@@ -58,9 +61,10 @@ with more MAC stages than arrays the shares are fractional, proportional to each
 stage's cycles. A stage's time per image is its cycles on its share (``channels`` /
 ``im2col`` formulas with ``arrays`` = its share), and its memory time is its DRAM
 bytes. Images stream through: the period is ``max(slowest stage, all DRAM bytes /
-bandwidth)`` (one shared link), so throughput = 1 / period whatever the batch, and a
-client batch of ``n`` takes ``sum of stage times + (n - 1) * period +
-call_overhead_us``. ``layer_overhead_us`` is not charged (nothing is launched per
+bandwidth, call_overhead_us)``: one shared link, and each image is one host
+transfer (a call) whose fixed cost overlaps the other images' compute. Throughput
+= 1 / period whatever the batch (the rate of a stream of images), and a client batch
+of ``n`` takes ``call_overhead_us + sum of stage times + (n - 1) * period``. ``layer_overhead_us`` is not charged (nothing is launched per
 layer).
 
 Dynamic batching (sequential): a client batch ``n`` runs as ``ceil(n / b)`` calls of
@@ -173,11 +177,17 @@ def cycles(geo: Geometry, chip, batch, arrays=None) -> np.ndarray:
         cyc = np.ceil(tiles / arr) * per_tile
     else:
         red = cin * taps if mapping == "im2col" else cin
-        p = np.maximum(1, np.minimum(np.minimum(rows // red, cols // cout), geo.groups))
+        fit = np.minimum(rows // red, cols // cout)
+        p = np.maximum(1, np.minimum(fit, geo.groups))
         passes = _cdiv(geo.groups, p) * _cdiv(red, rows) * _cdiv(cout, cols)
         if mapping != "im2col":
             passes = passes * taps
-        cyc = passes * np.ceil(positions / arr)
+            cyc = passes * np.ceil(positions / arr)
+        else:
+            # spare diagonal blocks (a dense layer too small for the array) take
+            # other output positions of the same layer
+            q = np.maximum(1, np.where(geo.groups > 1, 1, fit))
+            cyc = passes * np.ceil(positions / (arr * q))
     cyc = np.where(has, cyc, 0.0)
     cyc = np.where(geo.wino, cyc / 2.25, cyc)
     cyc = cyc + np.ceil(b * geo.other_macs / (rows * cols * arr))
@@ -238,13 +248,13 @@ def stage_shares(geo: Geometry, chip) -> np.ndarray:
     if len(idx) == 0:
         return shares
     A = chip.array_count
-    one = cycles(geo, chip, 1.0, arrays=np.ones(n))[0]
+    one = cycles(geo, chip, 1.0, arrays=np.ones(n))
     if len(idx) > A:
         shares[idx] = A * one[idx] / one[idx].sum()
         return shares
     shares[idx] = 1.0
     for _ in range(A - len(idx)):
-        t = cycles(geo, chip, 1.0, arrays=np.maximum(shares, 1.0))[0]
+        t = cycles(geo, chip, 1.0, arrays=np.maximum(shares, 1.0))
         t = np.where(mac, t, -1.0)
         shares[int(np.argmax(t))] += 1.0
     return shares
@@ -254,9 +264,9 @@ def pipeline_seconds(geo: Geometry, chip, rate: float):
     """(compute seconds per image of every stage on its share, utilisation of the
     stage's share, shares)."""
     shares = stage_shares(geo, chip)
-    cyc = cycles(geo, chip, 1.0, arrays=np.maximum(shares, 1e-300))[0]
+    cyc = cycles(geo, chip, 1.0, arrays=np.maximum(shares, 1e-300))
     cyc = np.where(shares > 0, cyc, 0.0)
-    util = utilisation(geo, cyc, 1.0, shares * chip.array_rows * chip.array_cols)[0]
+    util = utilisation(geo, cyc, 1.0, np.maximum(shares, 1e-300) * chip.array_rows * chip.array_cols)
     return cyc / _compute_hz(chip, rate), util, shares
 
 
@@ -264,10 +274,11 @@ def pipelined_timing(stage_compute_s, memory_s_per_image, chip, client_batch):
     """(per-stage time per image, period, latency of the client batch, throughput).
     ``memory_s_per_image`` has the grid shape x steps."""
     stage = np.maximum(stage_compute_s, memory_s_per_image)
-    period = np.maximum(stage.max(axis=-1), memory_s_per_image.sum(axis=-1))
+    period = np.maximum(np.maximum(stage.max(axis=-1), memory_s_per_image.sum(axis=-1)),
+                        chip.call_overhead_us * 1e-6)
     n = np.asarray(client_batch, dtype=np.float64)
     latency = stage.sum(axis=-1) + (n - 1) * period + chip.call_overhead_us * 1e-6
-    return stage, period, latency, n / latency
+    return stage, period, latency, 1.0 / period
 
 
 # -- tiling re-reads -----------------------------------------------------------------
