@@ -62,10 +62,12 @@ def split_fraction(chip: Chip) -> float | None:
 
 
 def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy: str,
-             overlap: bool, rate: float, per_step: bool = True) -> dict:
+             overlap: bool, rate: float, per_step: bool = True,
+             free_weights: bool = False) -> dict:
     """All figures on a grid: ``sram_bytes`` and ``batch`` (compiled) broadcast together
     (grid shape G); ``client_batch`` broadcasts with them. Per-step arrays get a last
-    axis of steps."""
+    axis of steps. ``free_weights`` drops streamed-weight DRAM bytes (a counterfactual
+    for :mod:`engine.batching`)."""
     C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
                                   np.asarray(batch, dtype=np.float64),
                                   np.asarray(client_batch, dtype=np.float64))
@@ -74,6 +76,10 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
+    if free_weights:
+        sbytes = sbytes - pm.weight_bytes * ~pl.pinned
+        dram_slot = dram_slot - kinds["weights"]
+        kinds = {**kinds, "weights": np.zeros_like(kinds["weights"])}
     sbytes, reread = _with_rereads(prep, chip, pl, C, b, sbytes)
     dram_slot = dram_slot + reread.sum(axis=-1) / b
     if chip.execution == "pipelined":
