@@ -1,0 +1,180 @@
+"""Calibration evidence in the shipped chip profiles, checked against published figures.
+
+Every measurement below is typed from its publication (the profile's ``source``), not
+computed by sramfit; the tool's prediction must be within 25 % of each calibration
+point (the workloads a profile's unknowns were fitted on, at most two per chip) and
+within 35 % of each validation point (published, never fitted)."""
+import pytest
+import yaml
+
+from sramfit import engine
+from sramfit.engine import Scenario, calibration
+from sramfit.engine.chip import ChipError, chip_from_dict, chip_to_dict, load_chip
+
+CHIPS = engine.list_chips()
+
+# Published figures, typed here independently of the profiles: (chip, model, input,
+# batch, metric) -> value. The profiles must carry exactly these.
+PUBLISHED = {
+    ("t4", "resnet50", (224, 224), 1, "latency_ms"): 1.0,           # MLPerf v0.7 SingleStream
+    ("t4", "resnet50", (224, 224), 256, "throughput_ips"): 5850.0,  # v0.7 Offline 5.6-6.1k
+    ("groq", "resnet50", (224, 224), 1, "throughput_ips"): 20400.0,  # Abts et al. ISCA 2020
+    ("inferentia1_neuroncore", "resnet50", (224, 224), 10, "throughput_ips"): 2277 / 4,
+    ("hailo8", "resnet50", (224, 224), 1, "throughput_ips"): 1394.0,  # Hailo model zoo
+    ("hailo8", "resnet50", (224, 224), 8, "throughput_ips"): 1394.0,
+    ("hailo8", "mobilenet_v2", (224, 224), 1, "throughput_ips"): 2434.0,
+    ("hailo8", "resnet18", (224, 224), 1, "throughput_ips"): 2533.0,
+    ("hailo8", "googlenet", (224, 224), 1, "throughput_ips"): 928.0,
+    ("hailo8", "yolov3_tiny", (416, 416), 1, "throughput_ips"): 1044.0,
+    ("hailo8", "yolov3", (416, 416), 1, "throughput_ips"): 47.0,
+    ("hailo8", "yolov3", (416, 416), 8, "throughput_ips"): 95.0,
+    ("edge_tpu", "mobilenet_v2", (224, 224), 1, "latency_ms"): 2.6,  # Coral benchmarks, USB
+    ("edge_tpu", "vgg16", (224, 224), 1, "latency_ms"): 296.0,
+    ("edge_tpu", "googlenet", (224, 224), 1, "latency_ms"): 3.4,
+    ("edge_tpu", "resnet50", (299, 299), 1, "latency_ms"): 49.0,
+    ("nvdla_small", "resnet50", (224, 224), 1, "throughput_ips"): 7.3,  # NVDLA Primer
+    ("nvdla_large", "resnet50", (224, 224), 1, "throughput_ips"): 269.0,
+}
+
+# Validation points the model misses by more than 35 %, kept in the profiles (and the
+# README table) because they are published; the test fails if one starts to pass,
+# so that it is moved out of this list. Reason in each.
+KNOWN_MISSES = {
+    ("hailo8", "yolov3_tiny", (416, 416), 1): "the pipeline model puts 13 layers on "
+    "64 arrays and finds no slow stage; the chip runs it at 5.8 effective TOPS vs 9.7 "
+    "for ResNet-50 for reasons the public material does not give",
+    ("hailo8", "yolov3", (416, 416), 1): "62 MB of weights do not fit: the chip "
+    "switches contexts (weights reloaded per batch), which the pipelined model "
+    "treats as weight streaming over PCIe",
+}
+
+
+def _rows():
+    out = []
+    for name in CHIPS:
+        out.extend(calibration.report(load_chip(name)))
+    return out
+
+
+ROWS = _rows()
+
+
+def _key(r):
+    w, h = (int(v) for v in r["input"].split("x"))
+    return (r["chip"], r["model"], (w, h), r["batch"], r["metric"])
+
+
+def test_profiles_carry_the_published_figures():
+    got = {_key(r): r["published"] for r in ROWS}
+    assert got == pytest.approx(PUBLISHED)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] == "calibration"],
+                         ids=lambda r: f"{r['chip']}-{r['model']}-b{r['batch']}")
+def test_calibration_points_within_25_percent(row):
+    assert 0.75 <= row["ratio"] <= 1.25, row
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] == "validation"],
+                         ids=lambda r: f"{r['chip']}-{r['model']}-b{r['batch']}")
+def test_validation_points_within_35_percent(row):
+    miss = _key(row)[:4] in KNOWN_MISSES
+    inside = 1 / 1.35 <= row["ratio"] <= 1.35
+    assert inside != miss, (row, KNOWN_MISSES.get(_key(row)[:4]))
+
+
+def test_at_most_two_calibration_points_and_every_profile_says_where_it_stands():
+    for name in CHIPS:
+        chip = load_chip(name)
+        assert len(chip.calibration) <= 2
+        assert chip.calibration_note.strip(), name
+        for m in chip.calibration + chip.validation:
+            assert m.source.strip()
+        est, why = calibration.speed_estimate(chip)
+        assert est == (not chip.calibration)
+        t = engine.analyze(Scenario(model="resnet18", chip=name,
+                                    weights="fp16" if chip.rate("int8") == 0 else "int8",
+                                    activations="fp16" if chip.rate("int8") == 0
+                                    else "int8")).totals()
+        assert t["speed_estimated"] is est
+        assert (t["speed_estimate_reason"] != "") is est
+        if est:
+            assert "estimate" in why
+
+
+def test_uncalibrated_chips_are_the_hypothetical_ones():
+    est = sorted(n for n in CHIPS if calibration.speed_estimate(load_chip(n))[0])
+    assert est == ["chip_a", "chip_b", "chip_c", "inferx_x1", "myriad_x"]
+
+
+# NVDLA Primer, 'Example Area and Performance with NVDLA' (1 GHz): MACs, conv buffer
+# KB, SDRAM GB/s, int8 ResNet-50 frames/s. The two shipped profiles were fitted on
+# the 64- and 2048-MAC rows; the others are predicted by changing only the published
+# figures (MACs, buffer, bandwidth). Atomic-C x Atomic-K shapes are assumed.
+PRIMER = [(1024, 256, 15.0, 153.0, (32, 32)), (512, 256, 10.0, 93.0, (32, 16)),
+          (256, 256, 5.0, 46.0, (16, 16)), (128, 256, 2.0, 20.0, (16, 8)),
+          (32, 128, 0.5, 3.6, (8, 4))]
+
+
+@pytest.mark.parametrize("base", ["nvdla_small", "nvdla_large"])
+@pytest.mark.parametrize("macs,kb,gbps,fps,shape", PRIMER)
+def test_nvdla_primer_configurations_predicted(base, macs, kb, gbps, fps, shape):
+    d = dict(chip_to_dict(load_chip(base)), name="variant", macs=macs,
+             array_rows=shape[0], array_cols=shape[1], sram_mb=kb * 1024 / 1e6,
+             dram_gbps=gbps, peak_tops_int8=None, calibration=[], validation=[])
+    thr = engine.analyze(Scenario(model="resnet50", chip=d)).totals()["throughput_ips"]
+    assert thr / fps == pytest.approx(1.0, abs=0.35)
+
+
+def test_worst_ratio_and_report_fields():
+    rows = calibration.report(load_chip("hailo8"))
+    assert {r["kind"] for r in rows} == {"calibration", "validation"}
+    w = calibration.worst_ratio(rows)
+    assert w == max(max(r["ratio"], 1 / r["ratio"]) for r in rows)
+    assert calibration.worst_ratio([]) is None
+    assert calibration.report(load_chip("chip_b")) == []
+
+
+def _chip(**kw):
+    base = {"name": "toy", "sram_mb": 1.0, "dram_gbps": 1.0, "macs": 4096,
+            "clock_mhz": 1000.0, "array_rows": 64, "array_cols": 64,
+            "precision_rate": {"int8": 1.0}}
+    return {**base, **kw}
+
+
+M = {"model": "resnet50", "input": [224, 224], "precision": "int8", "batch": 1,
+     "metric": "throughput_ips", "value": 10.0, "source": "somewhere"}
+
+
+def test_more_than_two_calibration_points_is_an_error():
+    with pytest.raises(ChipError, match="at most two"):
+        chip_from_dict(_chip(calibration=[M, M, M]))
+
+
+@pytest.mark.parametrize("bad,field", [
+    ({"metric": "fps"}, "metric"), ({"model": "nope"}, "model"),
+    ({"input": [224]}, "input"), ({"value": -1}, "value"), ({"source": ""}, "source"),
+    ({"batch": 0}, "batch"), ({"extra": 1}, "extra")])
+def test_bad_measurement_names_its_field(bad, field):
+    with pytest.raises(ChipError, match=rf"calibration\[0\]\.{field}"):
+        chip_from_dict(_chip(calibration=[{**M, **bad}]))
+
+
+def test_bad_speed_fields_are_errors(tmp_path):
+    for kw, word in (({"mapping": "diagonal"}, "mapping"), ({"execution": "x"}, "execution"),
+                     ({"compute_efficiency": 1.5}, "compute_efficiency"),
+                     ({"dram_efficiency": 0}, "dram_efficiency"),
+                     ({"gpu_tile": [64]}, "gpu_tile")):
+        with pytest.raises(ChipError, match=word):
+            chip_from_dict(_chip(**kw))
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(_chip(name="c", mapping="diagonal"), sort_keys=False))
+    with pytest.raises(ChipError, match=r"c\.yaml:\d+: field 'mapping'"):
+        load_chip(str(p))
+
+
+def test_speed_fields_round_trip():
+    for name in CHIPS:
+        chip = load_chip(name)
+        back = chip_from_dict(chip_to_dict(chip), "<x>")
+        assert back == chip
