@@ -288,8 +288,10 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("  activations written", fmt_bytes(tr["activation_writes"])),
         ("  activations read back", fmt_bytes(tr["activation_reads"])),
         ("  output written", fmt_bytes(tr["output"])),
-        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
-        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"
+                            + (" (estimate)" if t.get("speed_estimated") else "")),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"
+                       + (" (estimate)" if t.get("speed_estimated") else "")),
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
@@ -298,6 +300,8 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if t.get("speed_estimated"):
+        note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 

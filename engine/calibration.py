@@ -143,7 +143,6 @@ def speed_estimate(chip) -> tuple[bool, str]:
     """(speed figures are estimates, why)."""
     if chip.calibration:
         return False, ""
-    note = chip.calibration_note or ("no published measurement of this chip is recorded "
-                                     "in its profile")
-    return True, (f"{note}; speed figures rest on estimated efficiencies and "
-                  f"overheads")
+    return True, (chip.calibration_note
+                  or "no published measurement of this chip is recorded in its profile; "
+                     "speed figures rest on estimated efficiencies and overheads")

@@ -178,3 +178,12 @@ def test_speed_fields_round_trip():
         chip = load_chip(name)
         back = chip_from_dict(chip_to_dict(chip), "<x>")
         assert back == chip
+
+
+def test_terminal_report_marks_estimated_speed(capsys):
+    from sramfit.commands import main
+    for chip, marked in (("chip_b", True), ("t4", False)):
+        main(["report", "--model", "resnet18", "--chip", chip])
+        out = capsys.readouterr().out
+        assert ("(estimate)" in out) is marked
+        assert ("Speed figures are estimates" in out) is marked
