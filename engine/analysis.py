@@ -80,12 +80,13 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         sbytes = sbytes - pm.weight_bytes * ~pl.pinned
         dram_slot = dram_slot - kinds["weights"]
         kinds = {**kinds, "weights": np.zeros_like(kinds["weights"])}
-    sbytes, reread = _with_rereads(prep, chip, pl, C, b, sbytes)
-    dram_slot = dram_slot + reread.sum(axis=-1) / b
+    sbytes, w_again, in_again = _with_rereads(prep, chip, pl, C, b, sbytes)
+    dram_slot = dram_slot + (w_again + in_again).sum(axis=-1) / b
     if chip.execution == "pipelined":
         stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
         mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
-        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n)
+        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n,
+                                                       prep.geo.fill)
         compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
         util = np.broadcast_to(util1, sbytes.shape)
         memory_s = mem1 * b[..., None]
@@ -104,7 +105,8 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
     out = {
         "placement": pl,
         "traffic": {**{k: v * pad for k, v in kinds.items()},
-                    **({"tiling_rereads": reread.sum(axis=-1) / b * pad}
+                    **({"weight_rereads": w_again.sum(axis=-1) / b * pad,
+                        "activation_rereads": in_again.sum(axis=-1) / b * pad}
                        if chip.tiling else {})},
         "dram_bytes_per_image": dram,
         "sram_bytes_accessed_per_image": sram_io * pad,
@@ -125,9 +127,10 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
 
 
 def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
-    """(step DRAM bytes incl. tiling re-reads, the re-reads), both G x S per batch."""
+    """(step DRAM bytes incl. tiling re-reads, weight re-reads, input re-reads), each
+    G x S per batch (perf.tiling_rereads)."""
     if not chip.tiling:
-        return sbytes, np.zeros_like(sbytes)
+        return sbytes, np.zeros_like(sbytes), np.zeros_like(sbytes)
     pm, tm = prep.pm, prep.tm
     bb = b[..., None]
     size = pm.size[tm.pair_tensor]
@@ -135,8 +138,8 @@ def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
                              tm.starts, axis=-1) * bb
     in_dram = np.add.reduceat(size * ~pl.kept[..., tm.pair_tensor], tm.starts,
                               axis=-1) * bb
-    extra = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
-    return sbytes + extra, extra
+    w_again, in_again = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
+    return sbytes + w_again + in_again, w_again, in_again
 
 
 def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:

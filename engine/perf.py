@@ -63,8 +63,13 @@ stage's cycles. A stage's time per image is its cycles on its share (``channels`
 bytes. Images stream through: the period is ``max(slowest stage, all DRAM bytes /
 bandwidth, call_overhead_us)``: one shared link, and each image is one host
 transfer (a call) whose fixed cost overlaps the other images' compute. Throughput
-= 1 / period whatever the batch (the rate of a stream of images), and a client batch
-of ``n`` takes ``call_overhead_us + sum of stage times + (n - 1) * period``. ``layer_overhead_us`` is not charged (nothing is launched per
+= 1 / period whatever the batch (the rate of a stream of images). Stages stream rows
+(line buffers), so one image does not wait for each stage to finish the whole image:
+a stage starts once its producer has delivered the rows its kernel needs, the share
+``fill = kernel rows / input rows`` of its input (1 for a fully-connected layer,
+which needs all of it). The latency of one image is the sum of those fill delays plus
+the slowest stage's whole-image time, ``sum(stage * fill) + max(stage)``, plus
+``call_overhead_us``; a client batch of ``n`` adds ``(n - 1) * period``. ``layer_overhead_us`` is not charged (nothing is launched per
 layer).
 
 Dynamic batching (sequential): a client batch ``n`` runs as ``ceil(n / b)`` calls of
@@ -80,7 +85,8 @@ streams past it: either the weights in ``ceil(W / (C/2))`` chunks, each pass rea
 the inputs again, or the inputs in ``ceil(I / (C/2))`` chunks, each re-reading the
 weights. The compiler takes the cheaper; only operands the placement leaves in DRAM
 cost DRAM bytes (re-reading a kept tensor or pinned weights is free). ``C`` is floored
-at 1 KiB so an SRAM size of 0 stays finite. Extra DRAM bytes per step::
+at 1 KiB so an SRAM size of 0 stays finite. The traffic kinds ``weight_rereads`` and
+``activation_rereads`` (input re-reads) hold them. Extra DRAM bytes per step::
 
     extra = min((ceil(W/(C/2)) - 1) * I_dram, (ceil(I/(C/2)) - 1) * W_dram)  if W + I > C
 
@@ -118,6 +124,8 @@ class Geometry:
     other_macs: np.ndarray    # MACs of 'other' layers (full utilisation)
     macs: np.ndarray          # per image, after Winograd (float64)
     wino: np.ndarray          # bool per step: Winograd applied
+    fill: np.ndarray | None = None  # share of its input a step needs before its first
+                                    # output row: kernel rows / input rows (1 for fc)
 
 
 def geometry(fp, wino_steps: np.ndarray) -> Geometry:
@@ -128,6 +136,7 @@ def geometry(fp, wino_steps: np.ndarray) -> Geometry:
     taps = np.zeros(n, dtype=np.int64)
     pix = np.zeros(n, dtype=np.int64)
     other = np.zeros(n, dtype=np.float64)
+    fill = np.zeros(n, dtype=np.float64)
     for s in fp.steps:
         i = s.index
         for layer in s.layers:
@@ -140,16 +149,19 @@ def geometry(fp, wino_steps: np.ndarray) -> Geometry:
                 cout[i] = a["out"] // a["groups"]
                 taps[i] = a["kernel"][0] * a["kernel"][1]
                 pix[i] = outs[1] * outs[2]
+                fill[i] = min(1.0, a["kernel"][0] / max(1, ins[1]))
             elif layer.op == "fc":
                 cin[i] = math.prod(ins) if len(ins) == 3 else ins[-1]
                 cout[i] = a["out"]
                 taps[i] = 1
                 pix[i] = 1 if len(ins) == 3 else math.prod(ins[:-1])
+                fill[i] = 1.0
             elif layer.op == "other":
                 other[i] += float(a.get("macs") or 0)
     macs = fp.macs.astype(np.float64) / fp.batch
     macs = np.where(wino_steps, macs / 2.25, macs)
-    return Geometry(g, cin, cout, taps, pix, other, macs, wino_steps)
+    fill = np.where(other > 0, 1.0, fill)
+    return Geometry(g, cin, cout, taps, pix, other, macs, wino_steps, fill)
 
 
 def _cdiv(a, b):
@@ -270,24 +282,26 @@ def pipeline_seconds(geo: Geometry, chip, rate: float):
     return cyc / _compute_hz(chip, rate), util, shares
 
 
-def pipelined_timing(stage_compute_s, memory_s_per_image, chip, client_batch):
+def pipelined_timing(stage_compute_s, memory_s_per_image, chip, client_batch, fill):
     """(per-stage time per image, period, latency of the client batch, throughput).
-    ``memory_s_per_image`` has the grid shape x steps."""
+    ``memory_s_per_image`` has the grid shape x steps; ``fill`` is per step."""
     stage = np.maximum(stage_compute_s, memory_s_per_image)
     period = np.maximum(np.maximum(stage.max(axis=-1), memory_s_per_image.sum(axis=-1)),
                         chip.call_overhead_us * 1e-6)
     n = np.asarray(client_batch, dtype=np.float64)
-    latency = stage.sum(axis=-1) + (n - 1) * period + chip.call_overhead_us * 1e-6
+    first = (stage * fill).sum(axis=-1) + stage.max(axis=-1)
+    latency = chip.call_overhead_us * 1e-6 + first + (n - 1) * period
     return stage, period, latency, 1.0 / period
 
 
 # -- tiling re-reads -----------------------------------------------------------------
 def tiling_rereads(weight_bytes, weight_in_dram, input_bytes, input_dram_bytes,
-                   buffer_bytes) -> np.ndarray:
+                   buffer_bytes):
     """Extra DRAM bytes per step (whole batch) when a step's weights + inputs exceed
-    the buffer it runs from (see the module docstring). Arguments broadcast: per-step
-    weight bytes, whether they stream from DRAM, input bytes (all, and the part read
-    from DRAM) of the whole batch, and the buffer (grid shape, bytes)."""
+    the buffer it runs from (see the module docstring), as (weight re-reads, input
+    re-reads); at most one of the two is non-zero per step. Arguments broadcast:
+    per-step weight bytes, whether they stream from DRAM, input bytes (all, and the
+    part read from DRAM) of the whole batch, and the buffer (grid shape, bytes)."""
     C = np.maximum(np.asarray(buffer_bytes, dtype=np.float64)[..., None], MIN_TILE_BUFFER)
     half = C / 2
     W = np.asarray(weight_bytes, dtype=np.float64)
@@ -296,8 +310,10 @@ def tiling_rereads(weight_bytes, weight_in_dram, input_bytes, input_dram_bytes,
     n_i = np.maximum(np.ceil(I / half), 1.0)
     by_weights = (n_w - 1) * input_dram_bytes
     by_inputs = (n_i - 1) * W * weight_in_dram
-    extra = np.minimum(by_weights, by_inputs)
-    return np.where((W > 0) & (W + I > C), extra, 0.0)
+    cut = (W > 0) & (W + I > C)
+    weights_again = cut & (by_inputs <= by_weights)
+    return (np.where(weights_again, by_inputs, 0.0),
+            np.where(cut & ~weights_again, by_weights, 0.0))
 
 
 def sram_bytes_per_image(pm, fp_inputs_bytes_per_image, batch) -> np.ndarray:

@@ -28,6 +28,10 @@ PUBLISHED = {
     ("hailo8", "yolov3_tiny", (416, 416), 1, "throughput_ips"): 1044.0,
     ("hailo8", "yolov3", (416, 416), 1, "throughput_ips"): 47.0,
     ("hailo8", "yolov3", (416, 416), 8, "throughput_ips"): 95.0,
+    ("hailo8", "resnet50", (224, 224), 1, "latency_ms"): 2.857,     # zoo v2.10 latency
+    ("hailo8", "resnet18", (224, 224), 1, "latency_ms"): 1.281,
+    ("hailo8", "googlenet", (224, 224), 1, "latency_ms"): 2.616,
+    ("hailo8", "mobilenet_v2", (224, 224), 1, "latency_ms"): 1.897,
     ("edge_tpu", "mobilenet_v2", (224, 224), 1, "latency_ms"): 2.6,  # Coral benchmarks, USB
     ("edge_tpu", "vgg16", (224, 224), 1, "latency_ms"): 296.0,
     ("edge_tpu", "googlenet", (224, 224), 1, "latency_ms"): 3.4,
@@ -40,10 +44,13 @@ PUBLISHED = {
 # README table) because they are published; the test fails if one starts to pass,
 # so that it is moved out of this list. Reason in each.
 KNOWN_MISSES = {
-    ("hailo8", "yolov3_tiny", (416, 416), 1): "the pipeline model puts 13 layers on "
+    ("hailo8", "mobilenet_v2", (224, 224), 1, "latency_ms"): "the per-frame host cost "
+    "that caps MobileNetV2's frame rate is modelled as overlapping other frames, so "
+    "little of it shows in one frame's latency; the chip holds ~4.6 frames in flight",
+    ("hailo8", "yolov3_tiny", (416, 416), 1, "throughput_ips"): "the pipeline model puts 13 layers on "
     "64 arrays and finds no slow stage; the chip runs it at 5.8 effective TOPS vs 9.7 "
     "for ResNet-50 for reasons the public material does not give",
-    ("hailo8", "yolov3", (416, 416), 1): "62 MB of weights do not fit: the chip "
+    ("hailo8", "yolov3", (416, 416), 1, "throughput_ips"): "62 MB of weights do not fit: the chip "
     "switches contexts (weights reloaded per batch), which the pipelined model "
     "treats as weight streaming over PCIe",
 }
@@ -78,9 +85,9 @@ def test_calibration_points_within_25_percent(row):
 @pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] == "validation"],
                          ids=lambda r: f"{r['chip']}-{r['model']}-b{r['batch']}")
 def test_validation_points_within_35_percent(row):
-    miss = _key(row)[:4] in KNOWN_MISSES
+    miss = _key(row) in KNOWN_MISSES
     inside = 1 / 1.35 <= row["ratio"] <= 1.35
-    assert inside != miss, (row, KNOWN_MISSES.get(_key(row)[:4]))
+    assert inside != miss, (row, KNOWN_MISSES.get(_key(row)))
 
 
 def test_at_most_two_calibration_points_and_every_profile_says_where_it_stands():
