@@ -215,6 +215,10 @@ class Analysis:
             "time_s": np.asarray(self.time_s, dtype=float) / b,
             "peak_ops": 2.0 * chip.macs * chip.clock_hz * chip.rate(self.compute_precision),
             "dram_bytes_per_s": chip.dram_bytes_per_s,
+            # what the speed model lets the chip achieve (efficiency x peak)
+            "achievable_ops": 2.0 * chip.macs * chip.clock_hz
+            * chip.rate(self.compute_precision) * chip.compute_efficiency,
+            "achievable_dram_bytes_per_s": chip.dram_bytes_per_s * chip.dram_efficiency,
         }
 
     @property

@@ -194,3 +194,52 @@ def test_terminal_report_marks_estimated_speed(capsys):
         out = capsys.readouterr().out
         assert ("(estimate)" in out) is marked
         assert ("Speed figures are estimates" in out) is marked
+
+
+def test_readme_table_matches_the_tool():
+    """The README's calibration table is typed; it must agree with report()."""
+    import re
+    from pathlib import Path
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.is_file():
+        pytest.skip("README.md is not beside the tests")
+    text = readme.read_text(encoding="utf-8")
+    pat = re.compile(r"^\| (\w+) \| (calibration|validation) \| (\w+) (\d+)x(\d+) "
+                     r"(\w+), batch (\d+)[^|]*\| ([\d.,]+) (ms|img/s) \| ([\d.,]+) "
+                     r"(?:ms|img/s) \| \**([\d.]+)\** \|$", re.M)
+    rows = {}
+    for m in pat.finditer(text):
+        chip, kind, model, w, h, prec, b, pub, unit, pred, ratio = m.groups()
+        metric = "latency_ms" if unit == "ms" else "throughput_ips"
+        rows[(chip, model, (int(w), int(h)), int(b), metric)] = (
+            kind, float(pub.replace(",", "")), float(pred.replace(",", "")), float(ratio))
+    tool = {_key(r): r for r in ROWS}
+    assert set(rows) == set(tool)
+    for k, (kind, pub, pred, ratio) in rows.items():
+        r = tool[k]
+        assert kind == r["kind"], k
+        assert pub == pytest.approx(r["published"], rel=0.01), k
+        assert pred == pytest.approx(r["predicted"], rel=0.01), k
+        assert ratio == pytest.approx(r["ratio"], abs=0.006), k
+
+
+def test_readme_batching_table_matches_the_engine():
+    import re
+    from pathlib import Path
+
+    from sramfit.engine.batching import batch_gain_breakdown
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.is_file():
+        pytest.skip("README.md is not beside the tests")
+    pat = re.compile(r"^\| (\d+)x(\d+) \| ([\d,]+) img/s \| ([\d,]+) img/s \| ([\d.]+)x \| "
+                     r"([\d.]+)x \| ([\d.]+)x \| ([\d.]+)x \| ([\d.]+)x \|$", re.M)
+    found = pat.findall(readme.read_text(encoding="utf-8"))
+    assert len(found) == 2
+    for w, h, t1, tb, g, o, wr, u, other in found:
+        d = batch_gain_breakdown(Scenario(model="resnet50", width=int(w), height=int(h),
+                                          chip="t4"), 32)
+        assert float(t1.replace(",", "")) == pytest.approx(d["throughput_1"], abs=1)
+        assert float(tb.replace(",", "")) == pytest.approx(d["throughput_b"], abs=1)
+        for txt, key in ((g, "gain"), (o, "overheads"), (wr, "weight_reuse"),
+                         (u, "utilisation"), (other, "other")):
+            assert float(txt) == pytest.approx(d[key], abs=0.006), key
