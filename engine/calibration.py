@@ -14,6 +14,11 @@ and returns the ratio predicted / published. ``worst_ratio`` is the largest fact
 either way (``max(r, 1/r)``). A chip with no calibration entry has speed figures that
 are estimates; :func:`speed_estimate` says so and why (analyses put it in their
 totals as ``speed_estimated`` / ``speed_estimate_reason``).
+
+:func:`fit` re-derives a profile's ``fitted`` figures from its calibration list
+(``fitted[i]`` on ``calibration[i]``, by bisection, alternating until the figures
+settle), so a change of the model can be followed by a refit
+(``tests/reference/fit_calibration.py`` writes the values back into the profiles).
 """
 from __future__ import annotations
 
@@ -146,3 +151,35 @@ def speed_estimate(chip) -> tuple[bool, str]:
     return True, (chip.calibration_note
                   or "no published measurement of this chip is recorded in its profile; "
                      "speed figures rest on estimated efficiencies and overheads")
+
+
+_BOUNDS = {"compute_efficiency": (0.01, 1.0), "dram_efficiency": (0.01, 1.0),
+           "layer_overhead_us": (0.0, 1e4), "call_overhead_us": (0.0, 1e5)}
+
+
+def fit(chip, rounds: int = 6, steps: int = 40) -> dict:
+    """{field: value} for the chip's ``fitted`` figures, each fitted so that the tool
+    reproduces its calibration measurement (see the module docstring). ValueError if a
+    measurement cannot be reached within the field's bounds."""
+    from dataclasses import replace
+    cur = chip
+    fields = list(chip.fitted)
+    for _ in range(rounds if len(fields) > 1 else 1):
+        for f, m in zip(fields, chip.calibration):
+            lo, hi = _BOUNDS[f]
+
+            def err(x):
+                return predict(replace(cur, **{f: x}), m) - m.value
+            e_lo, e_hi = err(lo), err(hi)
+            if e_lo * e_hi > 0:
+                raise ValueError(f"{chip.name}: {f} in [{lo}, {hi}] cannot reproduce "
+                                 f"{m.model} {m.metric} = {m.value}")
+            for _ in range(steps):
+                mid = (lo + hi) / 2
+                e = err(mid)
+                if e * e_lo > 0:
+                    lo, e_lo = mid, e
+                else:
+                    hi = mid
+            cur = replace(cur, **{f: (lo + hi) / 2})
+    return {f: getattr(cur, f) for f in fields}

@@ -38,6 +38,8 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     calibration: []              # published measurements the unknowns were fitted on (<= 2)
     validation: []               # other published measurements, predicted, never fitted
     calibration_note: ""         # why there is no measurement / how the fit was done
+    fitted: []                   # fields fitted on the calibration list, in its order
+                                 # (fitted[i] on calibration[i]; never more than points)
 
 A measurement (calibration / validation entry) is a mapping::
 
@@ -108,6 +110,7 @@ class Chip:
     calibration: tuple = ()             # (Measurement, ...)
     validation: tuple = ()
     calibration_note: str = ""
+    fitted: tuple = ()
     path: str | None = field(default=None, compare=False, repr=False)
 
     # -- derived -------------------------------------------------------------------
@@ -176,9 +179,14 @@ SPEC: dict[str, tuple[tuple, Any]] = {
     "calibration": ((list,), []),
     "validation": ((list,), []),
     "calibration_note": ((str,), ""),
+    "fitted": ((list,), []),
 }
+#: speed-model figures a profile may fit on its calibration measurements
+FITTABLE = ("compute_efficiency", "dram_efficiency", "layer_overhead_us",
+            "call_overhead_us")
 SPEED_FIELDS = ("mapping", "gpu_tile", "execution", "compute_efficiency",
-                "dram_efficiency", "tiling", "calibration", "validation", "calibration_note")
+                "dram_efficiency", "tiling", "calibration", "validation", "calibration_note",
+                "fitted")
 DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
                float: "a number", list: "a list", dict: "a mapping",
@@ -309,6 +317,17 @@ def _speed_problems(g, bad) -> list[str]:
             for field_name, msg in measurement_problems(m):
                 bad((k, i) + ((field_name,) if field_name else ()), f"field '{k}[{i}]"
                     + (f".{field_name}" if field_name else "") + f"': {msg}")
+    fitted = g("fitted")
+    for i, f in enumerate(fitted):
+        if f not in FITTABLE:
+            bad(("fitted", i), f"field 'fitted': {f!r} cannot be fitted; use "
+                               f"{', '.join(FITTABLE)}")
+        elif f in g("estimated"):
+            bad(("fitted", i), f"field 'fitted': {f!r} is also marked estimated; a "
+                               f"fitted figure is not an estimate")
+    if len(fitted) > len(g("calibration")):
+        bad(("fitted",), f"field 'fitted': {len(fitted)} fitted figures need as many "
+                         f"calibration measurements, there are {len(g('calibration'))}")
     if len(g("calibration")) > 2:
         bad(("calibration",), "field 'calibration': at most two measurements may be fitted "
                               "per chip; move the others to 'validation'")
@@ -328,6 +347,7 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     from .calibration import measurement_from_dict
     d["gpu_tile"] = tuple(int(v) for v in d["gpu_tile"])
     d["calibration"] = tuple(measurement_from_dict(m) for m in d["calibration"])
+    d["fitted"] = tuple(d["fitted"])
     d["validation"] = tuple(measurement_from_dict(m) for m in d["validation"])
     d["compute_efficiency"] = float(d["compute_efficiency"])
     d["dram_efficiency"] = float(d["dram_efficiency"])
@@ -346,7 +366,7 @@ def chip_to_dict(chip: Chip) -> dict:
         v = getattr(chip, k)
         if k == "precision_rate":
             v = {p: r for p, r in v}
-        elif k in ("estimated", "gpu_tile"):
+        elif k in ("estimated", "gpu_tile", "fitted"):
             v = list(v)
         elif k in ("calibration", "validation"):
             from .calibration import measurement_to_dict

@@ -128,7 +128,8 @@ PRIMER = [(1024, 256, 15.0, 153.0, (32, 32)), (512, 256, 10.0, 93.0, (32, 16)),
 def test_nvdla_primer_configurations_predicted(base, macs, kb, gbps, fps, shape):
     d = dict(chip_to_dict(load_chip(base)), name="variant", macs=macs,
              array_rows=shape[0], array_cols=shape[1], sram_mb=kb * 1024 / 1e6,
-             dram_gbps=gbps, peak_tops_int8=None, calibration=[], validation=[])
+             dram_gbps=gbps, peak_tops_int8=None, calibration=[], validation=[],
+             fitted=[])
     thr = engine.analyze(Scenario(model="resnet50", chip=d)).totals()["throughput_ips"]
     assert thr / fps == pytest.approx(1.0, abs=0.35)
 
@@ -243,3 +244,23 @@ def test_readme_batching_table_matches_the_engine():
         for txt, key in ((g, "gain"), (o, "overheads"), (wr, "weight_reuse"),
                          (u, "utilisation"), (other, "other")):
             assert float(txt) == pytest.approx(d[key], abs=0.006), key
+
+
+def test_fitted_figures_are_declared_and_refit_to_the_shipped_values():
+    from dataclasses import replace
+    for name in CHIPS:
+        chip = load_chip(name)
+        assert len(chip.fitted) <= len(chip.calibration), name
+        assert not set(chip.fitted) & set(chip.estimated), name
+    # one-figure fit from a wrong start lands on the shipped value (3 digits)
+    chip = load_chip("nvdla_small")
+    got = calibration.fit(replace(chip, dram_efficiency=0.3))
+    assert got["dram_efficiency"] == pytest.approx(chip.dram_efficiency, rel=0.005)
+
+
+def test_fitted_needs_as_many_measurements():
+    with pytest.raises(ChipError, match="fitted"):
+        chip_from_dict(_chip(fitted=["compute_efficiency", "dram_efficiency"],
+                             calibration=[M]))
+    with pytest.raises(ChipError, match="cannot be fitted"):
+        chip_from_dict(_chip(fitted=["sram_mb"], calibration=[M]))
