@@ -247,7 +247,7 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
         v = g(k)
         if v is not None and (not math.isfinite(v) or v <= 0):
             bad((k,), f"field {k!r}: must be > 0 or null, got {v!r}")
-    problems.extend(_speed_problems(g, bad))
+    _speed_problems(g, bad)
     est = g("estimated")
     for i, e in enumerate(est):
         if e not in SPEC:
@@ -293,8 +293,8 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
     return problems
 
 
-def _speed_problems(g, bad) -> list[str]:
-    """Problems in the speed-model fields (appended through ``bad``)."""
+def _speed_problems(g, bad) -> None:
+    """Report problems in the speed-model fields through ``bad``."""
     from .calibration import measurement_problems
     from .perf import EXECUTIONS, MAPPINGS
     if g("mapping") not in MAPPINGS:
@@ -331,7 +331,6 @@ def _speed_problems(g, bad) -> list[str]:
     if len(g("calibration")) > 2:
         bad(("calibration",), "field 'calibration': at most two measurements may be fitted "
                               "per chip; move the others to 'validation'")
-    return []
 
 
 def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
