@@ -72,7 +72,10 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
                                   np.asarray(batch, dtype=np.float64),
                                   np.asarray(client_batch, dtype=np.float64))
     pm = prep.pm
-    pl = placement.place(pm, C, b, policy, split_fraction(chip))
+    if chip.execution == "pipelined":
+        pl = _pipelined_placement(pm, C, b, policy, split_fraction(chip))
+    else:
+        pl = placement.place(pm, C, b, policy, split_fraction(chip))
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
@@ -124,6 +127,30 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         out.update(step_dram_bytes=sbytes / b[..., None], compute_s=compute_s,
                    memory_s=memory_s, time_s=time_s, utilisation=util)
     return out
+
+
+def _pipelined_placement(pm, C, b, policy, frac):
+    """Placement on a pipelined chip. Images stream through resident layers, so what
+    must fit is one image's tensors and every weight: the placement at batch 1. If
+    every weight is pinned there, that placement holds at any batch. If not, the
+    compiler splits the model into contexts that each take the whole chip: every
+    weight is reloaded once per batch (none stays pinned), and the batch's
+    activations at context boundaries need room: the placement at batch ``b`` with
+    nothing pinned."""
+    from dataclasses import replace
+    one = placement.place(pm, C, np.ones_like(b), policy, frac)
+    single = one.pinned.all(axis=-1)
+    if single.all():
+        return one
+    many = placement.place(pm, C, b, policy, frac)
+    none = np.broadcast_to(pm.w_rank < 0, many.pinned.shape)
+    s1 = single[..., None]
+    return replace(
+        many, k=np.where(single, one.k, 0), budget=np.where(single, one.budget, many.budget),
+        kept=np.where(s1, one.kept, many.kept), pinned=np.where(s1, one.pinned, none),
+        weights_in_sram=np.where(single, one.weights_in_sram, 0.0),
+        activations_in_sram=np.where(single, one.activations_in_sram,
+                                     many.activations_in_sram))
 
 
 def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):

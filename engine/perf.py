@@ -69,8 +69,11 @@ a stage starts once its producer has delivered the rows its kernel needs, the sh
 ``fill = kernel rows / input rows`` of its input (1 for a fully-connected layer,
 which needs all of it). The latency of one image is the sum of those fill delays plus
 the slowest stage's whole-image time, ``sum(stage * fill) + max(stage)``, plus
-``call_overhead_us``; a client batch of ``n`` adds ``(n - 1) * period``. ``layer_overhead_us`` is not charged (nothing is launched per
-layer).
+``call_overhead_us``; a client batch of ``n`` adds ``(n - 1) * period``.
+``layer_overhead_us`` is not charged (nothing is launched per layer). Placement is per image (the stream holds one image's tensors), unless the weights
+cannot all be pinned: then the model runs in contexts that each take the whole chip
+(Hailo's multi-context mode), every weight is reloaded once per batch and none stays
+pinned, so the batch amortises the reload (``analysis._pipelined_placement``).
 
 Dynamic batching (sequential): a client batch ``n`` runs as ``ceil(n / b)`` calls of
 the compiled batch ``b`` (a short last call still costs a full call), so ``latency =
