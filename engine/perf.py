@@ -70,10 +70,11 @@ a stage starts once its producer has delivered the rows its kernel needs, the sh
 which needs all of it). The latency of one image is the sum of those fill delays plus
 the slowest stage's whole-image time, ``sum(stage * fill) + max(stage)``, plus
 ``call_overhead_us``; a client batch of ``n`` adds ``(n - 1) * period``.
-``layer_overhead_us`` is not charged (nothing is launched per layer). Placement is per image (the stream holds one image's tensors), unless the weights
-cannot all be pinned: then the model runs in contexts that each take the whole chip
-(Hailo's multi-context mode), every weight is reloaded once per batch and none stays
-pinned, so the batch amortises the reload (``analysis._pipelined_placement``).
+``layer_overhead_us`` is not charged (nothing is launched per layer). Placement is
+per image (the stream holds one image's tensors), unless the weights cannot all be
+pinned: then the model runs in contexts that each take the whole chip (Hailo's
+multi-context mode), every weight is reloaded once per batch and none stays pinned,
+so the batch amortises the reload (``analysis._pipelined_placement``).
 
 Dynamic batching (sequential): a client batch ``n`` runs as ``ceil(n / b)`` calls of
 the compiled batch ``b`` (a short last call still costs a full call), so ``latency =
@@ -281,7 +282,8 @@ def pipeline_seconds(geo: Geometry, chip, rate: float):
     shares = stage_shares(geo, chip)
     cyc = cycles(geo, chip, 1.0, arrays=np.maximum(shares, 1e-300))
     cyc = np.where(shares > 0, cyc, 0.0)
-    util = utilisation(geo, cyc, 1.0, np.maximum(shares, 1e-300) * chip.array_rows * chip.array_cols)
+    lanes = np.maximum(shares, 1e-300) * chip.array_rows * chip.array_cols
+    util = utilisation(geo, cyc, 1.0, lanes)
     return cyc / _compute_hz(chip, rate), util, shares
 
 
