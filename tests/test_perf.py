@@ -314,3 +314,16 @@ def test_batch_gain_breakdown_multiplies_to_the_gain():
     # a pipeline does not gain from batch
     h = batch_gain_breakdown(Scenario(model="resnet50", chip="hailo8"), 8)
     assert h["gain"] == pytest.approx(1.0)
+
+
+def test_pipelined_chip_reloads_every_weight_per_batch_when_they_do_not_fit():
+    # YOLOv3 (61.9 M int8 params) on the 32 MB Hailo-8 profile: contexts, every weight
+    # reloaded once per batch; ResNet-50 (25.6 MB) fits: nothing reloaded, any batch
+    for b in (1, 8):
+        t = engine.analyze(Scenario(model="yolov3", width=416, height=416, chip="hailo8",
+                                    batch=b)).totals()
+        assert t["weights_in_sram_bytes"] == 0
+        assert t["traffic_per_image"]["weights"] == pytest.approx(61_949_149 / b)
+        r = engine.analyze(Scenario(model="resnet50", chip="hailo8", batch=b)).totals()
+        assert r["traffic_per_image"]["weights"] == 0
+        assert r["weights_in_sram_bytes"] == r["weight_bytes"]
