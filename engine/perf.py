@@ -60,9 +60,10 @@ is slowest at that moment: the greedy allocation that minimises the slowest stag
 with more MAC stages than arrays the shares are fractional, proportional to each
 stage's cycles. A stage's time per image is its cycles on its share (``channels`` /
 ``im2col`` formulas with ``arrays`` = its share), and its memory time is its DRAM
-bytes. Images stream through: the period is ``max(slowest stage, all DRAM bytes /
-bandwidth, call_overhead_us)``: one shared link, and each image is one host
-transfer (a call) whose fixed cost overlaps the other images' compute. Throughput
+bytes. Images stream through: the period is ``max(slowest stage, call_overhead_us +
+all DRAM bytes / bandwidth)``: each image is one host transfer (a call) over one
+shared link - a fixed cost, then its bytes - which overlaps the other images'
+compute. Throughput
 = 1 / period whatever the batch (the rate of a stream of images). Stages stream rows
 (line buffers), so one image does not wait for each stage to finish the whole image:
 a stage starts once its producer has delivered the rows its kernel needs, the share
@@ -291,8 +292,8 @@ def pipelined_timing(stage_compute_s, memory_s_per_image, chip, client_batch, fi
     """(per-stage time per image, period, latency of the client batch, throughput).
     ``memory_s_per_image`` has the grid shape x steps; ``fill`` is per step."""
     stage = np.maximum(stage_compute_s, memory_s_per_image)
-    period = np.maximum(np.maximum(stage.max(axis=-1), memory_s_per_image.sum(axis=-1)),
-                        chip.call_overhead_us * 1e-6)
+    period = np.maximum(stage.max(axis=-1),
+                        memory_s_per_image.sum(axis=-1) + chip.call_overhead_us * 1e-6)
     n = np.asarray(client_batch, dtype=np.float64)
     first = (stage * fill).sum(axis=-1) + stage.max(axis=-1)
     latency = chip.call_overhead_us * 1e-6 + first + (n - 1) * period
