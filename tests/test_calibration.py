@@ -261,3 +261,24 @@ def test_fitted_needs_as_many_measurements():
                              calibration=[M]))
     with pytest.raises(ChipError, match="cannot be fitted"):
         chip_from_dict(_chip(fitted=["sram_mb"], calibration=[M]))
+
+
+def test_sweep_and_compare_mark_estimated_speed(capsys):
+    import json
+    from pathlib import Path
+
+    from sramfit.commands import main
+    sc = Path(__file__).resolve().parents[1] / "profiles" / "scenarios"
+    b, t4 = str(sc / "yolov3_2mp_chip_b.yaml"), str(sc / "resnet50_224_t4_b1.yaml")
+    main(["sweep", b, "--over", "batch", "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d["speed_estimated"] is True and "estimate" in d["speed_estimate_reason"]
+    main(["sweep", t4, "--over", "batch"])
+    assert "estimates" not in capsys.readouterr().out
+    main(["compare", b, t4])
+    out = capsys.readouterr().out
+    assert "Speed figures are estimates" in out and "yolov3-2mp-chip-b" in out.splitlines()[-1]
+    assert "resnet50-224-t4-b1" not in out.splitlines()[-1]
+    main(["compare", b, t4, "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert [x["speed_estimated"] for x in d["scenarios"]] == [True, False]
