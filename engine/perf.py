@@ -34,8 +34,9 @@ The chip has ``array_count`` identical arrays of ``array_rows`` (reduction lanes
     7x7x2048 stage: 4 tiles of 128x128 for 40 SMs); batching spreads positions
     over the idle SMs. This is what fills a GPU, not weight reuse.
 
-A fully-connected layer is a 1x1 conv over its rows; ``other`` layers with MACs run at
-full utilisation. Winograd divides an eligible step's cycles and MACs by 2.25 (the
+A fully-connected layer (and an attention matmul, its second operand taking the
+weight's place) is a 1x1 conv over its rows; ``other`` layers with MACs run at full
+utilisation. Winograd divides an eligible step's cycles and MACs by 2.25 (the
 transforms are free). Utilisation is ``MACs / (cycles * macs)``: what the mapping
 wastes, independent of the efficiency below.
 
@@ -112,6 +113,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import precision as prec
+from .shapes import fc_rows
 
 MAPPINGS = ("channels", "im2col", "gpu")
 EXECUTIONS = ("sequential", "pipelined")
@@ -156,10 +158,15 @@ def geometry(fp, wino_steps: np.ndarray) -> Geometry:
                 pix[i] = outs[1] * outs[2]
                 fill[i] = min(1.0, a["kernel"][0] / max(1, ins[1]))
             elif layer.op == "fc":
-                cin[i] = math.prod(ins) if len(ins) == 3 else ins[-1]
+                pix[i], cin[i] = fc_rows(ins, a["flatten"])
                 cout[i] = a["out"]
                 taps[i] = 1
-                pix[i] = 1 if len(ins) == 3 else math.prod(ins[:-1])
+                fill[i] = 1.0
+            elif layer.op == "matmul":     # A (.., M, K) x B (.., K, N): B is the "weight"
+                cin[i] = ins[-1]
+                cout[i] = outs[-1] if len(outs) else 1
+                taps[i] = 1
+                pix[i] = math.prod(outs) // max(int(cout[i]), 1)
                 fill[i] = 1.0
             elif layer.op == "other":
                 other[i] += float(a.get("macs") or 0)
