@@ -63,7 +63,9 @@ def report_dict(fp) -> dict:
         "batch": fp.batch,
         "precision": {"weights": fp.weight_precision, "activations": fp.activation_precision},
         "fusion": fp.fusion,
-        "units": {"bytes": "bytes", "macs": "multiply-accumulates per batch"},
+        "units": {"bytes": "bytes", "macs": "multiply-accumulates per batch",
+                  "attn_macs": "the part of macs in activation x activation matmuls "
+                               "(attention scores and context)"},
         "totals": fp.totals(),
         "layers": fp.layer_rows(),
     }
@@ -132,7 +134,8 @@ def format_report(d: dict, fmt: str) -> str:
         return json.dumps(d, indent=1)
     if fmt == "csv":
         return _csv_rows(rows, ["name", "op", "output_shape", "activation_bytes",
-                                "weight_bytes", "params", "macs", "live_bytes", "groups",
+                                "weight_bytes", "params", "macs", "attn_macs", "live_bytes",
+                                "groups",
                                 "fused"])
     body = list(_table_rows(rows))
     head = (f"{d['model']} at {d['input']['width']}x{d['input']['height']}x"
@@ -142,7 +145,8 @@ def format_report(d: dict, fmt: str) -> str:
     summary = [
         ("params", fmt_count(t["params"])),
         ("weights", fmt_bytes(t["weight_bytes"])),
-        ("MACs", fmt_count(t["macs"])),
+        ("MACs", fmt_count(t["macs"]) + (f" (of which attention {fmt_count(t['attn_macs'])})"
+                                          if t.get("attn_macs") else "")),
         ("input", fmt_bytes(t["input_bytes"])),
         ("largest activation", fmt_bytes(t["largest_activation_bytes"])),
         ("sum of activations", fmt_bytes(t["sum_activation_bytes"])),
@@ -289,8 +293,10 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("  activations written", fmt_bytes(tr["activation_writes"])),
         ("  activations read back", fmt_bytes(tr["activation_reads"])),
         ("  output written", fmt_bytes(tr["output"])),
-        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
-        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"
+                            + (" (estimate)" if t.get("speed_estimated") else "")),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"
+                       + (" (estimate)" if t.get("speed_estimated") else "")),
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
@@ -299,6 +305,8 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if t.get("speed_estimated"):
+        note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 
@@ -354,8 +362,10 @@ def cmd_sweep(args) -> int:
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])
+    est, why = _speed_estimate(s)
     if args.format == "json":
         d = {"scenario": s.name, "over": args.over,
+             "speed_estimated": est, "speed_estimate_reason": why,
              "units": {"bytes": "bytes", "dram_bytes_per_image": "bytes per image",
                        "latency_s": "seconds per client batch", "MB": "10^6 bytes"},
              "columns": {k: np.asarray(res[k]).tolist() for k in cols}}
@@ -379,8 +389,17 @@ def cmd_sweep(args) -> int:
     lines = [f"{s.name}: sweep over {args.over}", "",
              "  ".join(h.rjust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+    if est:
+        lines += ["", f"Speed figures (images/s, latency) are estimates: {why}."]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _speed_estimate(s) -> tuple[bool, str]:
+    """Whether the scenario's chip has no published measurement (engine.calibration)."""
+    from .engine.calibration import speed_estimate
+    from .engine.scenario import resolve_chip
+    return speed_estimate(resolve_chip(s))
 
 
 SWEEP_HEADS = {"sram_mb": "SRAM (MB)", "dram_bytes_per_image": "DRAM/img (MB)",
@@ -415,6 +434,7 @@ def cmd_compare(args) -> int:
     figs = [figures(analyze(s)) for s in scen]
     names = [s.name for s in scen]
     rows = compare(figs, baseline=0)
+    est = [_speed_estimate(s) for s in scen]
     if args.format == "json":
         raw = {r.key: r.raw for r in rows}
         d = {"units": {"bytes": "bytes", "latency_s": "seconds per client batch",
@@ -424,6 +444,8 @@ def cmd_compare(args) -> int:
                        "dram_bytes_per_s": "bytes per second (DRAM per image x images per second)", "MB": "10^6 bytes"},
              "scenarios": [{"name": n, "file": p,
                             "figures": {k: v[i] for k, v in raw.items()},
+                            "speed_estimated": est[i][0],
+                            "speed_estimate_reason": est[i][1],
                             "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
                                                for f in FIGURES}}
                            for i, (n, p) in enumerate(zip(names, args.scenarios))]}
@@ -454,6 +476,10 @@ def cmd_compare(args) -> int:
                        for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
+    guessed = [n for n, (e, _) in zip(names, est) if e]
+    if guessed:
+        lines.append("Speed figures are estimates (no published measurement of the chip) "
+                     f"for: {', '.join(guessed)}.")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -484,6 +510,45 @@ def cmd_models(args) -> int:
         m = zoo.get(name)
         print(f"{name:<14} {m.default_size[0]}x{m.default_size[1]}  {m.source}")
     return 0
+
+
+def cmd_seek(args) -> int:
+    """``sramfit seek``: the least SRAM (MB) that meets one goal, and the figures there."""
+    from .engine import seek
+    s = _scenario_from_args(args)
+    if s is None:
+        raise InputError("seek needs a chip: give a scenario file or --chip")
+    goal, value = next((g, getattr(args, g)) for g in seek.GOALS
+                       if getattr(args, g) is not None)
+    r = seek.least_sram(s, goal, value)
+    f = r.figures
+    if args.format == "json":
+        d = {"scenario": s.name, "goal": goal, "value": value, "reachable": r.reachable,
+             "sram_mb": r.sram_mb, "batch": r.scenario.batch,
+             "dram_mb_per_image": f["dram_bytes_per_image"] / 1e6,
+             "dram_gbps": f["dram_gbps"], "throughput_ips": f["throughput_ips"],
+             "latency_ms": f["latency_s"] * 1e3, "fits": f["fits"],
+             "sram_area_mm2": f["sram_area_mm2"],
+             "units": {"MB": "10^6 bytes", "GB/s": "10^9 bytes per second",
+                       "resolution_mb": 0.001}}
+        sys.stdout.write(json.dumps(d, indent=1) + "\n")
+        return 0 if r.reachable else 1
+    where = "at the least SRAM meeting it" if r.reachable else \
+        f"best reached (with {r.upper_bytes / 1e6:,.1f} MB, where everything fits)"
+    rows = [("goal", r.description),
+            ("least SRAM", f"{r.sram_mb:,.3f} MB" if r.reachable else "not reachable"),
+            ("batch", f"{r.scenario.batch}"),
+            ("DRAM per image", f"{f['dram_bytes_per_image'] / 1e6:,.2f} MB"),
+            ("DRAM bandwidth", f"{f['dram_gbps']:,.3f} GB/s"),
+            ("throughput", f"{f['throughput_ips']:,.2f} images/s"),
+            ("latency", f"{f['latency_s'] * 1e3:,.2f} ms per batch"),
+            ("all on chip", "yes" if f["fits"] else "no"),
+            ("SRAM area", f"{f['sram_area_mm2']:,.1f} mm²")]
+    print(f"{s.name}: figures {where}")
+    for k, v in rows:
+        print(f"  {k:<16} {v}")
+    print("MB = 10^6 bytes, GB = 10^9 bytes; SRAM to 0.001 MB.")
+    return 0 if r.reachable else 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -528,6 +593,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="--over input: comma-separated WxH sizes")
     sp.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sp.set_defaults(func=cmd_sweep)
+    kp = sub.add_parser("seek", help="the least SRAM that meets a throughput, DRAM "
+                                     "bandwidth or batch-on-chip goal")
+    kp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
+    _add_model_args(kp, required=False)
+    _add_chip_args(kp)
+    goal = kp.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help="throughput of at least X images/s")
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help="a batch of N with nothing but input/output in DRAM")
+    kp.add_argument("--format", default="table", choices=["table", "json"])
+    kp.set_defaults(func=cmd_seek)
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
     cp.add_argument("scenarios", nargs="+", help="scenario .yaml files")
     cp.add_argument("--format", default="table", choices=["table", "json", "csv"])

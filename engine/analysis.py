@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import perf, placement, traffic, winograd
+from . import calibration, perf, placement, traffic, winograd
 from .chip import Chip
 from .footprint import MAX_BATCH, Footprint
 from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
@@ -62,29 +62,55 @@ def split_fraction(chip: Chip) -> float | None:
 
 
 def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy: str,
-             overlap: bool, rate: float, per_step: bool = True) -> dict:
+             overlap: bool, rate: float, per_step: bool = True,
+             free_weights: bool = False) -> dict:
     """All figures on a grid: ``sram_bytes`` and ``batch`` (compiled) broadcast together
     (grid shape G); ``client_batch`` broadcasts with them. Per-step arrays get a last
-    axis of steps."""
+    axis of steps. ``free_weights`` drops streamed-weight DRAM bytes (a counterfactual
+    for :mod:`engine.batching`)."""
     C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
                                   np.asarray(batch, dtype=np.float64),
                                   np.asarray(client_batch, dtype=np.float64))
     pm = prep.pm
-    pl = placement.place(pm, C, b, policy, split_fraction(chip))
+    if chip.execution == "pipelined":
+        pl = _pipelined_placement(pm, C, b, policy, split_fraction(chip))
+    else:
+        pl = placement.place(pm, C, b, policy, split_fraction(chip))
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
-    compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
-    memory_s = sbytes / chip.dram_bytes_per_s
-    time_s = perf.step_times(compute_s, memory_s, chip, overlap)
-    call_s = perf.call_latency(time_s, chip)
-    calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    if free_weights:
+        sbytes = sbytes - pm.weight_bytes * ~pl.pinned
+        dram_slot = dram_slot - kinds["weights"]
+        kinds = {**kinds, "weights": np.zeros_like(kinds["weights"])}
+    sbytes, w_again, in_again = _with_rereads(prep, chip, pl, C, b, sbytes)
+    dram_slot = dram_slot + (w_again + in_again).sum(axis=-1) / b
+    if chip.execution == "pipelined":
+        stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
+        mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
+        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n,
+                                                       prep.geo.fill)
+        compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
+        util = np.broadcast_to(util1, sbytes.shape)
+        memory_s = mem1 * b[..., None]
+        time_s = stage * b[..., None]
+        calls = np.ones_like(n)
+        call_s = latency
+    else:
+        compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
+        memory_s = perf.memory_seconds(sbytes, chip)
+        time_s = perf.step_times(compute_s, memory_s, chip, overlap)
+        call_s = perf.call_latency(time_s, chip)
+        calls, latency, thr = perf.dynamic_batching(call_s, n, b)
     pad = calls * b / n                                            # slots per client image
     sram_io = perf.sram_bytes_per_image(pm, prep.act_io_per_image, b)
     dram = dram_slot * pad
     out = {
         "placement": pl,
-        "traffic": {k: v * pad for k, v in kinds.items()},
+        "traffic": {**{k: v * pad for k, v in kinds.items()},
+                    **({"weight_rereads": w_again.sum(axis=-1) / b * pad,
+                        "activation_rereads": in_again.sum(axis=-1) / b * pad}
+                       if chip.tiling else {})},
         "dram_bytes_per_image": dram,
         "sram_bytes_accessed_per_image": sram_io * pad,
         "latency_s": latency,
@@ -101,6 +127,46 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         out.update(step_dram_bytes=sbytes / b[..., None], compute_s=compute_s,
                    memory_s=memory_s, time_s=time_s, utilisation=util)
     return out
+
+
+def _pipelined_placement(pm, C, b, policy, frac):
+    """Placement on a pipelined chip. Images stream through resident layers, so what
+    must fit is one image's tensors and every weight: the placement at batch 1. If
+    every weight is pinned there, that placement holds at any batch. If not, the
+    compiler splits the model into contexts that each take the whole chip: every
+    weight is reloaded once per batch (none stays pinned), and the batch's
+    activations at context boundaries need room: the placement at batch ``b`` with
+    nothing pinned."""
+    from dataclasses import replace
+    one = placement.place(pm, C, np.ones_like(b), policy, frac)
+    single = one.pinned.all(axis=-1)
+    if single.all():
+        return one
+    many = placement.place(pm, C, b, policy, frac)
+    none = np.broadcast_to(pm.w_rank < 0, many.pinned.shape)
+    s1 = single[..., None]
+    return replace(
+        many, k=np.where(single, one.k, 0), budget=np.where(single, one.budget, many.budget),
+        kept=np.where(s1, one.kept, many.kept), pinned=np.where(s1, one.pinned, none),
+        weights_in_sram=np.where(single, one.weights_in_sram, 0.0),
+        activations_in_sram=np.where(single, one.activations_in_sram,
+                                     many.activations_in_sram))
+
+
+def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
+    """(step DRAM bytes incl. tiling re-reads, weight re-reads, input re-reads), each
+    G x S per batch (perf.tiling_rereads)."""
+    if not chip.tiling:
+        return sbytes, np.zeros_like(sbytes), np.zeros_like(sbytes)
+    pm, tm = prep.pm, prep.tm
+    bb = b[..., None]
+    size = pm.size[tm.pair_tensor]
+    in_all = np.add.reduceat(np.broadcast_to(size, sbytes.shape[:-1] + size.shape),
+                             tm.starts, axis=-1) * bb
+    in_dram = np.add.reduceat(size * ~pl.kept[..., tm.pair_tensor], tm.starts,
+                              axis=-1) * bb
+    w_again, in_again = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
+    return sbytes + w_again + in_again, w_again, in_again
 
 
 def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:
@@ -176,6 +242,10 @@ class Analysis:
             "time_s": np.asarray(self.time_s, dtype=float) / b,
             "peak_ops": 2.0 * chip.macs * chip.clock_hz * chip.rate(self.compute_precision),
             "dram_bytes_per_s": chip.dram_bytes_per_s,
+            # what the speed model lets the chip achieve (efficiency x peak)
+            "achievable_ops": 2.0 * chip.macs * chip.clock_hz
+            * chip.rate(self.compute_precision) * chip.compute_efficiency,
+            "achievable_dram_bytes_per_s": chip.dram_bytes_per_s * chip.dram_efficiency,
         }
 
     @property
@@ -207,7 +277,15 @@ class Analysis:
             "compute_bound_steps": int((self.bound == "compute").sum()),
             "memory_bound_steps": int((self.bound == "memory").sum()),
         })
+        t.update(self.speed_flags())
         return t
+
+    def speed_flags(self) -> dict:
+        """Whether the speed figures are estimates (no published measurement of the
+        chip) and why; the mapping and execution kind they rest on."""
+        est, why = calibration.speed_estimate(self.chip)
+        return {"speed_estimated": est, "speed_estimate_reason": why,
+                "mapping": self.chip.mapping, "execution": self.chip.execution}
 
     def layer_rows(self) -> list[dict]:
         rows = self.footprint.layer_rows()

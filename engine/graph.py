@@ -1,5 +1,10 @@
 """Model graphs: layers in execution order, each producing one named tensor.
 
+Tensors have any rank. Per image (batch excluded) a feature map is (C, H, W), a token
+sequence (T, C), a channels-last map (H, W, C), attention scores (heads, T, T). Ops
+that need a layout say so (conv/pool/upsample: CxHxW); the rest (fc, matmul, norm,
+act, add, concat, reshape) work on the axes they are given.
+
 A layer's output tensor has the layer's name; the model's input tensor is called
 ``input``. Layers list their input tensors explicitly, so residual adds, concats
 (YOLO routes) and upsampling are plain edges of a DAG. The list order is the
@@ -20,7 +25,7 @@ from .schema import (MAX_CHANNELS, MAX_KERNEL, MAX_MACS, MAX_PARAMS, MAX_RANK, M
 INPUT = "input"
 
 #: The op categories reported everywhere (JSON ``op`` field, layer table).
-OPS = ("conv", "fc", "pool", "add", "concat", "upsample", "act", "norm",
+OPS = ("conv", "fc", "matmul", "pool", "add", "concat", "upsample", "act", "norm",
        "reshape", "softmax", "other")
 
 #: Elementwise ops that an accelerator fuses into the op that produced their input.
@@ -31,7 +36,8 @@ ACT_FNS = ("relu", "relu6", "leaky", "sigmoid", "tanh", "hardswish", "hardsigmoi
 ADD_FNS = ("add", "mul", "sub", "div", "max", "min")
 POOL_MODES = ("max", "avg")
 UPSAMPLE_MODES = ("nearest", "bilinear", "linear", "cubic")
-RESHAPE_KINDS = ("flatten", "transpose", "shape")
+RESHAPE_KINDS = ("flatten", "transpose", "shape", "slice", "pad")
+NORM_KINDS = ("batch", "instance", "layer", "group")
 
 REQUIRED = object()  # marker: the attribute has no default
 _R = REQUIRED
@@ -40,15 +46,26 @@ _R = REQUIRED
 _SPEC: dict[str, dict[str, Any]] = {
     "conv": {"out": _R, "kernel": _R, "stride": 1, "padding": 0, "dilation": 1,
              "groups": 1, "bias": True},
-    "fc": {"out": _R, "bias": True},
+    # fc: a weight matmul over the last axis (flatten: a CxHxW input is flattened first,
+    # as after a conv stack; in_features: the fan-in the weight was made for, checked)
+    "fc": {"out": _R, "bias": True, "flatten": True, "in_features": None},
+    # matmul: activation x activation (attention scores and context), no weights
+    "matmul": {"transpose_b": False},
     "pool": {"mode": "max", "kernel": None, "stride": None, "padding": 0,
              "ceil_mode": False, "global": False, "output_size": None},
-    "add": {"fn": "add"},
+    # add with one input: the other operand is a constant of shape 'operand' (per image,
+    # broadcast), a learned parameter (layer scale, position embedding) when 'learned'
+    "add": {"fn": "add", "operand": None, "learned": True},
     "concat": {"axis": 1, "groups": 1, "group_id": 0},  # groups: darknet route slices
     "upsample": {"scale": None, "size": None, "mode": "nearest"},
     "act": {"fn": "relu"},
-    "norm": {"kind": "batch", "affine": True},
-    "reshape": {"kind": "flatten", "start_dim": 1, "perm": None, "shape": None},
+    # norm: 'axis' is the per-image axis whose size gives the affine scale and shift
+    "norm": {"kind": "batch", "affine": True, "axis": 0},
+    # reshape kinds: flatten / transpose (perm) / shape (target) move no data through the
+    # array; slice (axis, start, end, step; end None = to the end) and pad (pads: per
+    # image axis, [before..., after...]) copy a part or a padded whole
+    "reshape": {"kind": "flatten", "start_dim": 1, "perm": None, "shape": None,
+                "axis": None, "start": 0, "end": None, "step": 1, "pads": None},
     "softmax": {"axis": 1},
     "other": {"type": "unknown", "out_shape": None, "macs": 0, "params": 0},
 }
@@ -132,30 +149,29 @@ def _posint(value, what: str, hi=MAX_CHANNELS) -> int:
     return value
 
 
-def _int(value, what: str, lo: int, hi: int) -> int:
-    if not is_int(value) or not lo <= value <= hi:
-        raise ModelError(f"{what}: expected a whole number {lo}..{hi}, got {show(value)}")
-    return value
-
-
-def _dims(value, what: str, allow_minus_one=False) -> tuple:
-    """A shape: 1..MAX_RANK positive whole numbers (one -1 allowed if asked)."""
-    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_RANK or not all(
-            is_int(v) and (1 <= v <= MAX_TENSOR_ELEMENTS or allow_minus_one and v == -1)
-            for v in value) or list(value).count(-1) > 1:
-        raise ModelError(f"{what}: expected a list of 1..{MAX_RANK} whole numbers "
-                         f"1..{MAX_TENSOR_ELEMENTS}"
-                         + (" (one may be -1)" if allow_minus_one else "")
-                         + f", got {show(value)}")
-    return tuple(int(v) for v in value)
-
-
 def _count(value, what: str, hi: int):
     if value is None:
         return value
     if not is_number(value) or not 0 <= value <= hi:   # NaN fails both comparisons
         raise ModelError(f"{what}: expected a number 0..{hi} (limit), got {show(value)}")
     return value
+
+
+def _int(value, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    if not is_int(value):
+        raise ModelError(f"{what}: expected an integer, got {show(value)}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ModelError(f"{what}: expected an integer {lo}..{hi}, got {show(value)}")
+    return int(value)
+
+
+def _dims(value, what: str, lo: int = 1) -> tuple[int, ...]:
+    """A list of at most 2 x MAX_RANK integers lo..MAX_TENSOR_ELEMENTS (a shape, pads)."""
+    if not isinstance(value, (list, tuple)) or len(value) > 2 * MAX_RANK or not all(
+            is_int(v) and lo <= v <= MAX_TENSOR_ELEMENTS for v in value):
+        raise ModelError(f"{what}: expected a list of integers >= {lo} (at most "
+                         f"{2 * MAX_RANK}, each <= {MAX_TENSOR_ELEMENTS}), got {show(value)}")
+    return tuple(int(v) for v in value)
 
 
 def _choice(value, choices, what: str) -> str:
@@ -205,6 +221,13 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "fc":
         a["out"] = _posint(a["out"], f("out"))
         a["bias"] = bool(a["bias"])
+        a["flatten"] = bool(a["flatten"])
+        if a["in_features"] is not None:
+            a["in_features"] = _posint(a["in_features"], f("in_features"))
+    elif op == "matmul":
+        a["transpose_b"] = bool(a["transpose_b"])
+        if len(inputs) != 2:
+            raise ModelError(f"{where}: op 'matmul' needs two inputs, got {list(inputs)}")
     elif op == "pool":
         a["mode"] = _choice(a["mode"], POOL_MODES, f("mode"))
         a["global"] = bool(a["global"])
@@ -221,8 +244,12 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         a["ceil_mode"] = bool(a["ceil_mode"])
     elif op == "add":
         a["fn"] = _choice(a["fn"], ADD_FNS, f("fn"))
-        if len(inputs) < 2:
-            raise ModelError(f"{where}: op 'add' needs at least two inputs, got {list(inputs)}")
+        a["learned"] = bool(a["learned"])
+        if a["operand"] is not None:
+            a["operand"] = _dims(a["operand"], f("operand"))
+        elif len(inputs) < 2:
+            raise ModelError(f"{where}: op 'add' needs at least two inputs (or one and an "
+                             f"'operand' shape), got {list(inputs)}")
     elif op == "concat":
         a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
         a["groups"] = _posint(a["groups"], f("groups"))
@@ -248,9 +275,9 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "act":
         a["fn"] = _choice(a["fn"], ACT_FNS, f("fn"))
     elif op == "norm":
+        a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])
-        if not isinstance(a["kind"], str):
-            raise ModelError(f"{f('kind')}: expected a name, got {show(a['kind'])}")
+        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "softmax":
         a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "reshape":
@@ -263,9 +290,23 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
                                  f"excluded; whole numbers), got {show(a['perm'])}")
             a["perm"] = tuple(a["perm"])
         if a["kind"] == "shape":
-            if not isinstance(a["shape"], (list, tuple)):
-                raise ModelError(f"{f('shape')}: a reshape needs shape: [..] (batch excluded)")
-            a["shape"] = _dims(a["shape"], f("shape"), allow_minus_one=True)
+            if not isinstance(a["shape"], (list, tuple)) or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= -1
+                    for v in a["shape"]):
+                raise ModelError(f"{f('shape')}: a reshape needs shape: [..] of sizes >= 1 "
+                                 f"(one may be -1; batch excluded), got {show(a['shape'])}")
+            a["shape"] = tuple(a["shape"])
+        if a["kind"] == "slice":
+            a["axis"] = _int(a["axis"], f("axis"))
+            a["start"] = _int(a["start"], f("start"))
+            if a["end"] is not None:
+                a["end"] = _int(a["end"], f("end"))
+            a["step"] = _posint(a["step"], f("step"))
+        if a["kind"] == "pad":
+            a["pads"] = _dims(a["pads"], f("pads"), lo=0)
+            if len(a["pads"]) % 2:
+                raise ModelError(f"{f('pads')}: expected [before..., after...] per axis, "
+                                 f"got {list(a['pads'])}")
     elif op == "other":
         if not isinstance(a["type"], str):
             raise ModelError(f"{f('type')}: expected a name, got {show(a['type'])}")
