@@ -286,9 +286,9 @@ def _speed_problems(g, bad) -> None:
         bad(("execution",), f"field 'execution': {show(g('execution'))} is not known; use "
                             f"{', '.join(EXECUTIONS)}")
     t = g("gpu_tile")
-    if len(t) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                              for v in t):
-        bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers > 0 "
+    if len(t) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
+                              and 0 < v <= 1 << 20 for v in t):
+        bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers 1..2^20 "
                            f"[positions, channels], got {show(t)}")
     for k in ("compute_efficiency", "dram_efficiency"):
         v = g(k)

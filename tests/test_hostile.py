@@ -327,3 +327,19 @@ def test_pure_python_fallback_reads_the_same(monkeypatch):
         yamlio.parse("[" * 100000, "f.yaml")
     with pytest.raises(SramfitError, match="limit MAX_ALIAS_NODES"):
         yamlio.parse(LAUGHS, "f.yaml")
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("metric", ["x"], "calibration[0].metric"),
+    ("model", {"a": 1}, "calibration[0].model"),
+    ("input", [10 ** 30, 10 ** 30], "calibration[0].input"),
+    ("batch", 10 ** 30, "calibration[0].batch"),
+])
+def test_chip_calibration_entries_refused(field, value, words):
+    from sramfit.engine.chip import chip_from_dict, chip_to_dict
+    d = chip_to_dict(engine.load_chip("t4"))
+    m = dict(d["calibration"][0], **{field: value})
+    d.update(calibration=[m], fitted=[])
+    with pytest.raises(engine.ChipError, match=r"c\.yaml: field '" + words.replace(
+            "[", r"\[").replace("]", r"\]")):
+        chip_from_dict(d, "c.yaml")
