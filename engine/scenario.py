@@ -23,6 +23,7 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     sram_mb: null            # null = the chip's; else override the SRAM size (MB)
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
+    inplace: true            # in-place buffers (off also if the chip's inplace is off)
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
 unknown keys included; YAML is read with ``yaml.safe_load`` only. ``version`` is
@@ -78,6 +79,7 @@ class Scenario:
     policy: str = "optimal"
     overlap: bool = True
     compiled_batch: int | None = None
+    inplace: bool = True
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -141,6 +143,7 @@ _SPEC: dict[str, tuple[tuple, Any]] = {
     "policy": ((str,), _choice(POLICIES)),
     "overlap": ((bool,), None),
     "compiled_batch": (_OPT_INT, _range(1, MAX_BATCH, "use null (= batch) or >= 1")),
+    "inplace": ((bool,), None),
 }
 _WORDS = {str: "a string", bool: "true or false", int: "a whole number", float: "a number",
           dict: "a mapping", type(None): "null"}
