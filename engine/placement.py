@@ -39,7 +39,7 @@ with weights, one row per step whose live set is not contained in a neighbour's
 the heuristic below. "Exact" means proven optimal to HiGHS's absolute gap of 1e-6
 objective units, at most 1 byte per image (an objective unit is one MB, or less on
 small models). HiGHS reports a dual bound, so a solve stopped by its time limit
-(0.5 s by default) still says how far it may be from the optimum (``gap``). scipy's milp takes no
+(``TIME_LIMIT_S``) still says how far it may be from the optimum (``gap``). scipy's milp takes no
 starting solution; the heuristic serves as the fallback and as the incumbent to
 beat.
 
@@ -75,6 +75,9 @@ per-step axis.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +85,26 @@ import numpy as np
 from .errors import InputError
 
 POLICIES = ("weights_first", "activations_first", "optimal")
+TIME_LIMIT_S = 0.15       # per exact solve; then the best found, with its gap
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send file descriptor 1 to /dev/null for a while (C code printing there would
+    corrupt the CLI's JSON on stdout)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @dataclass
@@ -356,11 +379,12 @@ def _rows(pm: PlacementModel) -> list:
 
 def place_exact(pm: PlacementModel, capacity: float, batch: float,
                 split_weight_capacity: float | None = None,
-                time_limit: float = 0.5) -> Placement:
+                time_limit: float | None = None) -> Placement:
     """The minimum of the cost model at one point, by integer programming (module
     docstring); grid shape ``()``. Falls back to the threshold rule (``exact`` False,
     with the solver's gap) if the solver stops early or its answer is not better."""
     from scipy.optimize import Bounds, LinearConstraint, milp
+    time_limit = TIME_LIMIT_S if time_limit is None else time_limit
     C, b = float(capacity), float(batch)
     heur = place(pm, C, b, "optimal", split_weight_capacity)
     h_cost = float(dram_cost(pm, heur.kept_buffers, heur.pinned, b))
@@ -399,8 +423,10 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
                   * scale)
     cons = LinearConstraint(np.array(rows), -np.inf, np.array(ub))
     upper = np.concatenate((np.ones(nu), wcount))
-    res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
-               constraints=cons, options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
+    with _quiet_stdout():                      # HiGHS prints debug lines on fd 1
+        res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
+                   constraints=cons,
+                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
     bound = getattr(res, "mip_dual_bound", None)
     lb = base + float(bound) / scale if bound is not None and np.isfinite(bound) else \
         float(lower_bound(pm, C, b, split_weight_capacity))
