@@ -79,7 +79,7 @@ def _random_model(rng) -> Model:
     for i in range(n):
         name = f"l{i}"
         prev = list(chans)
-        kind = rng.choice(["conv", "conv", "add", "concat"])
+        kind = rng.choice(["conv", "conv", "add", "add", "concat"])
         if kind == "add":
             c = chans[prev[-1]]
             same = [t for t in prev if chans[t] == c and t != prev[-1]]
@@ -102,8 +102,10 @@ def _random_model(rng) -> Model:
 
 
 def _brute_force(fp, C, b):
-    """Minimum DRAM bytes per image over every keep/pin choice, from the footprint's
-    steps and buffers by a direct loop over the documented cost model."""
+    """Minimum DRAM bytes per image over every keep/pin choice, by a direct loop over
+    the documented cost model: tensors joined by views and concat slices are kept or
+    spilled together; a step written in place shares its bytes with the tensor it
+    overwrites, at that step, when both are kept."""
     al, n = fp.aliasing, len(fp.steps)
     size = fp.tensor_bytes / fp.batch
     T = n + 1
@@ -113,19 +115,35 @@ def _brute_force(fp, C, b):
             readers[t] += 1
     is_out = readers == 0
     is_out[0] = False
-    roots = sorted(set(al.buffer.tolist()))
-    # per buffer: bytes/image written into it and read from it, lifetime
+    group = list(range(T))
+
+    def root(t):
+        while group[t] != t:
+            t = group[t]
+        return t
+    for t in range(T):
+        if al.kind[t] == "view":
+            group[root(t)] = root(int(al.of[t]))
+        if al.slice_of[t] >= 0:
+            group[root(t)] = root(int(al.slice_of[t]))
+    g = [root(t) for t in range(T)]
+    roots = sorted(set(g))
+    first = {r: min(fp.tensor_first[t] for t in range(T) if g[t] == r) for r in roots}
+    last = {r: max(fp.tensor_first[t] if is_out[t] else fp.tensor_last[t]
+                   for t in range(T) if g[t] == r) for r in roots}
+    gsize = {r: max(size[t] for t in range(T) if g[t] == r) for r in roots}
+    credits = [(g[int(al.of[o])], g[o], o - 1, size[o]) for o in range(T)
+               if al.kind[o] == "in_place"]
     wr = {r: 0.0 for r in roots}
     rd = {r: 0.0 for r in roots}
     for s in range(n):
         o = s + 1
         if not is_out[o]:
-            wr[al.buffer[o]] += al.written[s] / fp.batch
+            wr[g[o]] += al.written[s] / fp.batch
         for t in al.copied[s]:
             if t != 0:
-                rd[al.buffer[t]] += size[t]
-    cands = [r for r in roots if r != 0 and not any(is_out[t] for t in
-                                                    np.flatnonzero(al.buffer == r))
+                rd[g[t]] += size[t]
+    cands = [r for r in roots if r != 0 and not any(is_out[t] for t in range(T) if g[t] == r)
              and wr[r] + rd[r] > 0]
     if readers[0] > 1:
         cands.append(0)
@@ -133,11 +151,14 @@ def _brute_force(fp, C, b):
     base = size[0] * readers[0] + size[is_out].sum() + sum(wr.values()) + sum(rd.values())
     best = np.inf
     for keep in itertools.product((0, 1), repeat=len(cands)):
-        kept = [r for r, k in zip(cands, keep) if k]
-        live = np.zeros(n)
+        kept = {r for r, k in zip(cands, keep) if k}
+        live = np.zeros(max(n, 1))
         for r in kept:
-            live[al.first[r]:al.last[r] + 1] += al.size[r] / fp.batch * b
-        peak = live.max() if n else 0.0
+            live[first[r]:last[r] + 1] += gsize[r] * b
+        for a, c, st, z in credits:
+            if a in kept and c in kept:
+                live[st] -= z * b
+        peak = live.max()
         saved = sum(size[0] * (readers[0] - 1) if r == 0 else wr[r] + rd[r] for r in kept)
         for pin in itertools.product((0, 1), repeat=len(wsteps)):
             W = sum(fp.weight_bytes[s] for s, p in zip(wsteps, pin) if p)
