@@ -11,19 +11,26 @@ SRAM of capacity ``C`` (bytes) holds three kinds of things:
 * **Pinned weights.** A step's weights either sit in SRAM for the whole run (read
   from DRAM once, then zero DRAM bytes per image in steady state) or are streamed
   from DRAM once per batch: ``W_s / batch`` bytes per image.
-* **Kept activation buffers.** Tensors live in buffers, several tensors sharing one
-  where a step works in place (:func:`engine.liveness.plan_aliases`). A kept buffer
-  occupies its bytes (whole batch) from its first to its last step. A spilled buffer
-  costs, per image, every byte written into it plus every byte read from it (a tensor
-  read by two steps is read twice). The model input is always read from DRAM (once if
-  its buffer is kept, once per reader if not); model outputs are always written to
-  DRAM and never kept. Capacity is checked on live bytes (no fragmentation).
+* **Kept activation buffers.** Tensors share buffers as
+  :func:`engine.liveness.plan_aliases` decides. Here a *buffer* is a set of tensors
+  joined by views and concat slices (kept or spilled together); a step written in
+  place is a *credit* ``(A, B, s, z)``: its output's buffer B and the buffer A it
+  overwrites stay separate decisions, and share their ``z`` bytes at step s only if
+  both are kept (keeping one never forces keeping the other, so in place is never
+  worse than copies). A kept buffer occupies its bytes (whole batch) from its first
+  to its last step. A spilled buffer costs, per image, every byte written into it plus
+  every byte read from it (a tensor read by two steps is read twice). The model input
+  is always read from DRAM (once if its buffer is kept, once per reader if not); model
+  outputs are always written to DRAM and never kept. Capacity is checked on live bytes
+  (no fragmentation).
 
 DRAM bytes per image = streamed weights / batch + input + outputs + spilled buffers'
-writes and reads. With binary ``pin_s`` (step s's weights pinned) and ``keep_B``
-(buffer B kept), the constraint at every step ``s`` is::
+writes and reads. With binary ``pin_s`` (step s's weights pinned), ``keep_B`` (buffer
+B kept) and ``0 <= y_c <= keep_A, keep_B`` per credit c, the constraint at every step
+``s`` is::
 
-    sum_s' pin_s' W_s'  +  batch x sum_{B live at s} keep_B size_B  <=  C'
+    sum_s' pin_s' W_s' + batch x (sum_{B live at s} keep_B size_B
+                                  - sum_{credits c at s} y_c z_c)  <=  C'
 
 (split SRAM: the weight sum <= the weight SRAM's ``C'``, the activation sum <= the
 activation SRAM's). Minimising the DRAM bytes under these constraints is an integer
@@ -33,8 +40,10 @@ weights a knapsack; both NP-hard in general).
 Exact solve (:func:`place_exact`)
 ---------------------------------
 The integer program above, solved with ``scipy.optimize.milp`` (HiGHS, branch and
-cut) for one grid point: one binary per buffer that can save traffic and per step
-with weights, one row per step whose live set is not contained in a neighbour's
+cut) for one grid point: one binary per buffer that can save traffic, one integer
+per distinct weight-layer size (how many of those layers are pinned: interchangeable
+layers would otherwise make the search explore symmetric copies), one continuous
+share per credit, one row per step whose live set is not contained in a neighbour's
 (those rows imply the rest). The result is checked against the capacity and against
 the heuristic below. "Exact" means proven optimal to HiGHS's absolute gap of 1e-6
 objective units, at most 1 byte per image (an objective unit is one MB, or less on
@@ -52,7 +61,8 @@ whose keeping saves DRAM traffic, smallest first, then shortest-lived); each get
 threshold ``r = max(load over its lifetime) + its size`` and adds its size to the
 load of every step in its lifetime. At budget ``A`` the kept set is
 ``{B : r_B * batch <= A}``: it always fits (the kept buffer that came last at any
-step has ``r >=`` everything earlier live there plus itself) and grows with ``A``.
+step has ``r >=`` everything earlier live there plus itself; a credit is counted when
+its second buffer is added, which at worst overstates the load) and grows with ``A``.
 Weights are pinned smallest step first; ``W[k]`` is the k smallest. Policies:
 
 ``weights_first``      pin as many weights as fit; the rest of ``C'`` is the budget.
@@ -65,8 +75,9 @@ Weights are pinned smallest step first; ``W[k]`` is the k smallest. Policies:
 
 The heuristic is reported as such (``exact`` False) with a bound on its gap
 (:func:`lower_bound`: for each step, everything not live there is free and the live
-items fill ``C'`` fractionally, best DRAM bytes saved per SRAM byte first; the best
-of these relaxations bounds the optimum from below).
+items fill ``C'`` fractionally, best DRAM bytes saved per SRAM byte first, a buffer
+born there in place costing nothing; the best of these relaxations bounds the optimum
+from below. Valid, but loose where many buffers live at once).
 A chip with split SRAM pins weights in the weight SRAM and keeps activations in the
 activation SRAM; the threshold rule's policies coincide there.
 
