@@ -206,7 +206,13 @@ class Analysis:
         self.client_batch = s.batch
         self.tensor_in_sram = pl.kept
         self.weights_pinned = pl.pinned
-        self.in_sram = pl.kept[1:].copy()
+        # layer rows: a model output is never kept (it is written out); it counts as
+        # in SRAM when it fits beside what is resident at its step, as a whole
+        out = prep.pm.is_output[1:]
+        occ = (placement.occupancy(prep.pm, pl.kept_buffers) * b + pl.weights_in_sram
+               + r["staging_bytes"])
+        fits_out = occ + prep.pm.size[1:] * b <= self.sram_bytes * (1 + 1e-12)
+        self.in_sram = np.where(out, fits_out[:len(out)], pl.kept[1:])
         self.dram_bytes = r["step_dram_bytes"] * (r["calls"] * b / s.batch)
         self.compute_s = r["compute_s"]
         self.memory_s = r["memory_s"]

@@ -541,6 +541,12 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
 def activation_peak(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
     """Peak per-image bytes of kept buffers over the steps (grid shape), in-place
     credits taken off where both buffers of a pair are kept."""
+    return occupancy(pm, kept).max(axis=-1)
+
+
+def occupancy(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
+    """Per-image bytes of kept buffers at each step (grid shape x steps), in-place
+    credits taken off where both buffers of a pair are kept."""
     n = max(pm.n_steps, int(pm.last.max()) + 1 if len(pm.last) else 1)
     sz = kept * pm.bsize
     lead = kept.shape[:-1]
@@ -559,4 +565,4 @@ def activation_peak(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
     if pm.pair_a is not None and len(pm.pair_a):
         both = kf[:, pm.pair_a] & kf[:, pm.pair_b]
         np.add.at(occ, (slice(None), pm.pair_step), -(both * pm.pair_bytes))
-    return occ.max(axis=-1).reshape(lead)
+    return occ.reshape(lead + (n,))
