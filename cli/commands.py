@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -229,6 +230,8 @@ def analysis_dict(a) -> dict:
         "winograd": s.winograd,
         "winograd_plain_weights": s.winograd_plain_weights,
         "overlap": s.overlap,
+        "inplace": fp.inplace,
+        "notes": [n for n in (a.staging_note,) if n],
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
                   "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
                   "MB": "10^6 bytes"},
@@ -292,8 +295,10 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("  activations written", fmt_bytes(tr["activation_writes"])),
         ("  activations read back", fmt_bytes(tr["activation_reads"])),
         ("  output written", fmt_bytes(tr["output"])),
-        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
-        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"
+                            + (" (estimate)" if t.get("speed_estimated") else "")),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"
+                       + (" (estimate)" if t.get("speed_estimated") else "")),
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
@@ -302,6 +307,8 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if t.get("speed_estimated"):
+        note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 
@@ -322,6 +329,10 @@ def _floats_list(text, what):
         raise InputError(f"--{what} {text!r}: expected comma-separated numbers") from None
 
 
+#: points of one sweep (each costs a row of per-layer arrays)
+MAX_SWEEP_POINTS = 10_000
+
+
 def cmd_sweep(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
@@ -329,8 +340,11 @@ def cmd_sweep(args) -> int:
     if args.over == "sram":
         explicit_min = args.min_mb is not None
         args.min_mb = 0.01 if args.min_mb is None else args.min_mb
-        if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
-            raise InputError("--min-mb and --max-mb: need 0 < min < max")
+        if not 0 < args.min_mb < args.max_mb <= 1e7:       # NaN fails too
+            raise InputError("--min-mb and --max-mb: need 0 < min < max <= 10^7 (MB)")
+        if args.points > MAX_SWEEP_POINTS:
+            raise InputError(f"--points: at most {MAX_SWEEP_POINTS} (limit "
+                             f"MAX_SWEEP_POINTS)")
         if args.points < 2:
             raise InputError("--points: need at least 2")
         if explicit_min:     # the grid starts there (it used to print 0 MB regardless)
@@ -342,10 +356,17 @@ def cmd_sweep(args) -> int:
         key = "sram_mb"
     elif args.over == "batch":
         b = _floats_list(args.batches, "batches")
+        if len(b) > MAX_SWEEP_POINTS:
+            raise InputError(f"--batches: at most {MAX_SWEEP_POINTS} values (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = {"batch": np.asarray(b), **sweep.over_batch(s, b)}
         key = "batch"
     else:
-        sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
+        sizes = [parse_size(t) for t in args.sizes.split(",")[:MAX_SWEEP_POINTS + 1]
+                 if t.strip()]
+        if len(sizes) > MAX_SWEEP_POINTS:
+            raise InputError(f"--sizes: at most {MAX_SWEEP_POINTS} sizes (limit "
+                             f"MAX_SWEEP_POINTS)")
         # a size the model cannot take is skipped with a note, not the whole sweep
         # (bug: the default sizes' 1280x720 killed the sweep for YOLOv3)
         ok, skipped = [], []
@@ -363,8 +384,10 @@ def cmd_sweep(args) -> int:
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])
+    est, why = _speed_estimate(s)
     if args.format == "json":
         d = {"scenario": s.name, "over": args.over,
+             "speed_estimated": est, "speed_estimate_reason": why,
              "units": {"bytes": "bytes", "dram_bytes_per_image": "bytes per image",
                        "latency_s": "seconds per client batch", "MB": "10^6 bytes"},
              "columns": {k: np.asarray(res[k]).tolist() for k in cols}}
@@ -388,8 +411,17 @@ def cmd_sweep(args) -> int:
     lines = [f"{s.name}: sweep over {args.over}", "",
              "  ".join(h.rjust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+    if est:
+        lines += ["", f"Speed figures (images/s, latency) are estimates: {why}."]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _speed_estimate(s) -> tuple[bool, str]:
+    """Whether the scenario's chip has no published measurement (engine.calibration)."""
+    from .engine.calibration import speed_estimate
+    from .engine.scenario import resolve_chip
+    return speed_estimate(resolve_chip(s))
 
 
 SWEEP_HEADS = {"sram_mb": "SRAM (MB)", "dram_bytes_per_image": "DRAM/img (MB)",
@@ -424,6 +456,7 @@ def cmd_compare(args) -> int:
     figs = [figures(analyze(s)) for s in scen]
     names = [s.name for s in scen]
     rows = compare(figs, baseline=0)
+    est = [_speed_estimate(s) for s in scen]
     if args.format == "json":
         raw = {r.key: r.raw for r in rows}
         d = {"units": {"bytes": "bytes", "latency_s": "seconds per client batch",
@@ -433,6 +466,8 @@ def cmd_compare(args) -> int:
                        "dram_bytes_per_s": "bytes per second (DRAM per image x images per second)", "MB": "10^6 bytes"},
              "scenarios": [{"name": n, "file": p,
                             "figures": {k: v[i] for k, v in raw.items()},
+                            "speed_estimated": est[i][0],
+                            "speed_estimate_reason": est[i][1],
                             "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
                                                for f in FIGURES}}
                            for i, (n, p) in enumerate(zip(names, args.scenarios))]}
@@ -463,6 +498,10 @@ def cmd_compare(args) -> int:
                        for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
+    guessed = [n for n, (e, _) in zip(names, est) if e]
+    if guessed:
+        lines.append("Speed figures are estimates (no published measurement of the chip) "
+                     f"for: {', '.join(guessed)}.")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -547,7 +586,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.",
-        epilog="MB = 10^6 bytes, MiB = 2^20 bytes.")
+        epilog="MB = 10^6 bytes, MiB = 2^20 bytes. Exit status: 0 done, 2 bad input, "
+               "3 internal error.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error (also "
+                             "accepted after the command)")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
@@ -630,7 +673,12 @@ def _app_command(module: str):
 
 
 def main(argv=None) -> int:
+    """Run one command. Exit status: 0 done, 2 bad input or usage (one ``sramfit:
+    error:`` message naming the file, line and field), 3 an internal error (one line;
+    ``--debug`` or SRAMFIT_DEBUG=1 shows the traceback)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("SRAMFIT_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     # "--input -224x224": argparse takes the value for an option and says "expected one
     # argument"; glue it on so the size check names the bad value
     for i in range(len(argv) - 1):
@@ -641,10 +689,13 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv or ["gui"])
     except SystemExit as stop:                     # argparse: usage error (2) or --help (0)
-        return int(stop.code or 0)
+        return int(stop.code or 0) if isinstance(stop.code, (int, type(None))) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.command != "gui":
+        # a short run that makes few cycles: collect rarely (10 x faster on 10^5 layers)
+        gc.set_threshold(200_000, 50, 1000)
     try:
         return args.func(args)
     except SramfitError as err:
@@ -652,3 +703,14 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("sramfit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if debug:
+            raise
+        what = type(err).__name__
+        print(f"sramfit: internal error ({what}) while running '{args.command}'; this is "
+              f"a bug in sramfit, please report it with the input; run with --debug for "
+              f"the traceback", file=sys.stderr)
+        return 3
