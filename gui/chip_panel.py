@@ -73,6 +73,7 @@ class ChipPanel(QWidget):
                                "(MB = 10^6 bytes). Drag to see what fits.")
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderPressed.connect(self._on_slider_pressed)
+        self.slider.sliderReleased.connect(self.doc.settle)   # exact placement on release
         self._drag = 0
         self.sram = dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
         self.sram.valueChanged.connect(

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 
 from sramfit import engine
 from sramfit.engine import scenario as sc
+from sramfit.engine.analysis import Analysis
 from sramfit.engine.errors import SramfitError
 
 from .commands import SetScenario
@@ -117,9 +118,12 @@ class Document(QObject):
         if new.model != self.scenario.model and new.name == self.scenario.name:
             # a different model: the title and Save As name it (bug 13)
             new = dataclasses.replace(new, name=scenario_title(new))
+        # while a slider is dragged, place with the threshold rule (ms, not the exact
+        # solve's tens of ms); settle() solves exactly on release
+        fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
         try:
             t0 = time.perf_counter()
-            analysis = engine.analyze(new)
+            analysis = Analysis(new, exact=False) if fast else engine.analyze(new)
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -129,11 +133,26 @@ class Document(QObject):
                                f"applied")
             return False
         self._pending = (new, analysis)
+        self._approx = fast
         other_model = new.model != self.scenario.model
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
         if other_model:
             self.modelReplaced.emit()
         return True
+
+    def settle(self) -> None:
+        """After a drag: the exact analysis of the current scenario (policy optimal)."""
+        if self.analysis.scenario is self.scenario and not self._approx:
+            return
+        try:
+            self.analysis = engine.analyze(self.scenario)
+        except SramfitError as err:
+            self.rejected.emit(str(err))
+            return
+        self._approx = False
+        self.changed.emit(self.analysis)
+
+    _approx = False
 
     def _set(self, scenario):
         """Called by the undo commands only."""

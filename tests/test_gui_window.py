@@ -262,8 +262,10 @@ def test_hover_shows_layer_and_numbers(main_window):
     name = win.doc.analysis.footprint.steps[3].name
     plot._on_move(vb.mapViewToScene(QPointF(3, 0.0)))
     assert name in plot.hover_text and "MB" in plot.hover_text
-    tip = win.plots.roofline._tip(0, 0, 3)
-    assert name in tip and "TOPS" in tip
+    r = win.doc.analysis.roofline()
+    j = int(np.flatnonzero((r["dram_bytes"] > 0) & (r["ops"] > 0))[0])   # a drawn point
+    tip = win.plots.roofline._tip(0, 0, j)
+    assert win.doc.analysis.footprint.steps[j].name in tip and "TOPS" in tip
 
 
 def test_chip_edit_and_save_as_profile(main_window, no_dialogs, tmp_path):
@@ -545,3 +547,20 @@ def test_title_and_save_as_follow_a_model_switch(main_window, no_dialogs, tmp_pa
     finally:
         dialogs.save_file = old
     assert "resnet50" in asked.get("name", "")
+
+
+def test_drag_places_fast_and_release_solves_exactly(main_window):
+    """While the SRAM slider is dragged the app places with the threshold rule (the
+    exact solve costs tens of ms); on release it shows the exact analysis."""
+    from sramfit import engine
+    win = main_window
+    slider = win.chip_panel.slider
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() - 37)
+    assert win.doc._approx
+    slider.setSliderDown(False)                      # emits sliderReleased
+    assert not win.doc._approx
+    exact = engine.analyze(win.doc.scenario).totals()
+    got = win.doc.analysis.totals()
+    assert got["dram_bytes_per_image"] == exact["dram_bytes_per_image"]
+    assert got["throughput_ips"] == exact["throughput_ips"]
