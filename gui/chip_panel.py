@@ -6,7 +6,9 @@ chip, which becomes an inline chip (validated by ``engine.chip.chip_from_dict``,
 same checks as a profile file) and can be saved as a new profile."""
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
@@ -16,7 +18,6 @@ from sramfit.engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, 
                          save_chip)
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.placement import POLICIES
-from sramfit.engine.resources import chips_dir
 from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
@@ -352,20 +353,34 @@ class ChipPanel(QWidget):
     # -- save as profile -------------------------------------------------------------
     def save_profile(self):
         chip = self.doc.analysis.chip
-        suggestion = str(chips_dir() / f"{chip.name}_custom.yaml")
+        # the user's folder, never the installed package's (lost on reinstall, and not
+        # writable on a system install): bug 10
+        suggestion = str(user_chip_dir() / f"{chip.name}_custom.yaml")
         path = dialogs.save_file(self, "Save chip as profile", suggestion,
                                  dialogs.CHIP_FILTER)
         if not path:
             return False
         if not path.lower().endswith((".yaml", ".yml")):
             path += ".yaml"
-        return save_chip_profile(chip, path, self)
+        # its own title, so two chips are never listed under one name (bug 10)
+        stem = Path(path).stem
+        title = f"{stem} (edited in sramfit from {chip.name})"
+        return save_chip_profile(dataclasses.replace(chip, title=title), path, self)
+
+
+def user_chip_dir() -> Path:
+    """Where edited chip profiles are suggested: the user's documents folder."""
+    from PySide6.QtCore import QStandardPaths
+    docs = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    return Path(docs) / "sramfit chips"
 
 
 def save_chip_profile(chip: Chip, path: str, parent=None) -> bool:
     """Write ``chip`` as a profile YAML named after the file (engine.chip.save_chip:
     validated, atomic). Shows the engine's message on failure."""
     try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         save_chip(chip, path)
     except (SramfitError, OSError) as err:
         dialogs.show_error(parent, "Cannot save the chip profile", str(err))

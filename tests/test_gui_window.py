@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -564,3 +565,24 @@ def test_drag_places_fast_and_release_solves_exactly(main_window):
     got = win.doc.analysis.totals()
     assert got["dram_bytes_per_image"] == exact["dram_bytes_per_image"]
     assert got["throughput_ips"] == exact["throughput_ips"]
+
+
+def test_save_chip_profile_offers_the_users_folder_and_its_own_title(
+        main_window, no_dialogs, tmp_path, monkeypatch):
+    """Bug 10: 'Save chip as profile' offered the installed package's folder and
+    copied the title, so two chips were listed under one title."""
+    import sramfit.gui.dialogs as dialogs
+    from sramfit.engine.chip import load_chip
+    from sramfit.engine.resources import chips_dir
+    asked = {}
+    out = tmp_path / "my_chip.yaml"
+
+    def save_file(parent, title, suggested, *a, **k):
+        asked["suggested"] = suggested
+        return str(out)
+    monkeypatch.setattr(dialogs, "save_file", save_file)
+    win = main_window
+    assert win.chip_panel.save_profile()
+    assert chips_dir().resolve() not in Path(asked["suggested"]).resolve().parents
+    saved = load_chip(str(out))
+    assert saved.title != load_chip("chip_b").title and "my_chip" in saved.title
