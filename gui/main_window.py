@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Layers", "layers", self.tabs,
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        # the left panels run to the bottom; the layer table sits under the plots only,
+        # so giving it a third of the height does not squeeze the panels
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.model_dock, self.chip_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.model_dock], [360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
@@ -292,14 +295,16 @@ class MainWindow(QMainWindow):
         self.message.setToolTip("")
         self.message.setStyleSheet("")
         self.editor.show_problem("")
+        self.model_panel.show_problem("")
         self._selected = None
         self.table.view.clearSelection()
         for p in self.plots.plots:
             p.select(None)
 
     def _on_rejected(self, message):
-        self.show_message(message, error=True)
+        self.show_message(message, error=True, timeout_ms=0)
         self.editor.show_problem(message)
+        self.model_panel.show_problem(message)
 
     def show_message(self, text, error=False, timeout_ms=8000):
         self.message.setStyleSheet("color: #c4472a;" if error else "")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
 
 from sramfit.engine import zoo
 from sramfit.engine.errors import SramfitError
+from sramfit.engine.footprint import Footprint
 from sramfit.engine.graph import Model
 from sramfit.engine.modelfile import dump_model, load_model, model_from_dict
 from sramfit.engine.precision import NAMES as PRECISIONS
@@ -113,6 +114,13 @@ class ModelPanel(QWidget):
             lambda v: self._edit("Toggle Winograd plain weights", winograd_plain_weights=v))
         form.addRow("Winograd", hbox(self.winograd, self.plain, None))
 
+        # a refused edit's whole message (with the nearest sizes that work) stays here
+        # until the next accepted change: the status bar cut it and cleared it (bug 7)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.setStyleSheet("color: #c4472a;")
+        self.problem.hide()
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -120,12 +128,40 @@ class ModelPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(form)
+        lay.addWidget(self.problem)
         lay.addWidget(self.info)
         lay.addStretch(1)
         self.show_scenario(self.doc.scenario)
 
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def _mark_presets(self, s) -> None:
+        """Disable the size presets the model cannot take, saying why (bug 7: the
+        presets offered sizes the model refuses)."""
+        key = (s.model if isinstance(s.model, str) else id(s.model), s.channels, s.fusion)
+        if key == getattr(self, "_preset_key", None):
+            return
+        self._preset_key = key
+        fp0 = self.doc.analysis.footprint
+        items = self.preset.model()
+        for i, (label, w, h) in enumerate(SIZE_PRESETS):
+            why = ""
+            try:
+                Footprint(fp0.model, w, h, s.channels, 1, s.weights, s.activations,
+                          s.fusion)
+            except SramfitError as err:
+                why = str(err).splitlines()[0]
+            item = items.item(i)
+            if item is not None:
+                item.setEnabled(not why)
+                item.setToolTip(why)
+
     # -- document -> widgets -------------------------------------------------------
     def show_scenario(self, s):
+        self.show_problem("")
+        self._mark_presets(s)
         self._updating = True
         try:
             names = zoo.names()

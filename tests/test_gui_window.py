@@ -586,3 +586,23 @@ def test_save_chip_profile_offers_the_users_folder_and_its_own_title(
     assert chips_dir().resolve() not in Path(asked["suggested"]).resolve().parents
     saved = load_chip(str(out))
     assert saved.title != load_chip("chip_b").title and "my_chip" in saved.title
+
+
+def test_refused_size_is_explained_and_presets_say_what_works(main_window):
+    """Bug 7: YOLOv3 at 1280x720 showed a status message cut at '...(061_shortcu' that
+    vanished after 3 s; the nearest valid sizes were never visible; the presets offered
+    sizes the model refuses."""
+    win = main_window
+    mp = win.model_panel
+    assert not win.doc.edit("size", width=1280, height=720)
+    assert mp.problem.isVisible()
+    assert "nearest sizes that work" in mp.problem.text()
+    assert "1280x704" in mp.problem.text() or "1280x736" in mp.problem.text()
+    items = mp.preset.model()
+    labels = [mp.preset.itemText(i) for i in range(mp.preset.count())]
+    hd = labels.index("720p 1280 × 720")
+    assert not items.item(hd).isEnabled() and "1280x720" in items.item(hd).toolTip()
+    assert items.item(labels.index("2 MP 1920 × 1088")).isEnabled()
+    assert items.item(labels.index("416 × 416")).isEnabled()
+    win.doc.edit("batch", batch=2)                       # an accepted change clears it
+    assert not mp.problem.isVisible()

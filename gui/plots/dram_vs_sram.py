@@ -102,7 +102,7 @@ class DramVsSramPlot(PlotBase):
             kx, ky = math.log10(knee / MB), float(dram[i]) / MB
             self.knee.setData([kx], [ky])
             self.knee_text.setText(f" knee ≈ {fmt_mb(knee)}")
-            self.knee_text.setAnchor((1, 0) if kx > (xmin + xmax) / 2 else (0, 0))
+            self.knee_text.setAnchor((1, 1.2) if kx > (xmin + xmax) / 2 else (0, 1.2))
             self.knee_text.setPos(kx, ky)
             self.knee.show()
             self.knee_text.show()
