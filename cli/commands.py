@@ -230,6 +230,8 @@ def analysis_dict(a) -> dict:
         "winograd": s.winograd,
         "winograd_plain_weights": s.winograd_plain_weights,
         "overlap": s.overlap,
+        "inplace": fp.inplace,
+        "notes": [n for n in (a.staging_note,) if n],
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
                   "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
                   "MB": "10^6 bytes"},

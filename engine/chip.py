@@ -40,6 +40,8 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     calibration_note: ""         # why there is no measurement / how the fit was done
     fitted: []                   # fields fitted on the calibration list, in its order
                                  # (fitted[i] on calibration[i]; never more than points)
+    staging_mb: null             # SRAM reserved for streaming; null = from the array
+    inplace: true                # the compiler writes elementwise ops in place etc.
 
 A measurement (calibration / validation entry) is a mapping::
 
@@ -48,6 +50,18 @@ A measurement (calibration / validation entry) is a mapping::
 
 (``compiled_batch`` optional). Speed figures of a chip with no calibration entry are
 estimates: analyses say so (``speed_estimated`` in the totals).
+
+Staging (``Chip.staging_bytes``): streaming weights or spilled activations through SRAM
+needs double buffers, one tile filling while one is computed. Unless the profile gives
+``staging_mb`` (from a source), it is sized from the MAC array, an estimate: per array
+one weight tile of array_rows x array_cols and one input and one output activation
+tile of (array_rows resp. array_cols) channels x 64 pixels, 2 bytes per element (up to
+16-bit data), all double-buffered::
+
+    staging = 2 x 2 B x array_count x (rows x cols + 64 x (rows + cols))
+
+(chip B's 64x64 array: 48 KiB). Placement never uses it; on a split chip the weight
+tiles sit in the weight SRAM and the activation tiles in the activation SRAM.
 
 Required: name, sram_mb, dram_gbps, macs, clock_mhz, array_rows, array_cols,
 precision_rate. The others have the defaults of :data:`DEFAULTS`. Every error names
@@ -70,6 +84,7 @@ from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
 
 SUPPORTED_VERSION = 1
+STAGING_TILE_PIXELS = 64      # pixels per activation tile of one array (estimate)
 
 
 class ChipError(SramfitError):
@@ -113,6 +128,8 @@ class Chip:
     validation: tuple = ()
     calibration_note: str = ""
     fitted: tuple = ()
+    staging_mb: float | None = None
+    inplace: bool = True
     path: str | None = field(default=None, compare=False, repr=False)
 
     # -- derived -------------------------------------------------------------------
@@ -127,6 +144,21 @@ class Chip:
     @property
     def clock_hz(self) -> float:
         return self.clock_mhz * 1e6
+
+    @property
+    def staging_parts(self) -> tuple[float, float]:
+        """(weight-tile, activation-tile) staging bytes (module docstring)."""
+        r, c, n = self.array_rows, self.array_cols, self.array_count
+        w, a = 2.0 * 2 * n * r * c, 2.0 * 2 * n * STAGING_TILE_PIXELS * (r + c)
+        if self.staging_mb is not None:
+            total = self.staging_mb * 1e6
+            return (total * w / (w + a), total * a / (w + a)) if w + a > 0 else (0.0, 0.0)
+        return w, a
+
+    @property
+    def staging_bytes(self) -> float:
+        """SRAM reserved for streaming (bytes; module docstring)."""
+        return float(sum(self.staging_parts))
 
     def rate(self, precision: str) -> float:
         return dict(self.precision_rate).get(str(precision).lower(), 0.0)
@@ -188,6 +220,10 @@ SPEC: dict[str, Field] = {
     "validation": _F((list,), []),
     "calibration_note": _F((str,), ""),
     "fitted": _F((list,), [], items=str),
+    # SRAM held back for streaming (double buffers); null: sized from the MAC array
+    "staging_mb": _F(_NUM + (type(None),), None, 0, 1e7,
+                     fix="give the staging SRAM in MB, or null to size it from the MAC array"),
+    "inplace": _F((bool,), True),
 }
 SPEC = {k: from_legacy(v) for k, v in SPEC.items()}   # fields added as (types, default)
 #: speed-model figures a profile may fit on its calibration measurements
@@ -335,7 +371,7 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     for k in ("sram_mb", "dram_gbps", "clock_mhz", "layer_overhead_us", "call_overhead_us",
               "sram_pj_per_byte", "dram_pj_per_byte", "sram_mm2_per_mb"):
         d[k] = float(d[k])
-    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8"):
+    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8", "staging_mb"):
         d[k] = None if d[k] is None else float(d[k])
     return Chip(path=None if path.startswith("<") else path, **d)
 

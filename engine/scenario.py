@@ -23,6 +23,7 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     sram_mb: null            # null = the chip's; else override the SRAM size (MB)
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
+    inplace: true            # in-place buffers (off also if the chip's inplace is off)
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
 unknown keys included; YAML is read by engine/yamlio.py (plain values only, bounded),
@@ -81,6 +82,7 @@ class Scenario:
     policy: str = "optimal"
     overlap: bool = True
     compiled_batch: int | None = None
+    inplace: bool = True
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -118,6 +120,7 @@ _SPEC: dict[str, Field] = {
     "policy": _F((str,), choices=POLICIES),
     "overlap": _F((bool,)),
     "compiled_batch": _F(_OPT_INT, None, 1, MAX_BATCH, fix="use null (= batch) or >= 1"),
+    "inplace": _F((bool,)),
 }
 _SPEC = {k: from_legacy(v) for k, v in _SPEC.items()}
 #: fields only a scenario has: a mapping with unknown keys and none of them is some
