@@ -218,3 +218,15 @@ def test_onnx_class_token_concat_and_position_embedding(tmp_path):
     m = _onnx(tmp_path, nodes, inits, (1, 4, 4, 4))
     assert infer_shapes(m, 4, 4)["y"] == (17, 4)
     assert Footprint(m, 4, 4).totals()["params"] == 4 + 17 * 4
+
+
+def test_onnx_indexed_parameter_table_counts_the_table(tmp_path):
+    """Swin's relative-position bias: a 7 x 2 learned table Gathered by a 3x3 index into
+    a 2 x 3 x 3 bias: PyTorch counts the table's 14 values, not the bias's 18."""
+    nodes = [helper.make_node("Gather", ["table", "idx"], ["g"], axis=0),
+             helper.make_node("Transpose", ["g"], ["bias"], perm=[2, 0, 1]),
+             helper.make_node("Add", ["x", "bias"], ["y"])]
+    inits = {"table": _f(7, 2), "idx": np.arange(9, dtype=np.int64).reshape(3, 3) % 7}
+    m = _onnx(tmp_path, nodes, inits, (1, 2, 3, 3))
+    assert m.layers[0].attrs["operand"] == (2, 3, 3) and m.layers[0].attrs["params"] == 14
+    assert Footprint(m, 3, 3).totals()["params"] == 14

@@ -286,11 +286,13 @@ def _align(a, b):
 
 class _Const:
     """A constant value known at import time (shape_dep: derived from a Shape op;
-    learned: a float initializer of more than one value, or a reshaped/expanded copy of
-    one, i.e. a parameter PyTorch counts)."""
+    learned: how many parameter values PyTorch counts behind it: the size of a float
+    initializer of more than one value, kept through reshaped/expanded copies and
+    through a Gather from it (Swin's relative-position table indexed into a bias);
+    0 for literals and computed constants)."""
     __slots__ = ("value", "shape_dep", "learned")
 
-    def __init__(self, value, shape_dep=False, learned=False):
+    def __init__(self, value, shape_dep=False, learned=0):
         self.value, self.shape_dep, self.learned = value, shape_dep, learned
 
 
@@ -618,10 +620,10 @@ class _Importer:
         acts = [self.vals[i].tensor for i in node.input if isinstance(self.vals.get(i), _Act)]
         if not acts:
             acts = [INPUT]
-        params = sum(self.vals[i].size if isinstance(self.vals[i], _Weight)
-                     else self.vals[i].value.size for i in set(node.input)
-                     if isinstance(self.vals.get(i), _Weight) or (
-                         isinstance(self.vals.get(i), _Const) and self.vals[i].learned))
+        params = sum(self.vals[i].learned for i in set(node.input)
+                     if isinstance(self.vals.get(i), _Const)) + sum(
+            self.vals[i].size for i in set(node.input)
+            if isinstance(self.vals.get(i), _Weight))
         first_in = next((i for i in node.input if isinstance(self.vals.get(i), _Act)), None)
         in_shape = self.shapes.get(first_in) if first_in else None
         bax = self.vals[first_in].bax if first_in else 0
@@ -664,7 +666,8 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = (_Const(v, learned=v.dtype.kind == "f" and v.size > 1)
+            self.vals[t.name] = (_Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1
+                                        else 0)
                                  if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
@@ -791,8 +794,8 @@ class _Importer:
                 self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
             return
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = node.op_type in _LAYOUT_OPS and isinstance(kinds[0], _Const) and \
-            kinds[0].learned
+        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | {"Gather"} and \
+            isinstance(kinds[0], _Const) else 0
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -806,7 +809,7 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned and v.size > 1)
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 else 0)
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
@@ -1113,7 +1116,7 @@ class _Importer:
                 self.alias(out, x)
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
-        learned = isinstance(c, _Weight) or c.learned
+        learned = c.size if isinstance(c, _Weight) else c.learned
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1127,7 +1130,8 @@ class _Importer:
                 return self.emit_other(node, "constant spans the batch")
             operand = operand[:k] + operand[k + 1:]
         self.emit(node, out, "add", [act.tensor],
-                  {"fn": fn, "operand": list(operand), "learned": learned})
+                  {"fn": fn, "operand": list(operand), "learned": bool(learned),
+                   "params": learned if learned and learned != math.prod(operand) else None})
 
     def _constant_layer(self, node, name, k, like):
         """A weight/constant joined to activations (a class token): an 'other' layer
@@ -1138,9 +1142,7 @@ class _Importer:
         bax = like.bax
         if bax is not None and bax < len(dims) and dims[bax] == 1:
             dims = dims[:bax] + dims[bax + 1:]
-        learned = isinstance(k, _Weight) or k.learned
-        params = math.prod(k.dims if isinstance(k, _Weight) else k.value.shape) \
-            if learned else 0
+        params = k.size if isinstance(k, _Weight) else k.learned
         base = f"{self._name(node, name)}_const"
         self.emit(node, name + "#const", "other", [like.tensor],
                   {"type": "constant", "out_shape": list(dims), "params": params},
