@@ -629,6 +629,8 @@ class _Importer:
         bax = self.vals[first_in].bax if first_in else 0
         if not known:
             self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
+        if any(o and o not in self.shapes for o in node.output):
+            self._node_shapes(node)
         for k, out in enumerate(node.output):
             if not out or (k > 0 and not self.readers[out]):
                 continue
@@ -646,6 +648,37 @@ class _Importer:
                               "params": params if k == 0 else 0}, bax=b)
             if not same:
                 self.fixed.append(name)
+
+    def _node_shapes(self, node):
+        """ONNX shape inference on this one node, from the shapes sramfit derived for
+        its inputs (and the values of its constant inputs): the whole-graph inference
+        loses track behind ops it cannot follow."""
+        onnx = self.onnx
+        helper = onnx.helper
+        inputs, inits = [], []
+        for i in node.input:
+            if not i:
+                continue
+            v = self.vals.get(i)
+            if isinstance(v, _Const):
+                inits.append(onnx.numpy_helper.from_array(v.value, i))
+            elif i in self.shapes:
+                inputs.append(helper.make_tensor_value_info(i, onnx.TensorProto.FLOAT,
+                                                            list(self.shapes[i])))
+            else:
+                return
+        g = helper.make_graph([node], "n", inputs, [], inits)
+        opsets = [helper.make_opsetid(o.domain, o.version) for o in self.model.opset_import]
+        try:
+            m = onnx.shape_inference.infer_shapes(helper.make_model(g, opset_imports=opsets),
+                                                  strict_mode=False)
+        except Exception:          # noqa: BLE001 (inference gives up: no shape)
+            return
+        for vi in m.graph.value_info:
+            s = _type_shape(vi)
+            if vi.name in node.output and s is not None and all(
+                    v is not None and v >= 0 for v in s):
+                self.shapes[vi.name] = s
 
     def alias(self, out, src, bax=...):
         v = self.vals[src]
@@ -1011,9 +1044,10 @@ class _Importer:
             axes = list(k.value.reshape(-1)) if isinstance(k, _Const) else None
         s = self.shapes.get(node.input[0])
         out = node.output[0]
-        if axes is None or s is None or not len(s) or self._image_input(node, kinds) is None \
+        if mode is None or axes is None or s is None or not len(s) \
+                or self._image_input(node, kinds) is None \
                 or sorted(int(v) % 4 for v in axes) != [2, 3]:
-            if s is not None and out not in self.shapes:   # shape by the ONNX rule
+            if s is not None and len(s):                  # shape by the ONNX rule
                 keep = int(a.get("keepdims", 1))
                 ax = {int(v) % len(s) for v in axes} if axes is not None else (
                     set(range(len(s))) if not a.get("noop_with_empty_axes", 0) else set())
@@ -1034,6 +1068,14 @@ class _Importer:
 
     def op_ReduceMax(self, node, kinds):
         return self._reduce(node, kinds, "max")
+
+    def _reduce_other(self, node, kinds):
+        """Other reductions (ReduceL2 of F.normalize, ReduceSum, ...): no MACs, the
+        shape by the ONNX rule."""
+        return self._reduce(node, kinds, None)
+
+    op_ReduceL2 = op_ReduceL1 = op_ReduceSum = op_ReduceSumSquare = op_ReduceMin = \
+        op_ReduceProd = op_ReduceLogSum = op_ReduceLogSumExp = _reduce_other
 
     def op_BatchNormalization(self, node, kinds):
         if self.vals[node.input[0]].bax != 0:
@@ -1648,6 +1690,14 @@ class _Importer:
             os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
         if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
+        act = self.vals[node.input[0]]
+        if isinstance(k, _Const) and xs is not None and (
+                act.bax is None or (act.bax < len(os_) and os_[act.bax] == 1)):
+            # a broadcast copy (F.normalize's expand_as): x + 0 of the target shape
+            img = tuple(os_) if act.bax is None else tuple(os_[:act.bax]) + tuple(
+                os_[act.bax + 1:])
+            return self.emit(node, node.output[0], "add", [act.tensor],
+                             {"operand": list(img), "learned": False})
         return self.emit_other(node)
 
     def op_Shape(self, node, kinds):
