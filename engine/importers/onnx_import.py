@@ -361,6 +361,9 @@ PASS_OPS = {"Identity", "Dropout"}
 #: Ops that only copy, reshape or broadcast a constant (a parameter stays a parameter).
 _LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", "CastLike",
                "Transpose", "Tile", "Flatten"}
+#: Ops that index a constant (a parameter table indexed into a bias keeps the table's
+#: parameter count).
+_INDEX_OPS = {"Gather", "GatherND", "GatherElements"}
 
 
 class _Importer:
@@ -827,7 +830,7 @@ class _Importer:
                 self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
             return
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | {"Gather"} and \
+        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | _INDEX_OPS and \
             isinstance(kinds[0], _Const) else 0
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
