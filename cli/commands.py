@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -229,6 +230,8 @@ def analysis_dict(a) -> dict:
         "winograd": s.winograd,
         "winograd_plain_weights": s.winograd_plain_weights,
         "overlap": s.overlap,
+        "inplace": fp.inplace,
+        "notes": [n for n in (a.staging_note,) if n],
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
                   "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
                   "MB": "10^6 bytes"},
@@ -292,8 +295,10 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("  activations written", fmt_bytes(tr["activation_writes"])),
         ("  activations read back", fmt_bytes(tr["activation_reads"])),
         ("  output written", fmt_bytes(tr["output"])),
-        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
-        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"
+                            + (" (estimate)" if t.get("speed_estimated") else "")),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"
+                       + (" (estimate)" if t.get("speed_estimated") else "")),
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
@@ -302,6 +307,8 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if t.get("speed_estimated"):
+        note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 
@@ -322,29 +329,45 @@ def _floats_list(text, what):
         raise InputError(f"--{what} {text!r}: expected comma-separated numbers") from None
 
 
+#: points of one sweep (each costs a row of per-layer arrays)
+MAX_SWEEP_POINTS = 10_000
+
+
 def cmd_sweep(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("sweep needs a chip: give a scenario file or --chip")
     if args.over == "sram":
-        if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
-            raise InputError("--min-mb and --max-mb: need 0 < min < max")
+        if not 0 < args.min_mb < args.max_mb <= 1e7:       # NaN fails too
+            raise InputError("--min-mb and --max-mb: need 0 < min < max <= 10^7 (MB)")
+        if args.points > MAX_SWEEP_POINTS:
+            raise InputError(f"--points: at most {MAX_SWEEP_POINTS} (limit "
+                             f"MAX_SWEEP_POINTS)")
         grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
         res = sweep.over_sram(s, grid)
         res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
         key = "sram_mb"
     elif args.over == "batch":
         b = _floats_list(args.batches, "batches")
+        if len(b) > MAX_SWEEP_POINTS:
+            raise InputError(f"--batches: at most {MAX_SWEEP_POINTS} values (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = {"batch": np.asarray(b), **sweep.over_batch(s, b)}
         key = "batch"
     else:
-        sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
+        sizes = [parse_size(t) for t in args.sizes.split(",")[:MAX_SWEEP_POINTS + 1]
+                 if t.strip()]
+        if len(sizes) > MAX_SWEEP_POINTS:
+            raise InputError(f"--sizes: at most {MAX_SWEEP_POINTS} sizes (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = sweep.over_input(s, sizes)
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])
+    est, why = _speed_estimate(s)
     if args.format == "json":
         d = {"scenario": s.name, "over": args.over,
+             "speed_estimated": est, "speed_estimate_reason": why,
              "units": {"bytes": "bytes", "dram_bytes_per_image": "bytes per image",
                        "latency_s": "seconds per client batch", "MB": "10^6 bytes"},
              "columns": {k: np.asarray(res[k]).tolist() for k in cols}}
@@ -368,8 +391,17 @@ def cmd_sweep(args) -> int:
     lines = [f"{s.name}: sweep over {args.over}", "",
              "  ".join(h.rjust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+    if est:
+        lines += ["", f"Speed figures (images/s, latency) are estimates: {why}."]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _speed_estimate(s) -> tuple[bool, str]:
+    """Whether the scenario's chip has no published measurement (engine.calibration)."""
+    from .engine.calibration import speed_estimate
+    from .engine.scenario import resolve_chip
+    return speed_estimate(resolve_chip(s))
 
 
 SWEEP_HEADS = {"sram_mb": "SRAM (MB)", "dram_bytes_per_image": "DRAM/img (MB)",
@@ -404,6 +436,7 @@ def cmd_compare(args) -> int:
     figs = [figures(analyze(s)) for s in scen]
     names = [s.name for s in scen]
     rows = compare(figs, baseline=0)
+    est = [_speed_estimate(s) for s in scen]
     if args.format == "json":
         raw = {r.key: r.raw for r in rows}
         d = {"units": {"bytes": "bytes", "latency_s": "seconds per client batch",
@@ -413,6 +446,8 @@ def cmd_compare(args) -> int:
                        "dram_bytes_per_s": "bytes per second (DRAM per image x images per second)", "MB": "10^6 bytes"},
              "scenarios": [{"name": n, "file": p,
                             "figures": {k: v[i] for k, v in raw.items()},
+                            "speed_estimated": est[i][0],
+                            "speed_estimate_reason": est[i][1],
                             "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
                                                for f in FIGURES}}
                            for i, (n, p) in enumerate(zip(names, args.scenarios))]}
@@ -443,6 +478,10 @@ def cmd_compare(args) -> int:
                        for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
+    guessed = [n for n, (e, _) in zip(names, est) if e]
+    if guessed:
+        lines.append("Speed figures are estimates (no published measurement of the chip) "
+                     f"for: {', '.join(guessed)}.")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -475,6 +514,45 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_seek(args) -> int:
+    """``sramfit seek``: the least SRAM (MB) that meets one goal, and the figures there."""
+    from .engine import seek
+    s = _scenario_from_args(args)
+    if s is None:
+        raise InputError("seek needs a chip: give a scenario file or --chip")
+    goal, value = next((g, getattr(args, g)) for g in seek.GOALS
+                       if getattr(args, g) is not None)
+    r = seek.least_sram(s, goal, value)
+    f = r.figures
+    if args.format == "json":
+        d = {"scenario": s.name, "goal": goal, "value": value, "reachable": r.reachable,
+             "sram_mb": r.sram_mb, "batch": r.scenario.batch,
+             "dram_mb_per_image": f["dram_bytes_per_image"] / 1e6,
+             "dram_gbps": f["dram_gbps"], "throughput_ips": f["throughput_ips"],
+             "latency_ms": f["latency_s"] * 1e3, "fits": f["fits"],
+             "sram_area_mm2": f["sram_area_mm2"],
+             "units": {"MB": "10^6 bytes", "GB/s": "10^9 bytes per second",
+                       "resolution_mb": 0.001}}
+        sys.stdout.write(json.dumps(d, indent=1) + "\n")
+        return 0 if r.reachable else 1
+    where = "at the least SRAM meeting it" if r.reachable else \
+        f"best reached (with {r.upper_bytes / 1e6:,.1f} MB, where everything fits)"
+    rows = [("goal", r.description),
+            ("least SRAM", f"{r.sram_mb:,.3f} MB" if r.reachable else "not reachable"),
+            ("batch", f"{r.scenario.batch}"),
+            ("DRAM per image", f"{f['dram_bytes_per_image'] / 1e6:,.2f} MB"),
+            ("DRAM bandwidth", f"{f['dram_gbps']:,.3f} GB/s"),
+            ("throughput", f"{f['throughput_ips']:,.2f} images/s"),
+            ("latency", f"{f['latency_s'] * 1e3:,.2f} ms per batch"),
+            ("all on chip", "yes" if f["fits"] else "no"),
+            ("SRAM area", f"{f['sram_area_mm2']:,.1f} mm²")]
+    print(f"{s.name}: figures {where}")
+    for k, v in rows:
+        print(f"  {k:<16} {v}")
+    print("MB = 10^6 bytes, GB = 10^9 bytes; SRAM to 0.001 MB.")
+    return 0 if r.reachable else 1
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line, ``sramfit <command>: error: ...``, exit status 2."""
 
@@ -488,7 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.",
-        epilog="MB = 10^6 bytes, MiB = 2^20 bytes.")
+        epilog="MB = 10^6 bytes, MiB = 2^20 bytes. Exit status: 0 done, 2 bad input, "
+               "3 internal error.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error (also "
+                             "accepted after the command)")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
@@ -513,6 +595,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="--over input: comma-separated WxH sizes")
     sp.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sp.set_defaults(func=cmd_sweep)
+    kp = sub.add_parser("seek", help="the least SRAM that meets a throughput, DRAM "
+                                     "bandwidth or batch-on-chip goal")
+    kp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
+    _add_model_args(kp, required=False)
+    _add_chip_args(kp)
+    goal = kp.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help="throughput of at least X images/s")
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help="a batch of N with nothing but input/output in DRAM")
+    kp.add_argument("--format", default="table", choices=["table", "json"])
+    kp.set_defaults(func=cmd_seek)
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
     cp.add_argument("scenarios", nargs="+", help="scenario .yaml files")
     cp.add_argument("--format", default="table", choices=["table", "json", "csv"])
@@ -556,15 +652,23 @@ def _app_command(module: str):
 
 
 def main(argv=None) -> int:
+    """Run one command. Exit status: 0 done, 2 bad input or usage (one ``sramfit:
+    error:`` message naming the file, line and field), 3 an internal error (one line;
+    ``--debug`` or SRAMFIT_DEBUG=1 shows the traceback)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("SRAMFIT_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     try:
         args = parser.parse_args(argv or ["gui"])
     except SystemExit as stop:                     # argparse: usage error (2) or --help (0)
-        return int(stop.code or 0)
+        return int(stop.code or 0) if isinstance(stop.code, (int, type(None))) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.command != "gui":
+        # a short run that makes few cycles: collect rarely (10 x faster on 10^5 layers)
+        gc.set_threshold(200_000, 50, 1000)
     try:
         return args.func(args)
     except SramfitError as err:
@@ -572,3 +676,14 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("sramfit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if debug:
+            raise
+        what = type(err).__name__
+        print(f"sramfit: internal error ({what}) while running '{args.command}'; this is "
+              f"a bug in sramfit, please report it with the input; run with --debug for "
+              f"the traceback", file=sys.stderr)
+        return 3
