@@ -43,9 +43,8 @@ print(time.time())
 """
 
 
-def bench_slider(changes: int) -> dict:
-    from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication
+def _shown_window():
+    """The main window on the default scenario (YOLOv3 2 MP, chip B), 1600x1000, shown."""
     from sramfit.gui.app import make_app
     from sramfit.gui.document import Document
     from sramfit.gui.main_window import MainWindow
@@ -56,6 +55,13 @@ def bench_slider(changes: int) -> dict:
     win.show()
     for _ in range(3):
         app.processEvents()
+    return win
+
+
+def bench_slider(changes: int) -> dict:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+    win = _shown_window()
     painted = set()
 
     class PaintSpy(QObject):
@@ -97,16 +103,7 @@ def bench_slider(changes: int) -> dict:
 def bench_model_switch(switches: int) -> dict:
     from PySide6.QtWidgets import QApplication
     from sramfit.engine.scenario import Scenario
-    from sramfit.gui.app import make_app
-    from sramfit.gui.document import Document
-    from sramfit.gui.main_window import MainWindow
-
-    app = make_app()
-    win = MainWindow(Document(), remember=False)
-    win.resize(1600, 1000)
-    win.show()
-    for _ in range(3):
-        app.processEvents()
+    win = _shown_window()
     yolo = win.doc.scenario
     resnet = Scenario(**{**yolo.__dict__, "model": "resnet50", "width": 224, "height": 224})
     samples = []
