@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -26,6 +26,15 @@ SIZE_PRESETS = [
     ("2 MP 1920 × 1088", 1920, 1088), ("4K 3840 × 2160", 3840, 2160),
 ]
 CUSTOM = "custom W × H"
+
+
+class _PresetCombo(QComboBox):
+    """The size presets; says when its list is about to open."""
+    aboutToShow = Signal()
+
+    def showPopup(self):
+        self.aboutToShow.emit()
+        super().showPopup()
 
 
 def model_label(model) -> str:
@@ -58,7 +67,10 @@ class ModelPanel(QWidget):
         self.copy.clicked.connect(self._on_copy)
         form.addRow("", self.copy)
 
-        self.preset = QComboBox()
+        self.preset = _PresetCombo()
+        # which presets the model refuses is checked when the list opens (a refused
+        # size costs a search for the nearest ones: ~50 ms on every model switch)
+        self.preset.aboutToShow.connect(lambda: self._mark_presets(self.doc.scenario))
         for label, w, h in SIZE_PRESETS:
             self.preset.addItem(label, (w, h))
         self.preset.addItem(CUSTOM, None)
@@ -161,7 +173,6 @@ class ModelPanel(QWidget):
     # -- document -> widgets -------------------------------------------------------
     def show_scenario(self, s):
         self.show_problem("")
-        self._mark_presets(s)
         self._updating = True
         try:
             names = zoo.names()

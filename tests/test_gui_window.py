@@ -598,6 +598,8 @@ def test_refused_size_is_explained_and_presets_say_what_works(main_window):
     assert mp.problem.isVisible()
     assert "nearest sizes that work" in mp.problem.text()
     assert "1280x704" in mp.problem.text() or "1280x736" in mp.problem.text()
+    mp.preset.showPopup()                                # the list is checked on opening
+    mp.preset.hidePopup()
     items = mp.preset.model()
     labels = [mp.preset.itemText(i) for i in range(mp.preset.count())]
     hd = labels.index("720p 1280 × 720")
