@@ -426,13 +426,16 @@ class MainWindow(QMainWindow):
         from . import export
         i = self.plots.focused if self.plots.focused is not None else 0
         plot = self.plots.plots[i]
-        name = export.slugify(plot.title) + ".png"
-        path = dialogs.save_file(self, f"Export plot: {plot.title}",
-                                 str(Path(self._last_dir()) / name), dialogs.PLOT_FILTER)
-        if not path:
+        # the file is named after the scenario and the plot
+        name = f"{export.slugify(self.doc.scenario.name)}_{export.slugify(plot.title)}.png"
+        opts = dialogs.export_options(self, f"Export plot: {plot.title}",
+                                      str(Path(self._last_dir()) / name))
+        if not opts:
             return False
+        path = opts["path"]
         try:
-            export.export_plot(plot, path, footnote=self._footnote())
+            export.export_plot(plot, path, size=opts["size"], dpi=opts["dpi"],
+                               style=opts["style"], footnote=self._footnote())
         except (SramfitError, OSError) as err:
             dialogs.show_error(self, "Cannot export the plot", str(err))
             return False

@@ -247,11 +247,17 @@ def test_export_current_plot_goes_through_gui_export(main_window, no_dialogs, tm
     win = main_window
     win.plots.focus(3)                        # DRAM vs SRAM alone
     out = tmp_path / "dram.png"
-    no_dialogs.answers["save_file"] = str(out)
+    no_dialogs.answers["export_options"] = {"path": str(out), "size": (1280, 720),
+                                            "dpi": 144, "style": "slide"}
     assert win.export_plot()
     from PySide6.QtGui import QImage
     img = QImage(str(out))
-    assert not img.isNull() and img.width() > 1000
+    assert (img.width(), img.height()) == (1280, 720)
+    assert round(img.dotsPerMeterX() * 0.0254) == 144
+    # the dialog was offered a file named after the scenario and the plot
+    name, args, _ = no_dialogs.calls[-1]
+    assert name == "export_options"
+    assert Path(args[2]).name == "yolov3-at-2-mp-on-chip-b_dram-traffic-per-image-vs-sram-size.png"
     win.plots.focus(None)
     assert all(p.isVisible() for p in win.plots.plots)
 
@@ -608,3 +614,17 @@ def test_refused_size_is_explained_and_presets_say_what_works(main_window):
     assert items.item(labels.index("416 × 416")).isEnabled()
     win.doc.edit("batch", batch=2)                       # an accepted change clears it
     assert not mp.problem.isVisible()
+
+
+def test_export_dialog_collects_size_dpi_and_style(qtbot, tmp_path):
+    """The export dialog (item 5 of issue 15): size, DPI, style, file name."""
+    from sramfit.gui.export_dialog import ExportDialog
+    dlg = ExportDialog(None, "Export", str(tmp_path / "a_b.png"), (1920, 1080), 144, "slide")
+    qtbot.addWidget(dlg)
+    dlg.width_px.setValue(800)
+    dlg.height_px.setValue(600)
+    dlg.dpi.setValue(300)
+    dlg.style.setCurrentIndex(dlg.style.findData("screen"))
+    dlg.path.setText(str(tmp_path / "plot"))
+    assert dlg.options() == {"path": str(tmp_path / "plot.png"), "size": (800, 600),
+                             "dpi": 300, "style": "screen"}
