@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import perf, placement, traffic, winograd
+from . import depthfirst, perf, placement, traffic, winograd
 from .chip import Chip
 from .footprint import MAX_BATCH, Footprint
 from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
@@ -142,13 +142,24 @@ class Analysis:
         self.sram_bytes = self.sram_mb * 1e6
         self.prepared = prep = prepare(fp, s.winograd, s.winograd_plain_weights)
         r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate)
+        # schedule (engine/depthfirst.py): layer-by-layer figures above, replaced by a
+        # fused depth-first schedule's where the scenario asks for one and it needs less
+        self.schedule = s.effective_schedule(self.chip)
+        r = depthfirst.evaluate(prep, fp, self.chip, self.sram_bytes, b, s.batch, s.overlap,
+                                rate, r, self.schedule, s.tile_rows)
+        self.df = df = r["df"]
         self._r = r
         self.placement = pl = r["placement"]
         self.batch = b
         self.client_batch = s.batch
-        self.tensor_in_sram = pl.kept
-        self.weights_pinned = pl.pinned
-        self.in_sram = pl.kept[1:].copy()
+        self.tensor_in_sram = pl.kept if df is None else df.kept
+        self.weights_pinned = pl.pinned if df is None else df.pinned
+        self.in_sram = self.tensor_in_sram[1:].copy()
+        n = len(fp.steps)
+        self.stack = np.arange(n) if df is None else df.stack
+        self.line_buffer_bytes = np.zeros(n) if df is None else df.line_buffer_bytes
+        self.stacks = [] if df is None else df.stacks
+        self.tiles = np.ones(n) if df is None else df.ntiles
         self.dram_bytes = r["step_dram_bytes"] * (r["calls"] * b / s.batch)
         self.compute_s = r["compute_s"]
         self.memory_s = r["memory_s"]
@@ -206,6 +217,11 @@ class Analysis:
             "fits": bool(r["fits"]),
             "compute_bound_steps": int((self.bound == "compute").sum()),
             "memory_bound_steps": int((self.bound == "memory").sum()),
+            "schedule": self.schedule,
+            "depth_first_applied": self.df is not None,
+            "stacks": [dict(x) for x in self.stacks],
+            "dram_lower_bound_bytes_per_image": float(r["dram_lower_bound_bytes_per_image"]),
+            "sram_used_peak_bytes": int(round(float(r["sram_used_peak_bytes"]))),
         })
         return t
 
@@ -224,6 +240,8 @@ class Analysis:
                 "memory_s": float(self.memory_s[i]),
                 "time_s": float(self.time_s[i]),
                 "bound": str(self.bound[i]),
+                "stack": int(self.stack[i]),
+                "line_buffer_bytes": int(round(float(self.line_buffer_bytes[i]))),
             })
         return rows
 

@@ -28,6 +28,9 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     sram_mm2_per_mb: 1.1         # SRAM macro area per MB at that process
     peak_tops_int8: 8.192        # published peak (informational; checked against
                                  # 2 x macs x clock within 10 %)
+    schedule: layer_by_layer     # what the chip's compiler does by default:
+                                 # layer_by_layer | depth_first (fused stacks, see
+                                 # engine/depthfirst.py); a scenario may override it
 
 Required: name, sram_mb, dram_gbps, macs, clock_mhz, array_rows, array_cols,
 precision_rate. The others have the defaults of :data:`DEFAULTS`. Every error names
@@ -41,6 +44,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .depthfirst import SCHEDULES
 from .errors import SramfitError
 from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
@@ -80,6 +84,7 @@ class Chip:
     process_nm: float | None = None
     sram_mm2_per_mb: float = 1.1
     peak_tops_int8: float | None = None
+    schedule: str = "layer_by_layer"
     path: str | None = field(default=None, compare=False, repr=False)
 
     # -- derived -------------------------------------------------------------------
@@ -138,6 +143,7 @@ SPEC: dict[str, tuple[tuple, Any]] = {
     "process_nm": (_NUM + (type(None),), None),
     "sram_mm2_per_mb": (_NUM, 1.1),
     "peak_tops_int8": (_NUM + (type(None),), None),
+    "schedule": ((str,), "layer_by_layer"),
 }
 DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
@@ -195,6 +201,9 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
         v = g(k)
         if not math.isfinite(v) or v <= 0:
             bad((k,), f"field {k!r}: must be > 0, got {v!r}; {fix}")
+    if g("schedule") not in SCHEDULES:
+        bad(("schedule",), f"field 'schedule': {g('schedule')!r} is not one of "
+                           f"{', '.join(SCHEDULES)}")
     for k in ("process_nm", "peak_tops_int8"):
         v = g(k)
         if v is not None and (not math.isfinite(v) or v <= 0):

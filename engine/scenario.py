@@ -23,6 +23,9 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     sram_mb: null            # null = the chip's; else override the SRAM size (MB)
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
+    schedule: null           # null = the chip's; layer_by_layer | depth_first
+    tile_rows: null          # depth_first: null = the engine chooses; else pin the
+                             # tile height (rows of each stack's output)
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
 unknown keys included; YAML is read with ``yaml.safe_load`` only. ``version`` is
@@ -45,6 +48,7 @@ from .footprint import MAX_BATCH, MAX_SIDE
 from .graph import Model
 from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
+from .depthfirst import SCHEDULES
 from .placement import POLICIES
 from .precision import NAMES as PRECISIONS
 
@@ -78,6 +82,8 @@ class Scenario:
     policy: str = "optimal"
     overlap: bool = True
     compiled_batch: int | None = None
+    schedule: str | None = None         # None = the chip's default
+    tile_rows: int | None = None        # depth_first: pin the tile height
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -85,6 +91,10 @@ class Scenario:
     @property
     def effective_compiled_batch(self) -> int:
         return self.batch if self.compiled_batch is None else self.compiled_batch
+
+    def effective_schedule(self, chip) -> str:
+        """The scenario's schedule, or the chip's default when it is null."""
+        return chip.schedule if self.schedule is None else self.schedule
 
 
 FIELDS = tuple(f.name for f in fields(Scenario) if f.name != "base_dir")
@@ -141,6 +151,10 @@ _SPEC: dict[str, tuple[tuple, Any]] = {
     "policy": ((str,), _choice(POLICIES)),
     "overlap": ((bool,), None),
     "compiled_batch": (_OPT_INT, _range(1, MAX_BATCH, "use null (= batch) or >= 1")),
+    "schedule": ((str, type(None)), lambda v: None if v is None else
+                 _choice(SCHEDULES)(v)),
+    "tile_rows": (_OPT_INT, _range(1, MAX_SIDE, "use null (the engine chooses) or the "
+                                                "rows per tile, e.g. 8")),
 }
 _WORDS = {str: "a string", bool: "true or false", int: "a whole number", float: "a number",
           dict: "a mapping", type(None): "null"}
@@ -298,8 +312,8 @@ def scenario_from_dict(data: Any, path: str = "<scenario>", lines: dict | None =
     if problems:
         raise ScenarioError(problems)
     kw = {k: data[k] for k in FIELDS if k in data}
-    for k in ("weights", "activations", "policy"):
-        if k in kw:
+    for k in ("weights", "activations", "policy", "schedule"):
+        if k in kw and kw[k] is not None:
             kw[k] = kw[k].lower()
     if kw.get("sram_mb") is not None:
         kw["sram_mb"] = float(kw["sram_mb"])

@@ -1,0 +1,834 @@
+"""Depth-first fused schedules: stacks of layers run over tiles of rows, line buffers.
+
+The model
+---------
+The execution order is cut into *segments* of consecutive steps. A segment of one
+step runs layer by layer, exactly as in :mod:`engine.placement`. A segment of two or
+more steps is a fused *stack*: its output (the last step's output) advances in tiles
+of ``T`` rows, and every step of the stack runs once per tile (``ceil(H_out / T)``
+tiles). Every tensor the stack touches advances ``T * H_t / H_out`` rows per tile.
+
+**Line buffers (fully cached, DeFiNES' "fully-cached" mode; no recompute).** A step
+producing rows ``[lo, e)`` of its output reads rows
+``[s*lo - pad_top, s*(e-1) - pad_top + d*(k-1) + 1)`` of its input (kernel ``k``,
+stride ``s``, dilation ``d``; for one output tile of ``t`` rows that window is
+``(t-1)*s + d*(k-1) + 1`` rows); elementwise ops, adds and concats read the rows they
+write, a nearest upsample by ``u`` reads ``1/u`` of them. Positions are tracked
+backwards from the stack output in steady state (far from the image border), so each
+tensor's buffer is the span between the lowest row any consumer in the stack still
+reads and the highest row any consumer needs: ``rows = min(H_t, ceil(e_max - lo_min))``,
+and bytes = rows x width x channels x activation bytes. A residual or route tensor
+that starts and ends inside the stack therefore holds only the rows still to be read
+(its readers' lag is the halo of the path between them), not the whole tensor.
+Overlapping rows are cached between tiles, never recomputed, so MACs do not change.
+Padding shifts the windows of a tensor's different readers against each other.
+Steps that can be fused: conv, non-global pool, add, concat on channels, upsample,
+act, norm, on C x H x W tensors; anything else is a segment of its own.
+
+**DRAM.** Only a stack's inputs and outputs touch DRAM: a tensor produced before the
+stack is read once by the stack (into its line buffer), a tensor produced in it and
+read after it (or a model output) is written once. Tensors whose producer and every
+reader are in the stack never leave SRAM.
+
+**Stack weights**, one of three modes chosen per stack:
+
+``resident``   loaded once per compiled batch and held while the stack runs (the
+               images of a batch pass through the stack one after another, reusing
+               the line buffers): SRAM = line buffers + stack weights, DRAM = W / b
+               per image;
+``per_tile``   re-read once per tile, the batch's images interleaved tile by tile:
+               SRAM = b x line buffers, DRAM = tiles x W / b per image;
+``per_tile_image``  re-read once per tile of each image: SRAM = line buffers, DRAM =
+               tiles x W per image.
+
+A resident stack's weights may also be pinned for the whole run by the placement
+below (then the working set still reserves them during the stack: counted twice there,
+conservative); per-tile weights are never pinned.
+
+**Around the stacks: the layer-by-layer placement of the collapsed graph.** Each
+segment becomes one "super step". The tensors that cross segments are placed with
+the threshold rule and the ``optimal`` split of :mod:`engine.placement` (kept whole
+in SRAM over their super-step lifetime, or spilled: written once, read once per
+reading segment), and weights (single steps' and resident stacks') are pinned smallest
+first, as many as the ``optimal`` split finds worth it. Each stack
+reserves its working set (line buffers + resident weights) as a pseudo tensor placed
+before all others, so the kept set, the pinned weights and every stack's working set
+fit the capacity together at every super step (what a kept tensor's whole copy and a
+stack's line buffer hold twice is counted twice: conservative).
+
+**Choosing the schedule.** For one SRAM capacity and batch, the engine first solves a
+dynamic program over the execution order in which every tensor between segments goes
+through DRAM: ``best[j] = min_i best[i] + cost(i..j-1)``, where a stack's cost is the
+least DRAM of its (tile height x weight mode) options whose working set fits. That
+minimum is exact within the all-spill space and non-increasing in the capacity. The
+DP is run for a few effective capacities (the capacity itself and the capacity minus
+what the layer-by-layer placement pins, and halvings), every partition found is
+evaluated with the collapsed placement above, and the cheapest wins; the
+layer-by-layer schedule (the one :mod:`engine.analysis` evaluates) is always a
+candidate, so depth-first never needs more DRAM than layer-by-layer. On a curve,
+every partition found at any grid point is evaluated at every point (a schedule that
+fits a smaller SRAM fits a larger one), so the curve never rises with SRAM. The user
+can pin the tile height (``tile_rows`` in the scenario).
+
+**The floor.** No schedule in this space reads less than the input once, writes the
+outputs once, and reads every weight byte that is not pinned once per batch; at most
+the capacity can be pinned, so ``floor(C) = input + outputs + max(0, W - C) / b``
+bytes per image. Activation spills are not bounded below (a stack of one-row tiles
+keeps almost nothing), so the floor is a true lower bound, not a schedule.
+
+Speed: a fused step runs once per tile, so it pays ``layer_overhead_us`` per tile
+(an estimate: one kernel launch per tile and step); DRAM time per step counts its
+stack-boundary reads and writes and its weight reads.
+
+Plain data for views (see :class:`DFResult`): per step ``stack`` (segment index;
+steps of one stack share it) and ``line_buffer_bytes`` (a buffer is counted at the
+step producing the tensor, or at the stack's first reader for a stack input), and
+``stacks``: one dict per multi-step stack with ``first_step``, ``last_step``,
+``tile_rows``, ``tiles``, ``weights`` (mode), ``weight_bytes``,
+``line_buffer_bytes`` and ``sram_bytes`` (its working set, whole batch).
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import perf
+from .placement import thresholds
+
+SCHEDULES = ("layer_by_layer", "depth_first")
+MODES = ("resident", "per_tile", "per_tile_image")
+MAX_STACK = 64            # steps per stack (bounds the precompute)
+_SPATIAL = frozenset({"conv", "pool", "add", "concat", "upsample", "act", "norm"})
+
+
+# -- chip-independent precompute ---------------------------------------------------------
+def _mapping(layer, in_shape, out_shape):
+    """(scale, e_shift, lo_shift) of the rows an op reads for the rows it writes:
+    input_end = scale*(out_end - 1) + e_shift, input_lo = scale*out_lo + lo_shift
+    (identity: scale 1, e_shift 1, lo_shift 0)."""
+    a = layer.attrs
+    if layer.op in ("conv", "pool"):
+        k, s, d = a["kernel"][0], a["stride"][0], (a.get("dilation") or (1, 1))[0]
+        pad = a["padding"]
+        if pad == "same":
+            out = -(-in_shape[1] // s)
+            pt = max((out - 1) * s + d * (k - 1) + 1 - in_shape[1], 0) // 2
+        else:
+            pt = pad[0]
+        return float(s), float(-pt + d * (k - 1) + 1), float(-pt)
+    if layer.op == "upsample":
+        u = out_shape[1] / in_shape[1]
+        return 1.0 / u, 1.0, 0.0
+    return 1.0, 1.0, 0.0
+
+
+def _fusable(step, shapes) -> bool:
+    a = step.anchor
+    if a.op not in _SPATIAL or len(step.shape) != 3:
+        return False
+    if any(len(shapes[layer.inputs[0]]) != 3 for layer in step.layers):
+        return False
+    if a.op == "pool" and (a.attrs["global"] or a.attrs["output_size"] is not None):
+        return False
+    if a.op == "concat" and a.attrs["axis"] not in (1, -3):
+        return False
+    return True
+
+
+@dataclass
+class Stacks:
+    """Per footprint: every candidate stack [i..j] and its line buffers per tile height."""
+    n: int
+    tiles_T: np.ndarray        # candidate tile heights (rows of the stack output)
+    pair_i: np.ndarray         # P
+    pair_j: np.ndarray         # P
+    lb: np.ndarray             # P x nT: line-buffer bytes per image
+    ntiles: np.ndarray         # P x nT
+    io: np.ndarray             # P: DRAM bytes per image read + written at the boundary
+    wsum: np.ndarray           # P: stack weight bytes (stored)
+    by_j: list                 # j -> indices of pairs ending at j (i descending)
+    single_io: np.ndarray      # per step: reads + write of the step alone (per image)
+    size: np.ndarray           # per tensor bytes per image
+    H: np.ndarray              # per tensor rows (0 if not C x H x W)
+    rowbytes: np.ndarray       # per tensor bytes per row per image
+    maps: list                 # per step: list of (tensor, scale, e_shift, lo_shift)
+    readers: list              # per tensor: list of reading steps
+    is_output: np.ndarray      # per tensor
+    opts: dict = field(default_factory=dict)   # batch -> Options (cache)
+
+
+_CACHE: OrderedDict = OrderedDict()
+
+
+def stacks_of(fp, weight_bytes, tile_rows: int | None = None) -> Stacks:
+    """The candidate stacks of a footprint (cached; tile heights from
+    :data:`TILE_GRID`, or only ``tile_rows`` when the user pins it)."""
+    key = (id(fp.model), fp.width, fp.height, fp.channels, fp.activation_precision,
+           fp.fusion, np.asarray(weight_bytes).tobytes(), tile_rows)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is fp.model:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    grid = TILE_GRID if tile_rows is None else np.array([float(tile_rows)])
+    st = _build(fp, np.asarray(weight_bytes, dtype=np.float64), grid)
+    _CACHE[key] = (fp.model, st)
+    while len(_CACHE) > 16:
+        _CACHE.popitem(last=False)
+    return st
+
+
+def _build(fp, wb, Tg) -> Stacks:
+    steps, shapes = fp.steps, fp.shapes
+    n = len(steps)
+    size = fp.tensor_bytes.astype(np.float64) / fp.batch
+    tshape = [fp.shapes["input"]] + [s.shape for s in steps]
+    if len(tshape[0]) != 3:
+        tshape[0] = (fp.channels, fp.height, fp.width)
+    H = np.array([sh[1] if len(sh) == 3 else 0 for sh in tshape], dtype=np.float64)
+    rowbytes = np.where(H > 0, size / np.maximum(H, 1), 0.0)
+    readers = [[] for _ in range(n + 1)]
+    for s in steps:
+        for t in s.inputs:
+            readers[t].append(s.index)
+    is_output = np.array([len(r) == 0 for r in readers])
+    is_output[0] = False
+    fus = np.array([_fusable(s, shapes) for s in steps])
+    maps = []
+    for s in steps:
+        m = {}
+        anchor_n = len(s.anchor.inputs)
+        names = {}
+        for layer in s.layers:
+            for t in layer.inputs:
+                names.setdefault(t, layer)
+        for pos, t in enumerate(s.inputs):
+            if pos < anchor_n:
+                sc, es, ls = _mapping(s.anchor, shapes[s.anchor.inputs[0]], shapes[s.anchor.name])
+                if s.anchor.op in ("add", "concat"):
+                    sc, es, ls = 1.0, 1.0, 0.0
+            else:
+                sc, es, ls = 1.0, 1.0, 0.0
+            if t in m:     # read twice: union of windows
+                o = m[t]
+                m[t] = (sc, max(es, o[1]), min(ls, o[2]))
+            else:
+                m[t] = (sc, es, ls)
+        maps.append([(t, *v) for t, v in m.items()])
+    single_io = np.array([sum(size[t] for t in s.inputs) + size[s.index + 1] for s in steps])
+
+    pi, pj, lbs, nts, ios, ws = [], [], [], [], [], []
+    by_j = [[] for _ in range(n)]
+    for j in range(n):
+        if not fus[j] or H[j + 1] <= 0:
+            continue
+        E: dict = {}
+        L: dict = {}
+        term: dict = {}
+        lb = np.zeros(len(Tg))
+        ext_in = 0.0
+        out = 0.0
+        w = 0.0
+        seen: set = set()
+        Hout = H[j + 1]
+        ntile = np.ceil(Hout / np.minimum(Tg, Hout))
+        for s in range(j, max(j - MAX_STACK, -1), -1):
+            if not fus[s]:
+                break
+            o = s + 1
+            sc_o = H[o] / Hout
+            if o == j + 1 or is_output[o] or any(r > j for r in readers[o]):
+                out += size[o]
+                eb, lb0 = np.zeros(len(Tg)), -np.minimum(Tg, Hout) * sc_o
+                if o in E:
+                    E[o] = np.maximum(E[o], eb)
+                    L[o] = np.minimum(L[o], lb0)
+                else:
+                    E[o], L[o] = eb, lb0
+                new = np.minimum(H[o], np.ceil(E[o] - L[o] - 1e-9)) * rowbytes[o]
+                lb += new - term.get(o, 0.0)
+                term[o] = new
+            if o in seen:
+                ext_in -= size[o]
+            w += wb[s]
+            for t, sc, es, ls in maps[s]:
+                e_in = sc * (E[o] - 1) + es
+                lo_in = sc * L[o] + ls
+                if t in E:
+                    E[t] = np.maximum(E[t], e_in)
+                    L[t] = np.minimum(L[t], lo_in)
+                else:
+                    E[t], L[t] = e_in, lo_in
+                if t not in seen:
+                    seen.add(t)
+                    ext_in += size[t]
+                new = np.minimum(H[t], np.ceil(E[t] - L[t] - 1e-9)) * rowbytes[t]
+                lb += new - term.get(t, 0.0)
+                term[t] = new
+            if s < j:
+                by_j[j].append(len(pi))
+                pi.append(s)
+                pj.append(j)
+                lbs.append(lb.copy())
+                nts.append(ntile)
+                ios.append(ext_in + out)
+                ws.append(w)
+    P = len(pi)
+    return Stacks(n, Tg.copy(), np.array(pi, dtype=np.int64),
+                  np.array(pj, dtype=np.int64),
+                  np.array(lbs).reshape(P, len(Tg)),
+                  np.array(nts).reshape(P, len(Tg)), np.array(ios, dtype=np.float64),
+                  np.array(ws, dtype=np.float64), by_j, single_io, size, H, rowbytes, maps,
+                  readers, is_output)
+
+
+#: tile heights tried (rows of the stack output; capped at the output height)
+TILE_GRID = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+                      16384], dtype=np.float64)
+
+
+# -- the dynamic program (every tensor between segments through DRAM) ---------------------
+@dataclass
+class Options:
+    """Per candidate stack, its (tile height x weight mode) options sorted by working set,
+    with the running minimum of their DRAM cost: the cheapest option that fits a working
+    set of ``occ`` bytes is ``cmin[searchsorted(occ_s, occ, 'right') - 1]``."""
+    occ_s: np.ndarray          # P x O, whole-batch bytes, ascending
+    cmin: np.ndarray           # P x O, DRAM bytes per image
+    opt: np.ndarray            # P x O, option index (mode * nT + tile index)
+    single: np.ndarray         # per step: DRAM bytes per image run alone
+
+
+def options(st: Stacks, b: float) -> Options:
+    hit = st.opts.get(b)
+    if hit is None:
+        hit = st.opts[b] = _options(st, b)
+        while len(st.opts) > 64:
+            st.opts.pop(next(iter(st.opts)))
+    return hit
+
+
+def _options(st: Stacks, b: float) -> Options:
+    lb, nt = st.lb, st.ntiles
+    W = st.wsum[:, None]
+    occ = np.concatenate([lb + W, b * lb, lb], axis=1)
+    w_cost = np.concatenate([np.broadcast_to(W / b, lb.shape), nt * W / b, nt * W], axis=1)
+    cost = st.io[:, None] + w_cost
+    order = np.argsort(occ, axis=1, kind="stable")
+    occ_s = np.take_along_axis(occ, order, axis=1)
+    cost_s = np.take_along_axis(cost, order, axis=1)
+    cmin = np.minimum.accumulate(cost_s, axis=1) if len(cost_s) else cost_s
+    pos = np.arange(cost_s.shape[1])
+    arg = np.maximum.accumulate(np.where(cost_s == cmin, pos, 0), axis=1) \
+        if len(cost_s) else cost_s.astype(np.int64)
+    opt = np.take_along_axis(order, arg, axis=1)
+    return Options(occ_s, cmin, opt, None)
+
+
+def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
+    """Partitions minimising DRAM bytes per image with every tensor between segments
+    spilled, one per capacity (working sets <= capacity). A partition is a tuple of
+    (first_step, last_step, option) with option -1 for a single step."""
+    C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
+    G, n = len(C), st.n
+    best = np.full((n + 1, G), np.inf)
+    best[0] = 0.0
+    argp = np.full((n + 1, G), -1, dtype=np.int64)
+    argo = np.full((n + 1, G), -1, dtype=np.int64)
+    O = opts.occ_s.shape[1] if opts.occ_s.ndim == 2 else 0
+    off = 2.0 * max(float(opts.occ_s.max()) if opts.occ_s.size else 0.0,
+                    float(C.max()) if G else 0.0) + 1.0
+    for j in range(n):
+        c = best[j] + single_cost[j]
+        ap = np.full(G, -1, dtype=np.int64)
+        ao = np.full(G, -1, dtype=np.int64)
+        ps = np.asarray(st.by_j[j], dtype=np.int64)
+        if len(ps):
+            # one searchsorted for every (stack, capacity): rows offset by ``off``
+            rows = np.arange(len(ps))[:, None]
+            keys = (opts.occ_s[ps] + rows * off).ravel()
+            g = np.searchsorted(keys, (rows * off + C[None, :]).ravel(),
+                                side="right").reshape(len(ps), G) - 1
+            ok = g >= rows * O
+            gi = np.maximum(g, 0)
+            cst = np.where(ok, opts.cmin[ps].ravel()[gi], np.inf) + best[st.pair_i[ps]]
+            r = np.argmin(cst, axis=0)
+            cbest = cst[r, np.arange(G)]
+            better = cbest < c
+            c = np.where(better, cbest, c)
+            ap = np.where(better, ps[r], ap)
+            ao = np.where(better, opts.opt[ps].ravel()[gi[r, np.arange(G)]], ao)
+        best[j + 1] = c
+        argp[j + 1] = ap
+        argo[j + 1] = ao
+    parts = []
+    for g in range(G):
+        segs = []
+        j = n
+        while j > 0:
+            p = argp[j, g]
+            if p < 0:
+                segs.append((j - 1, j - 1, -1))
+                j -= 1
+            else:
+                i = int(st.pair_i[p])
+                segs.append((i, j - 1, int(argo[j, g])))
+                j = i
+        parts.append(tuple(reversed(segs)))
+    return parts
+
+
+# -- a partition evaluated with the collapsed layer-by-layer placement ---------------------
+def _pair_index(st: Stacks, i: int, j: int) -> int:
+    for p in st.by_j[j]:
+        if st.pair_i[p] == i:
+            return int(p)
+    raise KeyError((i, j))
+
+
+@dataclass
+class Collapsed:
+    segs: tuple
+    seg_of: np.ndarray          # per step: segment index
+    tensors: np.ndarray         # external tensor ids
+    t_size: np.ndarray          # per external tensor bytes per image
+    t_first: np.ndarray
+    t_last: np.ndarray
+    t_readers: np.ndarray       # reading segments
+    t_benefit: np.ndarray
+    r: np.ndarray               # thresholds (per image) of external tensors
+    pseudo_occ: np.ndarray      # per segment: stack working set (whole batch), 0 if single
+    stack_w_traffic: np.ndarray  # per step: DRAM weight bytes per image of stack steps
+    ntiles: np.ndarray          # per step: tiles (1 for single steps)
+    tile_rows: np.ndarray       # per segment
+    mode: list                  # per segment
+    w_pin: np.ndarray           # per step: pinnable weight bytes (single steps)
+    w_rank: np.ndarray
+    W: np.ndarray
+    base: float                 # DRAM per image with every external tensor spilled,
+                                # no weight pinned
+    r_sorted: np.ndarray
+    cum_benefit: np.ndarray
+    max_pseudo: float           # whole-batch bytes
+
+
+def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
+    n = st.n
+    m = len(segs)
+    seg_of = np.empty(n, dtype=np.int64)
+    for k, (i, j, _) in enumerate(segs):
+        seg_of[i:j + 1] = k
+    nT = len(st.tiles_T)
+    pseudo = np.zeros(m)
+    stack_w = np.zeros(n)
+    ntiles = np.ones(n)
+    tile_rows = np.zeros(m)
+    modes = []
+    w_pin = wb.copy()
+    for k, (i, j, o) in enumerate(segs):
+        if o < 0:
+            modes.append("single")
+            continue
+        p = _pair_index(st, i, j)
+        mode, ti = divmod(o, nT)
+        modes.append(MODES[mode])
+        lb = st.lb[p, ti]
+        nt = st.ntiles[p, ti]
+        W = st.wsum[p]
+        tile_rows[k] = min(st.tiles_T[ti], st.H[j + 1])
+        pseudo[k] = (lb + W, b * lb, lb)[mode]
+        ntiles[i:j + 1] = nt
+        if mode > 0:            # re-read per tile: never pinned
+            stack_w[i:j + 1] = wb[i:j + 1] * (nt / b if mode == 1 else nt)
+            w_pin[i:j + 1] = 0.0
+    ext, size, first, last, rd = [], [], [], [], []
+    for t in range(n + 1):
+        prod = -1 if t == 0 else int(seg_of[t - 1])
+        segs_r = sorted({int(seg_of[c]) for c in st.readers[t]} - {prod})
+        if t > 0 and not segs_r and not st.is_output[t]:
+            continue
+        ext.append(t)
+        size.append(st.size[t])
+        first.append(max(prod, 0))
+        last.append(segs_r[-1] if segs_r else max(prod, 0))
+        rd.append(len(segs_r))
+    ext = np.array(ext, dtype=np.int64)
+    size = np.array(size)
+    first = np.array(first, dtype=np.int64)
+    last = np.array(last, dtype=np.int64)
+    rd = np.array(rd, dtype=np.int64)
+    is_out = st.is_output[ext]
+    benefit = size * (1 + rd)
+    benefit[ext == 0] = size[ext == 0] * np.maximum(rd[ext == 0] - 1, 0)
+    benefit[is_out] = 0.0
+    base = float(np.where(ext == 0, size * rd, 0).sum()
+                 + (size * (1 + rd))[(ext > 0) & ~is_out].sum() + size[is_out].sum()
+                 + stack_w.sum())
+    # pseudo tensors first, then the placement's priority order
+    T = len(ext)
+    ps = np.flatnonzero(pseudo > 0)
+    all_size = np.concatenate([size, pseudo[ps] / b])
+    all_first = np.concatenate([first, ps])
+    all_last = np.concatenate([last, ps])
+    span = last - first
+    order_ext = np.lexsort((np.arange(T), span, size, benefit <= 0))
+    order = np.concatenate([T + np.arange(len(ps)), order_ext])
+    r_all = thresholds(order, all_first, all_last, all_size, m)
+    r = r_all[:T]
+    by_r = np.argsort(r, kind="stable")
+    nz = np.flatnonzero(w_pin > 0)
+    w_order = nz[np.lexsort((nz, w_pin[nz]))]
+    w_rank = np.full(n, -1, dtype=np.int64)
+    w_rank[w_order] = np.arange(len(w_order))
+    W = np.concatenate(([0.0], np.cumsum(w_pin[w_order])))
+    return Collapsed(segs, seg_of, ext, size, first, last, rd, benefit, r, pseudo,
+                     stack_w, ntiles, tile_rows, modes, w_pin, w_rank, W, base, r[by_r],
+                     np.concatenate(([0.0], np.cumsum(benefit[by_r]))),
+                     float(pseudo.max()) if m else 0.0)
+
+
+def collapsed_cost(cp: Collapsed, capacity, b: float):
+    """(DRAM bytes per image, pinned count k) at each capacity; inf where a stack's
+    working set does not fit."""
+    C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
+    A = C[:, None] - cp.W[None, :]                       # G x (K+1)
+    per = np.maximum(A, 0) / b
+    idx = np.searchsorted(cp.r_sorted, per, side="right")
+    saved = cp.cum_benefit[idx]
+    cost = cp.base + (cp.W[-1] - cp.W[None, :]) / b - saved
+    cost = np.where((A >= 0) & (A >= cp.max_pseudo), cost, np.inf)
+    k = np.argmin(cost, axis=1)
+    return cost[np.arange(len(C)), k], k
+
+
+# -- choosing the schedule ----------------------------------------------------------------
+@dataclass
+class Candidates:
+    """Partitions found by the DP and their collapsed placements (one batch)."""
+    parts: list
+    collapsed: list
+
+
+def _candidates(st: Stacks, wb: np.ndarray, b: float, capacities) -> Candidates:
+    opts = options(st, b)
+    single = st.single_io + wb / b
+    C = np.unique(np.maximum(np.asarray(capacities, dtype=np.float64), 0.0))
+    parts = list(dict.fromkeys(dp(st, opts, single, C)))
+    return Candidates(parts, [collapse(st, wb, p, b) for p in parts])
+
+
+def best_of(cands: Candidates, capacity, b: float):
+    """(cost per image, candidate index, k) minimising over the candidates."""
+    C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
+    costs, ks = [], []
+    for cp in cands.collapsed:
+        c, k = collapsed_cost(cp, C, b)
+        costs.append(c)
+        ks.append(k)
+    costs = np.array(costs)
+    ks = np.array(ks)
+    ci = np.argmin(costs, axis=0)
+    g = np.arange(len(C))
+    return costs[ci, g], ci, ks[ci, g]
+
+
+def effective_capacities(capacity, lbl_pinned) -> np.ndarray:
+    """Capacities the DP is run at for SRAM sizes ``capacity``: each size, each size
+    less the weights the layer-by-layer placement pins there, and halvings of both."""
+    C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
+    P = np.atleast_1d(np.asarray(lbl_pinned, dtype=np.float64))
+    base = np.concatenate([C, np.maximum(C - P, 0)])
+    return np.concatenate([base, base / 2, base / 4, base / 8])
+
+
+def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, b):
+    """The floor of the module docstring: bytes per image."""
+    C = np.maximum(np.asarray(capacity, dtype=np.float64), 0.0)
+    return size_in + size_out + np.maximum(weight_total - C, 0.0) / np.asarray(b, float)
+
+
+@dataclass
+class DFResult:
+    """One depth-first point, as plain data (whole-batch bytes unless per image)."""
+    segs: tuple
+    stack: np.ndarray               # per step: segment index
+    line_buffer_bytes: np.ndarray   # per step (whole batch)
+    stacks: list                    # per multi-step stack: dict (module docstring)
+    kept: np.ndarray                # per tensor (0..n): kept whole in SRAM
+    pinned: np.ndarray              # per step: weights pinned for the run (or none)
+    traffic: dict                   # kinds, bytes per image
+    step_dram_bytes: np.ndarray     # per step, whole batch
+    ntiles: np.ndarray              # per step
+    dram_bytes_per_image: float
+    sram_used_peak_bytes: float     # pinned + kept + working sets (+ staging, added later)
+    sram_per_step: np.ndarray       # per step: resident bytes
+    weights_in_sram_bytes: float
+    activations_in_sram_bytes: float
+
+
+def line_buffers(st: Stacks, i: int, j: int, ti: int) -> np.ndarray:
+    """Per step of [i..j]: line-buffer bytes per image at tile option ``ti``."""
+    p = _pair_index(st, i, j)
+    Hout = st.H[j + 1]
+    T = min(st.tiles_T[ti], Hout)
+    E, L = {}, {}
+    for s in range(j, i - 1, -1):
+        o = s + 1
+        if o == j + 1 or st.is_output[o] or any(r > j for r in st.readers[o]):
+            eb, lb0 = 0.0, -T * st.H[o] / Hout
+            E[o], L[o] = (max(E[o], eb), min(L[o], lb0)) if o in E else (eb, lb0)
+        for t, sc, es, ls in st.maps[s]:
+            e_in, lo_in = sc * (E[o] - 1) + es, sc * L[o] + ls
+            E[t], L[t] = (max(E[t], e_in), min(L[t], lo_in)) if t in E else (e_in, lo_in)
+    out = np.zeros(j - i + 1)
+    for t in E:
+        b = min(st.H[t], math.ceil(E[t] - L[t] - 1e-9)) * st.rowbytes[t]
+        at = t - 1 if t - 1 >= i else min(r for r in st.readers[t] if i <= r <= j)
+        out[at - i] += b
+    assert abs(out.sum() - st.lb[p, ti]) <= 1e-6 * max(1.0, out.sum())
+    return out
+
+
+def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
+           wb: np.ndarray) -> DFResult:
+    n, m = st.n, len(cp.segs)
+    A = capacity - cp.W[k]
+    kept_ext = cp.r <= A / b
+    kept = np.zeros(n + 1, dtype=bool)
+    kept[cp.tensors[kept_ext]] = True
+    internal = np.ones(n + 1, dtype=bool)
+    internal[cp.tensors] = False
+    pinned = (cp.w_rank < k) & (cp.w_pin > 0)
+    pinned |= wb <= 0
+    size, ext = cp.t_size, cp.tensors
+    spilled = ~kept_ext
+    is_out = st.is_output[ext]
+    inter = (ext > 0) & ~is_out
+    w_stream = float((cp.w_pin * ~pinned).sum() / b + cp.stack_w_traffic.sum())
+    traffic = {
+        "input": float(size[ext == 0].sum() * (1.0 if kept_ext[ext == 0].all()
+                                                else cp.t_readers[ext == 0].sum())),
+        "weights": w_stream,
+        "activation_writes": float((size * (spilled & inter)).sum()),
+        "activation_reads": float((size * cp.t_readers * (spilled & inter)).sum()),
+        "output": float(size[is_out].sum()),
+    }
+    # per step DRAM (whole batch): reads at the segment's first reader, writes at the
+    # producer, weights at each step
+    step = np.zeros(n)
+    for q, t in enumerate(ext):
+        prod_seg = -1 if t == 0 else int(cp.seg_of[t - 1])
+        if t > 0 and (is_out[q] or spilled[q]):
+            step[t - 1] += size[q] * b
+        readers = st.readers[t]
+        done = set()
+        for r in readers:
+            sg = int(cp.seg_of[r])
+            if sg == prod_seg or sg in done:
+                continue
+            done.add(sg)
+            if spilled[q] or (t == 0 and not done - {sg}):
+                if spilled[q] or len(done) == 1:
+                    step[r] += size[q] * b
+    step += cp.w_pin * ~pinned + cp.stack_w_traffic * b
+    # line buffers, stacks and SRAM per segment
+    nT = len(st.tiles_T)
+    lbuf = np.zeros(n)
+    stacks = []
+    for sg, (i, j, o) in enumerate(cp.segs):
+        if o < 0:
+            continue
+        mode, ti = divmod(o, nT)
+        per = line_buffers(st, i, j, ti)
+        mult = b if MODES[mode] == "per_tile" else 1.0
+        lbuf[i:j + 1] = per * mult
+        stacks.append({"first_step": i, "last_step": j,
+                       "tile_rows": int(cp.tile_rows[sg]), "tiles": int(cp.ntiles[i]),
+                       "weights": MODES[mode], "weight_bytes": float(wb[i:j + 1].sum()),
+                       "line_buffer_bytes": float(per.sum() * mult),
+                       "sram_bytes": float(cp.pseudo_occ[sg])})
+    live = np.zeros(m)
+    for q in np.flatnonzero(kept_ext):
+        live[cp.t_first[q]:cp.t_last[q] + 1] += size[q] * b
+    seg_use = live + cp.pseudo_occ + cp.W[k]
+    per_step = seg_use[cp.seg_of]
+    dram = float(sum(traffic.values()))
+    return DFResult(cp.segs, cp.seg_of.copy(), lbuf, stacks, kept, pinned, traffic, step,
+                    cp.ntiles.copy(), dram, float(seg_use.max()) if m else 0.0, per_step,
+                    float(cp.W[k]), float(live.max()) if m else 0.0)
+
+
+# -- vectorised figures of the chosen schedules (analysis and sweeps) ----------------------
+def _attribution(st: Stacks, cp: Collapsed, b: float):
+    """Matrices turning kept/spilled external tensors into per-step DRAM bytes (whole
+    batch): reads if spilled, reads if kept (the model input, once), writes if spilled,
+    and fixed writes (model outputs); and per external tensor x segment liveness."""
+    n, T, m = st.n, len(cp.tensors), len(cp.segs)
+    Rs = np.zeros((T, n))
+    Rk = np.zeros((T, n))
+    Ws = np.zeros((T, n))
+    fixed = np.zeros(n)
+    live = np.zeros((T, m))
+    for q, t in enumerate(cp.tensors.tolist()):
+        sz = cp.t_size[q] * b
+        prod = -1 if t == 0 else int(cp.seg_of[t - 1])
+        if t > 0:
+            if st.is_output[t]:
+                fixed[t - 1] += sz
+            else:
+                Ws[q, t - 1] = sz
+        seen = set()
+        for r in st.readers[t]:
+            sg = int(cp.seg_of[r])
+            if sg == prod or sg in seen:
+                continue
+            if not seen and t == 0:
+                Rk[q, r] = sz
+            seen.add(sg)
+            Rs[q, r] += sz
+        live[q, cp.t_first[q]:cp.t_last[q] + 1] = sz
+    return Rs, Rk, Ws, fixed, live
+
+
+def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: float):
+    """Per grid point (G) for one candidate: kept (G x T_ext), pinned (G x n), per-step
+    DRAM bytes (G x n, whole batch), traffic kinds and SRAM use."""
+    A = capacity - cp.W[k]
+    kept = cp.r[None, :] <= (A / b)[:, None]
+    spilled = ~kept
+    pinned = ((cp.w_rank[None, :] < k[:, None]) & (cp.w_pin > 0)[None, :]) \
+        | (cp.w_pin <= 0)[None, :]
+    Rs, Rk, Ws, fixed, live = _attribution(st, cp, b)
+    sb = spilled @ (Rs + Ws) + kept @ Rk + fixed
+    sb = sb + cp.w_pin * ~pinned + cp.stack_w_traffic * b
+    ext, size = cp.tensors, cp.t_size
+    is_out = st.is_output[ext]
+    inter = (ext > 0) & ~is_out
+    inp = ext == 0
+    traffic = {
+        "input": (np.where(kept[:, inp], 1.0, cp.t_readers[inp]) * size[inp]).sum(axis=1),
+        "weights": (cp.w_pin * ~pinned).sum(axis=1) / b + cp.stack_w_traffic.sum(),
+        "activation_writes": (spilled * (size * inter)).sum(axis=1),
+        "activation_reads": (spilled * (size * cp.t_readers * inter)).sum(axis=1),
+        "output": np.full(len(k), size[is_out].sum()),
+    }
+    acts = kept @ live                                       # G x m
+    use = acts + cp.pseudo_occ + cp.W[k][:, None]
+    return {"kept": kept, "pinned": pinned, "step_bytes": sb, "traffic": traffic,
+            "sram_used": use.max(axis=1) if use.shape[1] else np.zeros(len(k)),
+            "weights_in_sram": cp.W[k], "activations_in_sram":
+                acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))}
+
+
+def choose(fp, prep, capacity, batch, lbl_dram, lbl_pinned, tile_rows=None,
+           extra_capacities=()):
+    """For each grid point (flattened): the best depth-first candidate, or None where
+    layer by layer is as good. Returns (cands per batch, per-point cost, candidate
+    index, k), grouped by distinct batch."""
+    st = stacks_of(fp, prep.stored_weight_bytes, tile_rows)
+    wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
+    C = np.asarray(capacity, dtype=np.float64).ravel()
+    B = np.asarray(batch, dtype=np.float64).ravel()
+    out = []
+    for bv in np.unique(B):
+        sel = np.flatnonzero(B == bv)
+        caps = np.concatenate([effective_capacities(C[sel], np.ravel(lbl_pinned)[sel]),
+                               np.asarray(extra_capacities, dtype=np.float64)])
+        cands = _candidates(st, wb, float(bv), caps)
+        cost, ci, k = best_of(cands, C[sel], float(bv))
+        out.append((float(bv), sel, cands, cost, ci, k))
+    return st, out
+
+
+def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rate: float,
+             lbl: dict, schedule: str = "depth_first", tile_rows=None,
+             per_step: bool = True, staging: float = 0.0) -> dict:
+    """The figures of :func:`engine.analysis.evaluate` (``lbl``: its layer-by-layer
+    result on the same grid) for ``schedule``, plus ``dram_lower_bound_bytes_per_image``
+    and ``sram_used_peak_bytes`` on the grid, ``depth_first`` (bool: a fused schedule
+    beats layer by layer there) and, for a grid of one point, ``df`` (a
+    :class:`DFResult`, or None where layer by layer is kept)."""
+    C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
+                                  np.asarray(batch, dtype=np.float64),
+                                  np.asarray(client_batch, dtype=np.float64))
+    shape = C.shape
+    Cf, bf, nf = C.ravel(), b.ravel(), n.ravel()
+    Ceff = np.maximum(Cf - staging, 0.0)
+    calls = np.ceil(nf / bf)
+    pad = calls * bf / nf
+    out = {k: (np.array(v, dtype=float).reshape(-1) if k not in ("placement", "traffic")
+               else v) for k, v in lbl.items()}
+    out["traffic"] = {k: np.array(v, dtype=float).reshape(-1) for k, v in lbl["traffic"].items()}
+    out["fits"] = np.asarray(lbl["fits"]).reshape(-1).copy()
+    ps = ("step_dram_bytes", "compute_s", "memory_s", "time_s", "utilisation")
+    for k in ps:
+        if k in out:
+            out[k] = np.array(lbl[k], dtype=float).reshape(len(Cf), -1)
+    size, pm = prep.pm.size, prep.pm
+    floor = floor_bytes(size[0], size[pm.is_output].sum(), pm.weight_total, Ceff, bf) * pad
+    if "sram_used_peak_bytes" in lbl:
+        used = np.array(lbl["sram_used_peak_bytes"], dtype=float).reshape(-1)
+    else:
+        used = (out["weights_in_sram_bytes"] + out["activations_in_sram_bytes"]) + staging
+    dfmask = np.zeros(len(Cf), dtype=bool)
+    df_detail = None
+    if schedule == "depth_first":
+        lbl_dram = out["dram_bytes_per_image"]
+        st, groups = choose(fp, prep, Ceff, bf, lbl_dram / pad,
+                            out["weights_in_sram_bytes"], tile_rows)
+        wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
+        for bv, sel, cands, cost, ci, k in groups:
+            better = cost * pad[sel] < lbl_dram[sel] * (1 - 1e-12)
+            for c in np.unique(ci[better]):
+                pts = sel[better & (ci == c)]
+                kk = k[better & (ci == c)]
+                cp = cands.collapsed[c]
+                f = figures(st, cp, kk, Ceff[pts], bv)
+                p = pad[pts]
+                dfmask[pts] = True
+                for name, v in f["traffic"].items():
+                    out["traffic"][name][pts] = v * p
+                dram = sum(f["traffic"].values()) * p
+                out["dram_bytes_per_image"][pts] = dram
+                out["weights_in_sram_bytes"][pts] = f["weights_in_sram"]
+                out["activations_in_sram_bytes"][pts] = f["activations_in_sram"]
+                used[pts] = f["sram_used"] + staging
+                acts = f["traffic"]["activation_writes"] + f["traffic"]["weights"]
+                out["fits"][pts] = acts <= 0
+                compute_s, util = perf.compute_seconds(prep.geo, chip, bv, rate)
+                memory_s = f["step_bytes"] / chip.dram_bytes_per_s
+                time_s = perf.step_times(compute_s, memory_s, chip, overlap) \
+                    + (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6
+                call_s = perf.call_latency(time_s, chip)
+                cl, lat, thr = perf.dynamic_batching(call_s, nf[pts], bv)
+                out["call_s"][pts] = call_s
+                out["latency_s"][pts] = lat
+                out["throughput_ips"][pts] = thr
+                out["energy_j_per_image"][pts] = perf.energy_j(
+                    dram, out["sram_bytes_accessed_per_image"][pts], chip)
+                out["compute_bound_share"][pts] = (compute_s >= memory_s).mean(axis=-1)
+                if per_step:
+                    out["step_dram_bytes"][pts] = f["step_bytes"] / bv
+                    out["compute_s"][pts] = compute_s
+                    out["memory_s"][pts] = memory_s
+                    out["time_s"][pts] = time_s
+                    out["utilisation"][pts] = np.broadcast_to(util, (len(pts), util.shape[-1]))
+                if len(Cf) == 1:
+                    df_detail = detail(st, cp, int(kk[0]), float(Ceff[0]), bv, wb)
+    res = {}
+    for key, v in out.items():
+        if key == "placement":
+            res[key] = v
+        elif key == "traffic":
+            res[key] = {k2: v2.reshape(shape) for k2, v2 in v.items()}
+        elif key in ps:
+            res[key] = v.reshape(shape + (v.shape[-1],))
+        else:
+            res[key] = v.reshape(shape)
+    res["depth_first"] = dfmask.reshape(shape)
+    res["dram_lower_bound_bytes_per_image"] = floor.reshape(shape)
+    res["sram_used_peak_bytes"] = used.reshape(shape)
+    res["df"] = df_detail
+    return res
