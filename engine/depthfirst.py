@@ -157,7 +157,7 @@ class Stacks:
     maps: list                 # per step: list of (tensor, scale, e_shift, lo_shift)
     readers: list              # per tensor: list of reading steps
     is_output: np.ndarray      # per tensor
-    opts: dict = field(default_factory=dict)   # batch -> Options (cache)
+    opts: dict = field(default_factory=dict)   # per batch: Options, candidates (cache)
 
 
 _CACHE: OrderedDict = OrderedDict()
@@ -196,27 +196,27 @@ def _build(fp, wb, Tg) -> Stacks:
     is_output = np.array([len(r) == 0 for r in readers])
     is_output[0] = False
     fus = np.array([_fusable(s, shapes) for s in steps])
+    name_id: dict = {}
     maps = []
     for s in steps:
-        m = {}
-        anchor_n = len(s.anchor.inputs)
-        names = {}
-        for layer in s.layers:
+        m: dict = {}
+
+        def read(t, v):
+            tid = 0 if t == "input" else name_id[t]
+            o = m.get(tid)
+            m[tid] = v if o is None else (v[0], max(v[1], o[1]), min(v[2], o[2]))
+        a = s.anchor
+        for t in a.inputs:
+            read(t, (1.0, 1.0, 0.0) if a.op in ("add", "concat") or not fus[s.index] else
+                 _mapping(a, shapes[a.inputs[0]], shapes[a.name]))
+        for prev, layer in zip(s.layers, s.layers[1:]):    # fused elementwise layers
             for t in layer.inputs:
-                names.setdefault(t, layer)
-        for pos, t in enumerate(s.inputs):
-            if pos < anchor_n:
-                sc, es, ls = _mapping(s.anchor, shapes[s.anchor.inputs[0]], shapes[s.anchor.name])
-                if s.anchor.op in ("add", "concat"):
-                    sc, es, ls = 1.0, 1.0, 0.0
-            else:
-                sc, es, ls = 1.0, 1.0, 0.0
-            if t in m:     # read twice: union of windows
-                o = m[t]
-                m[t] = (sc, max(es, o[1]), min(ls, o[2]))
-            else:
-                m[t] = (sc, es, ls)
+                if t != prev.name:
+                    read(t, (1.0, 1.0, 0.0))
+        assert set(m) == set(s.inputs)
         maps.append([(t, *v) for t, v in m.items()])
+        for layer in s.layers:
+            name_id[layer.name] = s.index + 1
     single_io = np.array([sum(size[t] for t in s.inputs) + size[s.index + 1] for s in steps])
 
     pi, pj, lbs, nts, ios, ws = [], [], [], [], [], []
@@ -511,12 +511,41 @@ class Candidates:
     collapsed: list
 
 
-def _candidates(st: Stacks, wb: np.ndarray, b: float, capacities) -> Candidates:
+def ladder(st: Stacks, b: float) -> np.ndarray:
+    """The capacities the DP is run at: 0 and :data:`LADDER_PER_DECADE` log-spaced
+    sizes per decade from the smallest to the largest working set of any stack option
+    (independent of the SRAM size asked about: whatever size is asked, the partitions
+    found on the ladder are candidates, so the figures never rise with SRAM)."""
+    occ = options(st, b).occ_s
+    occ = occ[occ > 0]
+    if not occ.size:
+        return np.zeros(1)
+    lo, hi = float(occ.min()), float(occ.max())
+    k = max(2, int(math.ceil(LADDER_PER_DECADE * math.log10(max(hi / lo, 10.0)))) + 1)
+    return np.concatenate(([0.0], np.geomspace(lo, hi, k)))
+
+
+LADDER_PER_DECADE = 12
+
+
+def candidates(st: Stacks, wb: np.ndarray, b: float, capacities=()) -> Candidates:
+    """Every partition the DP finds on the :func:`ladder` and at ``capacities`` (the
+    sizes asked about), with their collapsed placements (cached per stacks and batch)."""
     opts = options(st, b)
     single = st.single_io + wb / b
-    C = np.unique(np.maximum(np.asarray(capacities, dtype=np.float64), 0.0))
-    parts = list(dict.fromkeys(dp(st, opts, single, C)))
-    return Candidates(parts, [collapse(st, wb, p, b) for p in parts])
+    key = ("ladder", b)
+    base = st.opts.get(key)
+    if base is None:
+        base = st.opts[key] = list(dict.fromkeys(dp(st, opts, single, ladder(st, b))))
+    extra = np.unique(np.maximum(np.asarray(capacities, dtype=np.float64).ravel(), 0))
+    parts = list(dict.fromkeys(base + (dp(st, opts, single, extra) if extra.size else [])))
+    memo = st.opts.setdefault(("collapsed", b), {})
+    if len(memo) > 4096:
+        memo.clear()
+    for p in parts:
+        if p not in memo:
+            memo[p] = collapse(st, wb, p, b)
+    return Candidates(parts, [memo[p] for p in parts])
 
 
 def best_of(cands: Candidates, capacity, b: float):
@@ -532,15 +561,6 @@ def best_of(cands: Candidates, capacity, b: float):
     ci = np.argmin(costs, axis=0)
     g = np.arange(len(C))
     return costs[ci, g], ci, ks[ci, g]
-
-
-def effective_capacities(capacity, lbl_pinned) -> np.ndarray:
-    """Capacities the DP is run at for SRAM sizes ``capacity``: each size, each size
-    less the weights the layer-by-layer placement pins there, and halvings of both."""
-    C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
-    P = np.atleast_1d(np.asarray(lbl_pinned, dtype=np.float64))
-    base = np.concatenate([C, np.maximum(C - P, 0)])
-    return np.concatenate([base, base / 2, base / 4, base / 8])
 
 
 def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, b):
@@ -722,11 +742,10 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
                 acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))}
 
 
-def choose(fp, prep, capacity, batch, lbl_dram, lbl_pinned, tile_rows=None,
-           extra_capacities=()):
-    """For each grid point (flattened): the best depth-first candidate, or None where
-    layer by layer is as good. Returns (cands per batch, per-point cost, candidate
-    index, k), grouped by distinct batch."""
+def choose(fp, prep, capacity, batch, tile_rows=None):
+    """For each grid point (flattened capacity and batch): the cheapest candidate.
+    Returns the stacks and, per distinct batch, (batch, point indices, candidates,
+    cost per image, candidate index, pinned count k)."""
     st = stacks_of(fp, prep.stored_weight_bytes, tile_rows)
     wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
     C = np.asarray(capacity, dtype=np.float64).ravel()
@@ -734,9 +753,7 @@ def choose(fp, prep, capacity, batch, lbl_dram, lbl_pinned, tile_rows=None,
     out = []
     for bv in np.unique(B):
         sel = np.flatnonzero(B == bv)
-        caps = np.concatenate([effective_capacities(C[sel], np.ravel(lbl_pinned)[sel]),
-                               np.asarray(extra_capacities, dtype=np.float64)])
-        cands = _candidates(st, wb, float(bv), caps)
+        cands = candidates(st, wb, float(bv), C[sel])
         cost, ci, k = best_of(cands, C[sel], float(bv))
         out.append((float(bv), sel, cands, cost, ci, k))
     return st, out
@@ -776,8 +793,7 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     df_detail = None
     if schedule == "depth_first":
         lbl_dram = out["dram_bytes_per_image"]
-        st, groups = choose(fp, prep, Ceff, bf, lbl_dram / pad,
-                            out["weights_in_sram_bytes"], tile_rows)
+        st, groups = choose(fp, prep, Ceff, bf, tile_rows)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
         for bv, sel, cands, cost, ci, k in groups:
             better = cost * pad[sel] < lbl_dram[sel] * (1 - 1e-12)

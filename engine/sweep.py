@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import perf
+from . import depthfirst, perf
 from .analysis import evaluate, prepare
 from .errors import InputError
 from .footprint import MAX_BATCH, Footprint
@@ -24,6 +24,10 @@ from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
 FIGURES = ("dram_bytes_per_image", "throughput_ips", "latency_s", "energy_j_per_image",
            "weights_in_sram_bytes", "activations_in_sram_bytes", "fits", "calls",
            "sram_bytes_accessed_per_image")
+#: figures of the schedule (engine/depthfirst.py): the DRAM floor, the SRAM in use at
+#: the worst step, and whether a fused depth-first schedule is applied at the point
+SCHEDULE_FIGURES = ("dram_lower_bound_bytes_per_image", "sram_used_peak_bytes",
+                    "depth_first")
 
 
 def _setup(s: Scenario, batch: int | None = None, size=None):
@@ -40,9 +44,19 @@ def _setup(s: Scenario, batch: int | None = None, size=None):
     return model, chip, fp, prep, rate
 
 
+def _scheduled(s: Scenario, chip, fp, prep, rate, sram, b, n, r: dict,
+               schedule: str | None = None) -> dict:
+    """The layer-by-layer figures ``r`` for the scenario's schedule (engine/depthfirst.py:
+    fused stacks where they need less DRAM; adds the floor and the SRAM in use)."""
+    schedule = schedule or s.effective_schedule(chip)
+    return depthfirst.evaluate(prep, fp, chip, sram, b, n, s.overlap, rate, r, schedule,
+                               s.tile_rows, per_step=False)
+
+
 def _pack(r: dict, chip, sram_bytes) -> dict:
-    out = {k: np.asarray(r[k]) for k in FIGURES}
+    out = {k: np.asarray(r[k]) for k in FIGURES + SCHEDULE_FIGURES}
     out["fits"] = out["fits"].astype(bool)
+    out["depth_first"] = out["depth_first"].astype(bool)
     for k, v in r["traffic"].items():
         out[f"traffic_{k}"] = np.asarray(v)
     out["sram_area_mm2"] = perf.sram_area_mm2(np.asarray(sram_bytes) / 1e6, chip)
@@ -75,6 +89,7 @@ def grid(scenario: Scenario, sram_bytes, batches) -> dict:
     else:
         b, n = np.full((len(B), 1), s.compiled_batch), B[:, None]
     r = evaluate(prep, chip, C[None, :], b, n, s.policy, s.overlap, rate, per_step=False)
+    r = _scheduled(s, chip, fp, prep, rate, C[None, :], b, n, r)
     out = _pack(r, chip, np.broadcast_to(C[None, :], r["latency_s"].shape))
     out["sram_bytes"] = np.broadcast_to(C[None, :], out["latency_s"].shape).copy()
     out["batch"] = np.broadcast_to(B[:, None], out["latency_s"].shape).copy()
@@ -111,6 +126,7 @@ def over_input(scenario: Scenario, sizes) -> dict:
         _, chip, fp, prep, rate = _setup(s, size=wh)
         r = evaluate(prep, chip, sram, s.effective_compiled_batch, s.batch, s.policy,
                      s.overlap, rate, per_step=False)
+        r = _scheduled(s, chip, fp, prep, rate, sram, s.effective_compiled_batch, s.batch, r)
         t = fp.totals()
         row = _pack(r, chip, sram)
         row.update(width=wh[0], height=wh[1], pixels=wh[0] * wh[1],
@@ -126,3 +142,16 @@ def log_sram_grid(max_bytes: float = 1e9, points: int = 200, min_bytes: float = 
     if points < 2:
         raise InputError("points: need at least 2")
     return np.concatenate(([0.0], np.geomspace(min_bytes, max_bytes, points - 1)))
+
+
+def dram_curves(scenario: Scenario, sram_bytes) -> dict:
+    """DRAM bytes per image vs SRAM size (bytes) for both schedules and the floor (the
+    least any schedule in the modelled space could reach; engine/depthfirst.py), at the
+    scenario's batch: ``{"sram_bytes", "layer_by_layer", "depth_first", "floor"}``."""
+    from dataclasses import replace
+    C = _sram(sram_bytes)
+    lbl = over_sram(replace(scenario, schedule="layer_by_layer"), C)
+    df = over_sram(replace(scenario, schedule="depth_first"), C)
+    return {"sram_bytes": C, "layer_by_layer": lbl["dram_bytes_per_image"],
+            "depth_first": df["dram_bytes_per_image"],
+            "floor": df["dram_lower_bound_bytes_per_image"]}
