@@ -146,7 +146,7 @@ class Analysis:
         # fused depth-first schedule's where the scenario asks for one and it needs less
         self.schedule = s.effective_schedule(self.chip)
         r = depthfirst.evaluate(prep, fp, self.chip, self.sram_bytes, b, s.batch, s.overlap,
-                                rate, r, self.schedule, s.tile_rows)
+                                rate, r, self.schedule, s.tile_rows, s.stack_cuts)
         self.df = df = r["df"]
         self._r = r
         self.placement = pl = r["placement"]

@@ -68,7 +68,8 @@ layer-by-layer schedule (the one :mod:`engine.analysis` evaluates) is always a
 candidate, so depth-first never needs more DRAM than layer-by-layer. On a curve,
 every partition found at any grid point is evaluated at every point (a schedule that
 fits a smaller SRAM fits a larger one), so the curve never rises with SRAM. The user
-can pin the tile height (``tile_rows`` in the scenario).
+can pin the tile height (``tile_rows`` in the scenario) and forbid stacks across
+chosen boundaries (``stack_cuts``: layer names a stack may not span into).
 
 **The floor.** No schedule in this space reads less than the input once, writes the
 outputs once, and reads every weight byte that is not pinned once per batch; at most
@@ -96,6 +97,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import perf
+from .errors import InputError
 from .placement import thresholds
 
 SCHEDULES = ("layer_by_layer", "depth_first")
@@ -163,24 +165,40 @@ class Stacks:
 _CACHE: OrderedDict = OrderedDict()
 
 
-def stacks_of(fp, weight_bytes, tile_rows: int | None = None) -> Stacks:
+def stacks_of(fp, weight_bytes, tile_rows: int | None = None, cuts=None) -> Stacks:
     """The candidate stacks of a footprint (cached; tile heights from
-    :data:`TILE_GRID`, or only ``tile_rows`` when the user pins it)."""
+    :data:`TILE_GRID`, or only ``tile_rows`` when the user pins it; no stack spans the
+    boundary just before a layer named in ``cuts``)."""
+    cut_steps = _cut_steps(fp, cuts)
     key = (id(fp.model), fp.width, fp.height, fp.channels, fp.activation_precision,
-           fp.fusion, np.asarray(weight_bytes).tobytes(), tile_rows)
+           fp.fusion, np.asarray(weight_bytes).tobytes(), tile_rows, cut_steps)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is fp.model:
         _CACHE.move_to_end(key)
         return hit[1]
     grid = TILE_GRID if tile_rows is None else np.array([float(tile_rows)])
-    st = _build(fp, np.asarray(weight_bytes, dtype=np.float64), grid)
+    st = _build(fp, np.asarray(weight_bytes, dtype=np.float64), grid, cut_steps)
     _CACHE[key] = (fp.model, st)
     while len(_CACHE) > 16:
         _CACHE.popitem(last=False)
     return st
 
 
-def _build(fp, wb, Tg) -> Stacks:
+def _cut_steps(fp, cuts) -> frozenset:
+    """Step indices a stack may not start after (a cut before step c forbids stacks
+    holding both c-1 and c); InputError naming an unknown layer."""
+    if not cuts:
+        return frozenset()
+    where = {layer.name: s.index for s in fp.steps for layer in s.layers}
+    out = set()
+    for name in cuts:
+        if name not in where:
+            raise InputError(f"stack_cuts: no layer named {name!r} in {fp.model.name}")
+        out.add(where[name])
+    return frozenset(out)
+
+
+def _build(fp, wb, Tg, cuts=frozenset()) -> Stacks:
     steps, shapes = fp.steps, fp.shapes
     n = len(steps)
     size = fp.tensor_bytes.astype(np.float64) / fp.batch
@@ -235,7 +253,7 @@ def _build(fp, wb, Tg) -> Stacks:
         Hout = H[j + 1]
         ntile = np.ceil(Hout / np.minimum(Tg, Hout))
         for s in range(j, max(j - MAX_STACK, -1), -1):
-            if not fus[s]:
+            if not fus[s] or (s < j and s + 1 in cuts):
                 break
             o = s + 1
             sc_o = H[o] / Hout
@@ -742,11 +760,11 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
                 acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))}
 
 
-def choose(fp, prep, capacity, batch, tile_rows=None):
+def choose(fp, prep, capacity, batch, tile_rows=None, cuts=None):
     """For each grid point (flattened capacity and batch): the cheapest candidate.
     Returns the stacks and, per distinct batch, (batch, point indices, candidates,
     cost per image, candidate index, pinned count k)."""
-    st = stacks_of(fp, prep.stored_weight_bytes, tile_rows)
+    st = stacks_of(fp, prep.stored_weight_bytes, tile_rows, cuts)
     wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
     C = np.asarray(capacity, dtype=np.float64).ravel()
     B = np.asarray(batch, dtype=np.float64).ravel()
@@ -760,7 +778,7 @@ def choose(fp, prep, capacity, batch, tile_rows=None):
 
 
 def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rate: float,
-             lbl: dict, schedule: str = "depth_first", tile_rows=None,
+             lbl: dict, schedule: str = "depth_first", tile_rows=None, cuts=None,
              per_step: bool = True, staging: float = 0.0) -> dict:
     """The figures of :func:`engine.analysis.evaluate` (``lbl``: its layer-by-layer
     result on the same grid) for ``schedule``, plus ``dram_lower_bound_bytes_per_image``
@@ -793,7 +811,7 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     df_detail = None
     if schedule == "depth_first":
         lbl_dram = out["dram_bytes_per_image"]
-        st, groups = choose(fp, prep, Ceff, bf, tile_rows)
+        st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
         for bv, sel, cands, cost, ci, k in groups:
             better = cost * pad[sel] < lbl_dram[sel] * (1 - 1e-12)

@@ -26,6 +26,8 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     schedule: null           # null = the chip's; layer_by_layer | depth_first
     tile_rows: null          # depth_first: null = the engine chooses; else pin the
                              # tile height (rows of each stack's output)
+    stack_cuts: null         # depth_first: layer names no fused stack may span
+                             # (a stack boundary just before each), e.g. [036_conv]
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
 unknown keys included; YAML is read with ``yaml.safe_load`` only. ``version`` is
@@ -84,6 +86,7 @@ class Scenario:
     compiled_batch: int | None = None
     schedule: str | None = None         # None = the chip's default
     tile_rows: int | None = None        # depth_first: pin the tile height
+    stack_cuts: tuple | None = None     # depth_first: cut stacks before these layers
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -155,9 +158,12 @@ _SPEC: dict[str, tuple[tuple, Any]] = {
                  _choice(SCHEDULES)(v)),
     "tile_rows": (_OPT_INT, _range(1, MAX_SIDE, "use null (the engine chooses) or the "
                                                 "rows per tile, e.g. 8")),
+    "stack_cuts": ((list, tuple, type(None)), lambda v: None if v is None or all(
+        isinstance(x, str) and x for x in v) else "expected a list of layer names, e.g. "
+                                                  "[036_conv], or null"),
 }
 _WORDS = {str: "a string", bool: "true or false", int: "a whole number", float: "a number",
-          dict: "a mapping", type(None): "null"}
+          dict: "a mapping", type(None): "null", list: "a list", tuple: "a list"}
 
 
 # -- migrations -----------------------------------------------------------------------
@@ -317,6 +323,8 @@ def scenario_from_dict(data: Any, path: str = "<scenario>", lines: dict | None =
             kw[k] = kw[k].lower()
     if kw.get("sram_mb") is not None:
         kw["sram_mb"] = float(kw["sram_mb"])
+    if kw.get("stack_cuts") is not None:
+        kw["stack_cuts"] = tuple(kw["stack_cuts"])
     if kw.get("notes") is None and "notes" in kw:
         kw["notes"] = ""
     return Scenario(base_dir=base_dir, **kw)
@@ -327,6 +335,8 @@ def scenario_to_dict(s: Scenario) -> dict:
     out: dict[str, Any] = {"version": SUPPORTED_VERSION}
     for k in FIELDS:
         out[k] = getattr(s, k)
+    if out["stack_cuts"] is not None:
+        out["stack_cuts"] = list(out["stack_cuts"])
     return out
 
 

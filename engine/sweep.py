@@ -50,7 +50,7 @@ def _scheduled(s: Scenario, chip, fp, prep, rate, sram, b, n, r: dict,
     fused stacks where they need less DRAM; adds the floor and the SRAM in use)."""
     schedule = schedule or s.effective_schedule(chip)
     return depthfirst.evaluate(prep, fp, chip, sram, b, n, s.overlap, rate, r, schedule,
-                               s.tile_rows, per_step=False)
+                               s.tile_rows, s.stack_cuts, per_step=False)
 
 
 def _pack(r: dict, chip, sram_bytes) -> dict:

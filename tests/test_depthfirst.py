@@ -129,6 +129,22 @@ def test_pinned_tile_rows():
     assert [(k["tile_rows"], k["line_buffer_bytes"]) for k in t["stacks"]] == [(2, 1400.0)]
 
 
+def test_pinned_cut():
+    """A cut before c3: no stack may hold both c2 and c3, and the result never beats
+    the uncut schedule (the uncut space contains every cut schedule)."""
+    base = Scenario(model=three_convs().to_dict(), chip="chip_b", sram_mb=0.01,
+                    schedule="depth_first")
+    cut = Analysis(replace(base, stack_cuts=("c3",))).totals()
+    assert all(not (k["first_step"] < 2 <= k["last_step"]) for k in cut["stacks"])
+    assert cut["dram_bytes_per_image"] >= Analysis(base).totals()["dram_bytes_per_image"]
+    with pytest.raises(Exception, match="stack_cuts: no layer named 'nope'"):
+        Analysis(replace(base, stack_cuts=("nope",)))
+    s2 = loads_scenario("version: 1\nmodel: resnet18\nstack_cuts: [layer1.0.conv1]\n")
+    assert s2.stack_cuts == ("layer1.0.conv1",)
+    with pytest.raises(ScenarioError, match="stack_cuts"):
+        loads_scenario("version: 1\nmodel: resnet18\nstack_cuts: 3\n")
+
+
 def test_schedule_default_from_chip_and_validation():
     assert load_chip("chip_b").schedule == "layer_by_layer"
     assert load_chip("inferx_x1").schedule == "depth_first"
