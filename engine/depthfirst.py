@@ -316,7 +316,8 @@ class Options:
     occ_s: np.ndarray          # P x O, whole-batch bytes, ascending
     cmin: np.ndarray           # P x O, DRAM bytes per image
     opt: np.ndarray            # P x O, option index (mode * nT + tile index)
-    single: np.ndarray         # per step: DRAM bytes per image run alone
+    blocks: list               # per last step j: the DP's precomputed search block
+    top: float                 # largest working set of any option
 
 
 def options(st: Stacks, b: float) -> Options:
@@ -342,7 +343,20 @@ def _options(st: Stacks, b: float) -> Options:
     arg = np.maximum.accumulate(np.where(cost_s == cmin, pos, 0), axis=1) \
         if len(cost_s) else cost_s.astype(np.int64)
     opt = np.take_along_axis(order, arg, axis=1)
-    return Options(occ_s, cmin, opt, None)
+    top = float(occ_s.max()) if occ_s.size else 0.0
+    off = 2.0 * top + 1.0
+    O = occ_s.shape[1]
+    blocks = []
+    for j in range(st.n):
+        ps = np.asarray(st.by_j[j], dtype=np.int64)
+        if not len(ps):
+            blocks.append(None)
+            continue
+        rows = np.arange(len(ps))[:, None]
+        # one searchsorted for every (stack, capacity): row r's keys offset by r * off
+        blocks.append((ps, st.pair_i[ps], (occ_s[ps] + rows * off).ravel(), rows * off,
+                       rows * O, cmin[ps].ravel(), opt[ps].ravel()))
+    return Options(occ_s, cmin, opt, blocks, top)
 
 
 def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
@@ -355,29 +369,26 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
     best[0] = 0.0
     argp = np.full((n + 1, G), -1, dtype=np.int64)
     argo = np.full((n + 1, G), -1, dtype=np.int64)
-    O = opts.occ_s.shape[1] if opts.occ_s.ndim == 2 else 0
-    off = 2.0 * max(float(opts.occ_s.max()) if opts.occ_s.size else 0.0,
-                    float(C.max()) if G else 0.0) + 1.0
+    Cq = np.minimum(C, opts.top)[None, :]
+    cols = np.arange(G)
     for j in range(n):
         c = best[j] + single_cost[j]
         ap = np.full(G, -1, dtype=np.int64)
-        ao = np.full(G, -1, dtype=np.int64)
-        ps = np.asarray(st.by_j[j], dtype=np.int64)
-        if len(ps):
-            # one searchsorted for every (stack, capacity): rows offset by ``off``
-            rows = np.arange(len(ps))[:, None]
-            keys = (opts.occ_s[ps] + rows * off).ravel()
-            g = np.searchsorted(keys, (rows * off + C[None, :]).ravel(),
-                                side="right").reshape(len(ps), G) - 1
-            ok = g >= rows * O
+        ao = ap.copy()
+        blk = opts.blocks[j]
+        if blk is not None:
+            ps, pi, keys, roff, rO, cm, op = blk
+            g = np.searchsorted(keys, (roff + Cq).ravel(), side="right").reshape(
+                len(ps), G) - 1
             gi = np.maximum(g, 0)
-            cst = np.where(ok, opts.cmin[ps].ravel()[gi], np.inf) + best[st.pair_i[ps]]
+            cst = np.where(g >= rO, cm[gi], np.inf) + best[pi]
             r = np.argmin(cst, axis=0)
-            cbest = cst[r, np.arange(G)]
+            cbest = cst[r, cols]
             better = cbest < c
-            c = np.where(better, cbest, c)
-            ap = np.where(better, ps[r], ap)
-            ao = np.where(better, opts.opt[ps].ravel()[gi[r, np.arange(G)]], ao)
+            if better.any():
+                c = np.where(better, cbest, c)
+                ap = np.where(better, ps[r], ap)
+                ao = np.where(better, op[gi[r, cols]], ao)
         best[j + 1] = c
         argp[j + 1] = ap
         argo[j + 1] = ao
@@ -430,6 +441,7 @@ class Collapsed:
     r_sorted: np.ndarray
     cum_benefit: np.ndarray
     max_pseudo: float           # whole-batch bytes
+    attribution: tuple | None = None   # cache of _attribution (per batch)
 
 
 def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
@@ -738,7 +750,9 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
     spilled = ~kept
     pinned = ((cp.w_rank[None, :] < k[:, None]) & (cp.w_pin > 0)[None, :]) \
         | (cp.w_pin <= 0)[None, :]
-    Rs, Rk, Ws, fixed, live = _attribution(st, cp, b)
+    if cp.attribution is None:
+        cp.attribution = _attribution(st, cp, b)
+    Rs, Rk, Ws, fixed, live = cp.attribution
     sb = spilled @ (Rs + Ws) + kept @ Rk + fixed
     sb = sb + cp.w_pin * ~pinned + cp.stack_w_traffic * b
     ext, size = cp.tensors, cp.t_size

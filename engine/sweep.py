@@ -148,10 +148,13 @@ def dram_curves(scenario: Scenario, sram_bytes) -> dict:
     """DRAM bytes per image vs SRAM size (bytes) for both schedules and the floor (the
     least any schedule in the modelled space could reach; engine/depthfirst.py), at the
     scenario's batch: ``{"sram_bytes", "layer_by_layer", "depth_first", "floor"}``."""
-    from dataclasses import replace
+    s = scenario
     C = _sram(sram_bytes)
-    lbl = over_sram(replace(scenario, schedule="layer_by_layer"), C)
-    df = over_sram(replace(scenario, schedule="depth_first"), C)
-    return {"sram_bytes": C, "layer_by_layer": lbl["dram_bytes_per_image"],
-            "depth_first": df["dram_bytes_per_image"],
-            "floor": df["dram_lower_bound_bytes_per_image"]}
+    _, chip, fp, prep, rate = _setup(s)
+    b, n = s.effective_compiled_batch, s.batch
+    r = evaluate(prep, chip, C, b, n, s.policy, s.overlap, rate, per_step=False)
+    lbl = np.asarray(r["dram_bytes_per_image"], dtype=float).copy()
+    df = _scheduled(s, chip, fp, prep, rate, C, b, n, r, schedule="depth_first")
+    return {"sram_bytes": C, "layer_by_layer": lbl,
+            "depth_first": np.asarray(df["dram_bytes_per_image"]),
+            "floor": np.asarray(df["dram_lower_bound_bytes_per_image"])}
