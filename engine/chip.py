@@ -28,9 +28,23 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     sram_mm2_per_mb: 1.1         # SRAM macro area per MB at that process
     peak_tops_int8: 8.192        # published peak (informational; checked against
                                  # 2 x macs x clock within 10 %)
+    staging_mb: null             # SRAM reserved for streaming; null = from the array
+    inplace: true                # the compiler writes elementwise ops in place etc.
     schedule: layer_by_layer     # what the chip's compiler does by default:
                                  # layer_by_layer | depth_first (fused stacks, see
                                  # engine/depthfirst.py); a scenario may override it
+
+Staging (``Chip.staging_bytes``): streaming weights or spilled activations through SRAM
+needs double buffers, one tile filling while one is computed. Unless the profile gives
+``staging_mb`` (from a source), it is sized from the MAC array, an estimate: per array
+one weight tile of array_rows x array_cols and one input and one output activation
+tile of (array_rows resp. array_cols) channels x 64 pixels, 2 bytes per element (up to
+16-bit data), all double-buffered::
+
+    staging = 2 x 2 B x array_count x (rows x cols + 64 x (rows + cols))
+
+(chip B's 64x64 array: 48 KiB). Placement never uses it; on a split chip the weight
+tiles sit in the weight SRAM and the activation tiles in the activation SRAM.
 
 Required: name, sram_mb, dram_gbps, macs, clock_mhz, array_rows, array_cols,
 precision_rate. The others have the defaults of :data:`DEFAULTS`. Every error names
@@ -52,6 +66,7 @@ from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
 
 SUPPORTED_VERSION = 1
+STAGING_TILE_PIXELS = 64      # pixels per activation tile of one array (estimate)
 
 
 class ChipError(SramfitError):
@@ -84,6 +99,8 @@ class Chip:
     process_nm: float | None = None
     sram_mm2_per_mb: float = 1.1
     peak_tops_int8: float | None = None
+    staging_mb: float | None = None
+    inplace: bool = True
     schedule: str = "layer_by_layer"
     path: str | None = field(default=None, compare=False, repr=False)
 
@@ -99,6 +116,21 @@ class Chip:
     @property
     def clock_hz(self) -> float:
         return self.clock_mhz * 1e6
+
+    @property
+    def staging_parts(self) -> tuple[float, float]:
+        """(weight-tile, activation-tile) staging bytes (module docstring)."""
+        r, c, n = self.array_rows, self.array_cols, self.array_count
+        w, a = 2.0 * 2 * n * r * c, 2.0 * 2 * n * STAGING_TILE_PIXELS * (r + c)
+        if self.staging_mb is not None:
+            total = self.staging_mb * 1e6
+            return (total * w / (w + a), total * a / (w + a)) if w + a > 0 else (0.0, 0.0)
+        return w, a
+
+    @property
+    def staging_bytes(self) -> float:
+        """SRAM reserved for streaming (bytes; module docstring)."""
+        return float(sum(self.staging_parts))
 
     def rate(self, precision: str) -> float:
         return dict(self.precision_rate).get(str(precision).lower(), 0.0)
@@ -143,6 +175,8 @@ SPEC: dict[str, tuple[tuple, Any]] = {
     "process_nm": (_NUM + (type(None),), None),
     "sram_mm2_per_mb": (_NUM, 1.1),
     "peak_tops_int8": (_NUM + (type(None),), None),
+    "staging_mb": (_NUM + (type(None),), None),
+    "inplace": ((bool,), True),
     "schedule": ((str,), "layer_by_layer"),
 }
 DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
@@ -208,6 +242,10 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
         v = g(k)
         if v is not None and (not math.isfinite(v) or v <= 0):
             bad((k,), f"field {k!r}: must be > 0 or null, got {v!r}")
+    v = g("staging_mb")
+    if v is not None and (not math.isfinite(v) or v < 0):
+        bad(("staging_mb",), f"field 'staging_mb': must be >= 0 (MB) or null (sized from "
+                             f"the MAC array), got {v!r}")
     est = g("estimated")
     for i, e in enumerate(est):
         if e not in SPEC:
@@ -266,7 +304,7 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     for k in ("sram_mb", "dram_gbps", "clock_mhz", "layer_overhead_us", "call_overhead_us",
               "sram_pj_per_byte", "dram_pj_per_byte", "sram_mm2_per_mb"):
         d[k] = float(d[k])
-    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8"):
+    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8", "staging_mb"):
         d[k] = None if d[k] is None else float(d[k])
     return Chip(path=None if path.startswith("<") else path, **d)
 

@@ -793,7 +793,7 @@ def choose(fp, prep, capacity, batch, tile_rows=None, cuts=None):
 
 def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rate: float,
              lbl: dict, schedule: str = "depth_first", tile_rows=None, cuts=None,
-             per_step: bool = True, staging: float = 0.0) -> dict:
+             per_step: bool = True) -> dict:
     """The figures of :func:`engine.analysis.evaluate` (``lbl``: its layer-by-layer
     result on the same grid) for ``schedule``, plus ``dram_lower_bound_bytes_per_image``
     and ``sram_used_peak_bytes`` on the grid, ``depth_first`` (bool: a fused schedule
@@ -804,11 +804,12 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                                   np.asarray(client_batch, dtype=np.float64))
     shape = C.shape
     Cf, bf, nf = C.ravel(), b.ravel(), n.ravel()
-    Ceff = np.maximum(Cf - staging, 0.0)
+    stage = np.minimum(Cf, chip.staging_bytes)      # as engine.analysis.usable
+    Ceff = Cf - stage
     calls = np.ceil(nf / bf)
     pad = calls * bf / nf
-    out = {k: (np.array(v, dtype=float).reshape(-1) if k not in ("placement", "traffic")
-               else v) for k, v in lbl.items()}
+    out = {k: (np.array(v).reshape(-1) if k not in ("placement", "traffic") else v)
+           for k, v in lbl.items()}
     out["traffic"] = {k: np.array(v, dtype=float).reshape(-1) for k, v in lbl["traffic"].items()}
     out["fits"] = np.asarray(lbl["fits"]).reshape(-1).copy()
     ps = ("step_dram_bytes", "compute_s", "memory_s", "time_s", "utilisation")
@@ -817,13 +818,10 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
             out[k] = np.array(lbl[k], dtype=float).reshape(len(Cf), -1)
     size, pm = prep.pm.size, prep.pm
     floor = floor_bytes(size[0], size[pm.is_output].sum(), pm.weight_total, Ceff, bf) * pad
-    if "sram_used_peak_bytes" in lbl:
-        used = np.array(lbl["sram_used_peak_bytes"], dtype=float).reshape(-1)
-    else:
-        used = (out["weights_in_sram_bytes"] + out["activations_in_sram_bytes"]) + staging
+    used = out["sram_used_peak_bytes"].astype(float)
     dfmask = np.zeros(len(Cf), dtype=bool)
     df_detail = None
-    if schedule == "depth_first":
+    if schedule == "depth_first" and not chip.sram_split:
         lbl_dram = out["dram_bytes_per_image"]
         st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
@@ -842,7 +840,9 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 out["dram_bytes_per_image"][pts] = dram
                 out["weights_in_sram_bytes"][pts] = f["weights_in_sram"]
                 out["activations_in_sram_bytes"][pts] = f["activations_in_sram"]
-                used[pts] = f["sram_used"] + staging
+                used[pts] = f["sram_used"] + stage[pts]
+                out["placement_exact"][pts] = False           # the threshold rule
+                out["placement_gap_bytes_per_image"][pts] = np.nan
                 acts = f["traffic"]["activation_writes"] + f["traffic"]["weights"]
                 out["fits"][pts] = acts <= 0
                 compute_s, util = perf.compute_seconds(prep.geo, chip, bv, rate)
@@ -878,5 +878,6 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     res["depth_first"] = dfmask.reshape(shape)
     res["dram_lower_bound_bytes_per_image"] = floor.reshape(shape)
     res["sram_used_peak_bytes"] = used.reshape(shape)
+    res["staging_bytes"] = stage.reshape(shape)
     res["df"] = df_detail
     return res

@@ -1,58 +1,75 @@
-"""What sits in SRAM: weights pinned per step, activation tensors kept or spilled.
+"""What sits in SRAM: weights pinned per step, activation buffers kept or spilled.
 
-The model
----------
-SRAM holds two kinds of things:
+The cost model
+--------------
+SRAM of capacity ``C`` (bytes) holds three kinds of things:
 
+* **Staging space** ``S`` (:mod:`engine.chip`, ``Chip.staging_bytes``): double buffers
+  for streamed weight tiles and spilled activation tiles. Placement never uses it;
+  what it may use is ``C' = max(C - S, 0)``. When ``C < S`` nothing is pinned or
+  kept: everything streams (through tiles smaller than the default staging assumes).
 * **Pinned weights.** A step's weights either sit in SRAM for the whole run (read
   from DRAM once, then zero DRAM bytes per image in steady state) or are streamed
-  from DRAM once per batch. Weights are pinned in a fixed order, smallest step first
-  (every weight byte saves the same DRAM traffic, and small ones pack best), so
-  "pin k steps" means the k smallest; ``W[k]`` is their total.
-* **Kept activation tensors.** A tensor kept in SRAM occupies its bytes (whole batch)
-  from the step that writes it to the last step that reads it. A spilled tensor is
-  written to DRAM once and read back by every consumer step (residual and route
-  tensors are read once per reader). Tensors pass through SRAM tile by tile when
-  they are streamed; that staging space is not counted. The model input is always
-  read from DRAM (once if kept, once per reader if not); model outputs are always
-  written to DRAM. Capacity is checked on live bytes (no fragmentation).
+  from DRAM once per batch: ``W_s / batch`` bytes per image.
+* **Kept activation buffers.** Tensors live in buffers, several tensors sharing one
+  where a step works in place (:func:`engine.liveness.plan_aliases`). A kept buffer
+  occupies its bytes (whole batch) from its first to its last step. A spilled buffer
+  costs, per image, every byte written into it plus every byte read from it (a tensor
+  read by two steps is read twice). The model input is always read from DRAM (once if
+  its buffer is kept, once per reader if not); model outputs are always written to
+  DRAM and never kept. Capacity is checked on live bytes (no fragmentation).
 
-Which tensors are kept for an activation budget ``A`` - the threshold rule
--------------------------------------------------------------------------------
-Tensors are taken in a fixed priority order (those whose keeping saves DRAM traffic
-first, then smallest first, then shortest-lived). Going through that order once, each
-tensor gets a threshold ``r = max(load over its lifetime) + its size`` and then adds
-its size to the load of every step in its lifetime. At budget ``A`` the kept set is
-``{t : r_t * batch <= A}``. It always fits: for any step, the kept tensor live there
-that came last in the order has ``r >=`` the bytes of all earlier tensors live at
-that step plus its own, and ``r <= A``. The kept sets are nested as ``A`` grows, so
-activation DRAM traffic never increases with SRAM size. Sizes scale exactly with
-batch, so thresholds are computed once per image and multiplied. (Choosing the best
-set of intervals under a capacity is an unsplittable-flow problem, NP-hard in
-general; this rule is a fast, feasible, monotone approximation.)
+DRAM bytes per image = streamed weights / batch + input + outputs + spilled buffers'
+writes and reads. With binary ``pin_s`` (step s's weights pinned) and ``keep_B``
+(buffer B kept), the constraint at every step ``s`` is::
 
-Policies (unified SRAM of capacity ``C``)
------------------------------------------
-``weights_first``
-    Pin as many weights as fit (``k = max{k : W[k] <= C}``); the rest, ``C - W[k]``,
-    is the activation budget. This is what a naive compiler does; its DRAM curve can
-    rise where pinning one more step's weights takes room from activations.
-``activations_first``
-    The activation budget is all of ``C`` until every activation tensor fits
-    (``C >= batch x r_max``); SRAM beyond that pins weights. Weights stream otherwise.
-``optimal``
-    Minimise DRAM bytes per image: for every ``k`` with ``W[k] <= C`` the cost is
-    ``(W_total - W[k]) / batch`` (streamed weights, per image) plus the activation
-    traffic at budget ``C - W[k]``; take the cheapest ``k``. Exact over the split
-    between weights and activations (given the orders above), and never worse than
-    the other two policies, which are among its candidates. Non-increasing in ``C``:
-    each candidate's cost is, and the candidate set only grows.
+    sum_s' pin_s' W_s'  +  batch x sum_{B live at s} keep_B size_B  <=  C'
 
-A chip with split SRAM (``sram_split``) pins weights in the weight SRAM and keeps
-activations in the activation SRAM; the policy does not matter there.
+(split SRAM: the weight sum <= the weight SRAM's ``C'``, the activation sum <= the
+activation SRAM's). Minimising the DRAM bytes under these constraints is an integer
+program (keeping intervals under a capacity is unsplittable flow on a path, pinning
+weights a knapsack; both NP-hard in general).
 
-Everything is vectorised: capacity and batch may be numpy arrays of any (broadcast)
-shape ``G``; results carry that shape in front of the per-tensor / per-step axis.
+Exact solve (:func:`place_exact`)
+---------------------------------
+The integer program above, solved with ``scipy.optimize.milp`` (HiGHS, branch and
+cut) for one grid point: one binary per buffer that can save traffic and per step
+with weights, one row per step whose live set is not contained in a neighbour's
+(those rows imply the rest). The result is checked against the capacity and against
+the heuristic below; HiGHS reports a dual bound, so a solve stopped by its time
+limit still says how far it may be from the optimum (``gap``). scipy's milp takes no
+starting solution; the heuristic serves as the fallback and as the incumbent to
+beat.
+
+Fast path: the threshold rule (:func:`place`)
+----------------------------------------------
+Curves with hundreds of points use a feasible, monotone rule, vectorised over any
+grid of capacities and batches. Buffers are taken in a fixed priority order (those
+whose keeping saves DRAM traffic, smallest first, then shortest-lived); each gets a
+threshold ``r = max(load over its lifetime) + its size`` and adds its size to the
+load of every step in its lifetime. At budget ``A`` the kept set is
+``{B : r_B * batch <= A}``: it always fits (the kept buffer that came last at any
+step has ``r >=`` everything earlier live there plus itself) and grows with ``A``.
+Weights are pinned smallest step first; ``W[k]`` is the k smallest. Policies:
+
+``weights_first``      pin as many weights as fit; the rest of ``C'`` is the budget.
+``activations_first``  the budget is ``C'`` until every buffer fits
+                       (``C' >= batch x r_max``); SRAM beyond that pins weights.
+``optimal``            for every ``k`` with ``W[k] <= C'`` the cost is streamed weights
+                       plus the activation traffic at budget ``C' - W[k]``; take the
+                       cheapest. Never worse than the other two, non-increasing in
+                       ``C`` (each candidate's cost is, and the candidate set grows).
+
+The heuristic is reported as such (``exact`` False) with a bound on its gap
+(:func:`lower_bound`: for each step, everything not live there is free and the live
+items fill ``C'`` fractionally, best DRAM bytes saved per SRAM byte first; the best
+of these relaxations bounds the optimum from below).
+A chip with split SRAM pins weights in the weight SRAM and keeps activations in the
+activation SRAM; the threshold rule's policies coincide there.
+
+Everything in the fast path is vectorised: capacity and batch may be numpy arrays of
+any (broadcast) shape ``G``; results carry that shape in front of the per-tensor /
+per-step axis.
 """
 from __future__ import annotations
 
@@ -68,30 +85,40 @@ POLICIES = ("weights_first", "activations_first", "optimal")
 @dataclass
 class PlacementModel:
     """Per-image, capacity-independent inputs of the placement (built once per model,
-    size, precision and Winograd setting)."""
+    size, precision, Winograd and in-place setting). Buffers are indexed 0..B-1;
+    ``buf[t]`` is tensor t's buffer; buffer 0 holds the model input only."""
     size: np.ndarray          # per-tensor bytes per image (float64), tensor 0 = input
     readers: np.ndarray       # per-tensor number of steps reading it
-    first: np.ndarray         # per-tensor first step it occupies SRAM
-    last: np.ndarray          # per-tensor last step it occupies SRAM
     is_output: np.ndarray     # per-tensor: a model output (no reader)
-    benefit: np.ndarray       # per-tensor DRAM bytes per image saved by keeping it
-    r: np.ndarray             # per-tensor threshold (bytes per image)
+    buf: np.ndarray           # per-tensor buffer index
+    bsize: np.ndarray         # per-buffer bytes per image
+    first: np.ndarray         # per-buffer first step it occupies SRAM
+    last: np.ndarray          # per-buffer last step it occupies SRAM
+    bwrites: np.ndarray       # per-buffer DRAM bytes/image written into it if spilled
+    breads: np.ndarray        # per-buffer DRAM bytes/image read from it if spilled
+    benefit: np.ndarray       # per-buffer DRAM bytes per image saved by keeping it
+    r: np.ndarray             # per-buffer threshold (bytes per image; inf: never kept)
     r_sorted: np.ndarray      # thresholds ascending
-    cum_benefit: np.ndarray   # cum_benefit[j] = benefit of the j lowest-threshold tensors
-    r_max: float              # budget per image at which every tensor is kept
+    cum_benefit: np.ndarray   # cum_benefit[j] = benefit of the j lowest-threshold buffers
+    r_max: float              # budget per image at which every useful buffer is kept
     weight_bytes: np.ndarray  # per-step stored weight bytes (float64)
     w_rank: np.ndarray        # per-step position in the pinning order (-1 = no weights)
     W: np.ndarray             # W[k] = bytes of the k first steps in the pinning order
+    n_steps: int
 
     @property
     def weight_total(self) -> float:
         return float(self.W[-1])
 
+    @property
+    def useful(self) -> np.ndarray:
+        """Per buffer: keeping it saves DRAM traffic."""
+        return self.benefit > 0
+
 
 def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
     """The PlacementModel of a Footprint (any batch; sizes are taken per image)."""
-    n = len(fp.steps)
-    b = fp.batch
+    n, b, al = len(fp.steps), fp.batch, fp.aliasing
     size = fp.tensor_bytes.astype(np.float64) / b
     T = n + 1
     readers = np.zeros(T, dtype=np.int64)
@@ -100,32 +127,66 @@ def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
             readers[t] += 1
     is_output = readers == 0
     is_output[0] = False
-    first = fp.tensor_first.copy()
-    last = fp.tensor_last.copy()
-    last[is_output] = first[is_output]          # outputs are written out at once
-    benefit = size * (1 + readers)
-    benefit[0] = size[0] * max(int(readers[0]) - 1, 0)
-    benefit[is_output] = 0.0
+    roots = al.buffers()
+    index = np.full(T, -1, dtype=np.int64)
+    index[roots] = np.arange(len(roots))
+    buf = index[al.buffer]
+    bsize = al.size[roots].astype(np.float64) / b
+    first = al.first[roots].copy()
+    last = al.last[roots].copy()
+    out_b = buf[is_output]
+    last[out_b] = first[out_b]                   # outputs are written out at once
+    bwrites = np.zeros(len(roots))
+    breads = np.zeros(len(roots))
+    written = al.written.astype(np.float64) / b
+    inter = ~is_output[1:]
+    np.add.at(bwrites, buf[1:][inter], written[inter])
+    for s, reads in enumerate(al.copied):
+        for t in reads:
+            if t != 0:
+                breads[buf[t]] += size[t]
+    benefit = bwrites + breads
+    benefit[buf[0]] = size[0] * max(int(readers[0]) - 1, 0)
+    benefit[out_b] = 0.0
+    return from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites,
+                        breads, benefit, weight_bytes, n)
+
+
+def from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites, breads,
+                 benefit, weight_bytes, n_steps) -> PlacementModel:
+    """A PlacementModel from per-tensor and per-buffer arrays (see the fields)."""
+    bsize = np.asarray(bsize, dtype=np.float64)
+    first = np.asarray(first, dtype=np.int64)
+    last = np.asarray(last, dtype=np.int64)
+    benefit = np.asarray(benefit, dtype=np.float64)
+    B = len(bsize)
     span = last - first
-    order = np.lexsort((np.arange(T), span, size, benefit <= 0))
-    r = thresholds(order, first, last, size, n)
+    useful = benefit > 0
+    order = np.lexsort((np.arange(B), span, bsize, ~useful))
+    order = order[useful[order]]
+    r = thresholds(order, first, last, bsize, n_steps)
     by_r = np.argsort(r, kind="stable")
     r_sorted = r[by_r]
     cum_benefit = np.concatenate(([0.0], np.cumsum(benefit[by_r])))
     wb = np.asarray(weight_bytes, dtype=np.float64)
     nz = np.flatnonzero(wb > 0)
     w_order = nz[np.lexsort((nz, wb[nz]))]
-    w_rank = np.full(n, -1, dtype=np.int64)
+    w_rank = np.full(len(wb), -1, dtype=np.int64)
     w_rank[w_order] = np.arange(len(w_order))
     W = np.concatenate(([0.0], np.cumsum(wb[w_order])))
-    return PlacementModel(size, readers, first, last, is_output, benefit, r, r_sorted,
-                          cum_benefit, float(r.max()) if T else 0.0, wb, w_rank, W)
+    r_max = float(r[useful].max()) if useful.any() else 0.0
+    return PlacementModel(np.asarray(size, dtype=np.float64), np.asarray(readers),
+                          np.asarray(is_output, dtype=bool), np.asarray(buf), bsize, first,
+                          last, np.asarray(bwrites, dtype=np.float64),
+                          np.asarray(breads, dtype=np.float64), benefit, r, r_sorted,
+                          cum_benefit, r_max, wb, w_rank, W, int(n_steps))
 
 
 def thresholds(order, first, last, size, n_steps) -> np.ndarray:
-    """The threshold rule of the module docstring (bytes per image)."""
+    """The threshold rule of the module docstring (bytes per image); buffers not in
+    ``order`` get ``inf`` (never kept)."""
     load = np.zeros(max(n_steps, 1), dtype=np.float64)
-    r = np.zeros(len(size), dtype=np.float64)
+    r = np.full(len(size), np.inf, dtype=np.float64)
     for t in order.tolist():
         f, l1 = int(first[t]), int(last[t]) + 1
         seg = load[f:l1]
@@ -137,32 +198,39 @@ def thresholds(order, first, last, size, n_steps) -> np.ndarray:
 
 @dataclass
 class Placement:
-    k: np.ndarray             # G: number of pinned weight steps
+    k: np.ndarray             # G: number of pinned weight steps (heuristic order)
     budget: np.ndarray        # G: activation budget in bytes (whole batch)
-    kept: np.ndarray          # G x T bool: tensor kept in SRAM
+    kept: np.ndarray          # G x T bool: tensor's buffer kept in SRAM
     pinned: np.ndarray        # G x S bool: step's weights pinned (or it has none)
     weights_in_sram: np.ndarray      # G: pinned weight bytes
     activations_in_sram: np.ndarray  # G: peak bytes of kept activations (whole batch)
+    kept_buffers: np.ndarray = None  # G x B bool
+    exact: np.ndarray = None         # G bool: proven minimum of the cost model
+    gap: np.ndarray = None           # G: DRAM bytes/image above the best lower bound
 
 
 def act_saved(pm: PlacementModel, budget, batch) -> np.ndarray:
-    """DRAM bytes per image saved by the tensors kept at ``budget`` (whole-batch bytes)."""
+    """DRAM bytes per image saved by the buffers kept at ``budget`` (whole-batch bytes)."""
     per_image = np.asarray(budget, dtype=np.float64) / batch
     idx = np.searchsorted(pm.r_sorted, per_image, side="right")
     return pm.cum_benefit[idx]
 
 
 def choose(pm: PlacementModel, capacity, batch, policy: str,
-           split_weight_fraction: float | None = None):
-    """(k, activation budget) per grid point; capacity in bytes, batch >= 1."""
+           split_weight_capacity=None):
+    """(k, activation budget) per grid point of the threshold rule; ``capacity`` is the
+    usable SRAM (staging already taken out), or with ``split_weight_capacity`` the
+    activation SRAM's; batch >= 1."""
     C = np.asarray(capacity, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     C, b = np.broadcast_arrays(C, b)
     W = pm.W
-    if split_weight_fraction is not None:
-        Cw = C * split_weight_fraction
+    if policy not in POLICIES:
+        raise InputError(f"policy {policy!r}: use one of {', '.join(POLICIES)}")
+    if split_weight_capacity is not None:
+        Cw = np.broadcast_to(np.asarray(split_weight_capacity, dtype=np.float64), C.shape)
         k = np.searchsorted(W, Cw, side="right") - 1
-        return k, C - Cw
+        return k, C.copy()
     if policy == "weights_first":
         k = np.searchsorted(W, C, side="right") - 1
         return k, C - W[k]
@@ -171,36 +239,201 @@ def choose(pm: PlacementModel, capacity, batch, policy: str,
         spare = C - need
         k = np.where(spare >= 0, np.searchsorted(W, np.maximum(spare, 0), side="right") - 1, 0)
         return k, C - W[k]
-    if policy == "optimal":
-        A = C[..., None] - W                                   # G x (K+1)
-        feasible = A >= 0
-        saved = act_saved(pm, np.maximum(A, 0), b[..., None])
-        cost = (pm.weight_total - W) / b[..., None] - saved
-        cost = np.where(feasible, cost, np.inf)
-        k = np.argmin(cost, axis=-1)
-        return k, C - W[k]
-    raise InputError(f"policy {policy!r}: use one of {', '.join(POLICIES)}")
+    A = C[..., None] - W                                   # G x (K+1)
+    feasible = A >= 0
+    saved = act_saved(pm, np.maximum(A, 0), b[..., None])
+    cost = (pm.weight_total - W) / b[..., None] - saved
+    cost = np.where(feasible, cost, np.inf)
+    k = np.argmin(cost, axis=-1)
+    return k, C - W[k]
 
 
 def place(pm: PlacementModel, capacity, batch, policy: str = "optimal",
-          split_weight_fraction: float | None = None) -> Placement:
-    k, budget = choose(pm, capacity, batch, policy, split_weight_fraction)
+          split_weight_capacity=None, bound: bool = True) -> Placement:
+    """The threshold rule on a grid (usable capacity: staging already taken out)."""
+    k, budget = choose(pm, capacity, batch, policy, split_weight_capacity)
     b = np.broadcast_to(np.asarray(batch, dtype=np.float64), np.shape(k))
-    kept = pm.r <= (budget / b)[..., None]
+    kept_b = pm.r <= (budget / b)[..., None]
     pinned = pm.w_rank < k[..., None]
     wins = pm.W[k]
-    act = activation_peak(pm, kept) * b
-    return Placement(k, budget, kept, pinned, wins, act)
+    act = activation_peak(pm, kept_b) * b
+    pl = Placement(k, budget, kept_b[..., pm.buf], pinned, wins, act, kept_b)
+    if bound:
+        cost = dram_cost(pm, kept_b, pinned, b)
+        lb = lower_bound(pm, capacity, b, split_weight_capacity)
+        pl.gap = np.maximum(cost - lb, 0.0)
+        pl.exact = pl.gap <= 1e-6 * np.maximum(cost, 1.0)
+    return pl
+
+
+def dram_cost(pm: PlacementModel, kept_b, pinned, batch) -> np.ndarray:
+    """DRAM bytes per image of a placement (the cost model; grid shape)."""
+    b = np.asarray(batch, dtype=np.float64)
+    streamed = (pm.weight_bytes * ~pinned).sum(axis=-1) / b
+    saved = (pm.benefit * kept_b).sum(axis=-1)
+    base = (pm.bwrites.sum() + pm.breads.sum() + pm.size[0] * pm.readers[0]
+            + pm.size[pm.is_output].sum())
+    return streamed + base - saved
+
+
+def lower_bound(pm: PlacementModel, capacity, batch, split_weight_capacity=None):
+    """A lower bound on the minimum DRAM bytes per image (module docstring), on the
+    grid of ``capacity`` x ``batch``."""
+    C = np.asarray(capacity, dtype=np.float64)
+    b = np.asarray(batch, dtype=np.float64)
+    C, b = np.broadcast_arrays(C, b)
+    useful = pm.useful
+    total_benefit = pm.benefit[useful].sum()
+    base = dram_cost(pm, np.zeros(len(pm.bsize), bool), np.zeros(len(pm.weight_bytes), bool),
+                     b)
+    wts = np.sort(pm.weight_bytes[pm.weight_bytes > 0])
+    best = np.full(C.shape, -np.inf)
+    rows = _rows(pm) if useful.any() else [np.zeros(0, dtype=np.int64)]
+    for live in rows:
+        free = total_benefit - pm.benefit[live].sum()   # buffers not live here: kept
+        dens = pm.benefit[live] / pm.bsize[live]        # per image byte; weights: 1/batch
+        order = np.argsort(-dens, kind="stable")
+        a_size, a_val = pm.bsize[live][order], pm.benefit[live][order]
+        if split_weight_capacity is not None:
+            saved_w = _frac_fill(np.broadcast_to(split_weight_capacity, C.shape), wts,
+                                 wts) / b
+            saved_a = _frac_fill(C / b, a_size, a_val)
+            saved = saved_w + saved_a
+        else:
+            saved = _frac_mixed(C, b, a_size, a_val, dens[order], wts)
+        best = np.maximum(best, base - free - saved)
+    return np.maximum(best, 0.0)
+
+
+def _frac_fill(cap, sizes, values):
+    """Fractional knapsack value of items already sorted by density, at capacities cap."""
+    cs = np.concatenate(([0.0], np.cumsum(sizes)))
+    cv = np.concatenate(([0.0], np.cumsum(values)))
+    if len(sizes) == 0:
+        return np.zeros(np.shape(cap))
+    return np.interp(np.asarray(cap, dtype=np.float64), cs, cv)
+
+
+def _frac_mixed(C, b, a_size, a_val, a_dens, wts):
+    """Fractional knapsack of activation items (per image sizes, scaled by batch) and
+    weights (density 1 per image byte x 1/batch) in capacity C (whole batch bytes).
+    Densities per SRAM byte: activation item benefit/(b size), weights 1/b: the order
+    does not depend on the batch."""
+    w_total = wts.sum()
+    hi = a_dens >= 1.0            # activation items better than weights
+    s_hi, v_hi = a_size[hi], a_val[hi]
+    s_lo, v_lo = a_size[~hi], a_val[~hi]
+    sum_hi = s_hi.sum()
+    # capacity used in order: hi activations (b x size), then weights, then lo ones
+    c1 = np.minimum(C, b * sum_hi)
+    v = _frac_fill(c1 / b, s_hi, v_hi)
+    c2 = np.minimum(C - c1, w_total)
+    v = v + c2 / b
+    c3 = np.maximum(C - c1 - c2, 0)
+    return v + _frac_fill(c3 / b, s_lo, v_lo)
+
+
+def _rows(pm: PlacementModel) -> list:
+    """Per step whose live set is not contained in another's: the useful buffers live
+    there. Between two steps where buffers end the live set only grows, so steps
+    where one ends dominate; of those, one with no buffer starting since the
+    previous is contained in that previous one."""
+    useful = np.flatnonzero(pm.useful)
+    n = max(pm.n_steps, 1)
+    f, l = pm.first[useful], pm.last[useful]
+    ends = np.zeros(n, bool)
+    ends[l] = True
+    ends[n - 1] = True
+    e = np.flatnonzero(ends)
+    starts = np.zeros(n + 1, np.int64)
+    np.add.at(starts, f + 1, 1)
+    cum = np.cumsum(starts)            # cum[s] = starts at steps < s
+    new = np.concatenate(([True], cum[e[1:] + 1] - cum[e[:-1] + 1] > 0))
+    return [useful[(f <= s) & (l >= s)] for s in e[new]]
+
+
+def place_exact(pm: PlacementModel, capacity: float, batch: float,
+                split_weight_capacity: float | None = None,
+                time_limit: float = 0.5) -> Placement:
+    """The minimum of the cost model at one point, by integer programming (module
+    docstring); grid shape ``()``. Falls back to the threshold rule (``exact`` False,
+    with the solver's gap) if the solver stops early or its answer is not better."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    C, b = float(capacity), float(batch)
+    heur = place(pm, C, b, "optimal", split_weight_capacity)
+    h_cost = float(dram_cost(pm, heur.kept_buffers, heur.pinned, b))
+    useful = np.flatnonzero(pm.useful)
+    wsteps = np.flatnonzero(pm.weight_bytes > 0)
+    # steps with equal weight bytes are interchangeable: one integer (how many of
+    # them are pinned) per distinct size removes the symmetry that slows the search
+    wsizes, wcount = np.unique(pm.weight_bytes[wsteps], return_counts=True)
+    nu, nw = len(useful), len(wsizes)
+    if heur.exact or nu + nw == 0:
+        heur.exact, heur.gap = np.asarray(True), np.asarray(0.0)
+        return heur
+    scale = 1e-6                               # MB keeps HiGHS's numbers tame
+    wv = wsizes * scale
+    cost = -np.concatenate((pm.benefit[useful], wsizes / b)) * scale
+    pos = np.full(len(pm.bsize), -1)
+    pos[useful] = np.arange(nu)
+    rows, ub = [], []
+    for live in _rows(pm):
+        row = np.zeros(nu + nw)
+        row[pos[live]] = pm.bsize[live] * b * scale
+        if split_weight_capacity is None:
+            row[nu:] = wv
+        rows.append(row)
+        ub.append(C * scale)
+    if split_weight_capacity is not None or not rows:
+        row = np.zeros(nu + nw)
+        row[nu:] = wv
+        rows.append(row)
+        ub.append(float(C if split_weight_capacity is None else split_weight_capacity)
+                  * scale)
+    cons = LinearConstraint(np.array(rows), -np.inf, np.array(ub))
+    upper = np.concatenate((np.ones(nu), wcount))
+    res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
+               constraints=cons, options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
+    base = float(dram_cost(pm, np.zeros(len(pm.bsize), bool),
+                           np.zeros(len(pm.weight_bytes), bool), b))
+    bound = getattr(res, "mip_dual_bound", None)
+    lb = base + float(bound) / scale if bound is not None and np.isfinite(bound) else \
+        float(lower_bound(pm, C, b, split_weight_capacity))
+    if res.x is None:
+        heur.exact = np.asarray(False)
+        heur.gap = np.asarray(max(h_cost - lb, 0.0))
+        return heur
+    x = np.round(res.x).astype(np.int64)
+    kept_b = np.zeros(len(pm.bsize), bool)
+    kept_b[useful] = x[:nu] > 0
+    pinned = pm.weight_bytes <= 0
+    for size, n_pin in zip(wsizes, x[nu:]):    # pin the first n_pin steps of that size
+        pinned[wsteps[pm.weight_bytes[wsteps] == size][:n_pin]] = True
+    wins = float(pm.weight_bytes[pinned].sum())
+    act = float(activation_peak(pm, kept_b)) * b
+    ok = (act <= (C - (0 if split_weight_capacity is not None else wins)) * (1 + 1e-9)
+          and (split_weight_capacity is None or wins <= split_weight_capacity * (1 + 1e-9)))
+    e_cost = float(dram_cost(pm, kept_b, pinned, b))
+    if not ok or e_cost > h_cost:
+        heur.exact = np.asarray(False)
+        heur.gap = np.asarray(max(h_cost - lb, 0.0))
+        return heur
+    exact = res.status == 0
+    budget = C - wins if split_weight_capacity is None else C
+    return Placement(np.asarray(int(pinned[wsteps].sum())), np.asarray(budget),
+                     kept_b[pm.buf], pinned, np.asarray(wins), np.asarray(act), kept_b,
+                     np.asarray(bool(exact)),
+                     np.asarray(0.0 if exact else max(e_cost - lb, 0.0)))
 
 
 def activation_peak(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
-    """Peak per-image bytes of kept tensors over the steps (grid shape)."""
-    n = int(pm.last.max()) + 1 if len(pm.last) else 1
-    sz = kept * pm.size
+    """Peak per-image bytes of kept buffers over the steps (grid shape)."""
+    n = max(pm.n_steps, int(pm.last.max()) + 1 if len(pm.last) else 1)
+    sz = kept * pm.bsize
     lead = kept.shape[:-1]
     szf = sz.reshape(-1, sz.shape[-1])
-    if szf.shape[0] > 1 and len(pm.size) * n <= 4_000_000:
-        live = np.zeros((len(pm.size), n))
+    if szf.shape[0] > 1 and len(pm.bsize) * n <= 4_000_000:
+        live = np.zeros((len(pm.bsize), n))
         steps = np.arange(n)
         live[(steps >= pm.first[:, None]) & (steps <= pm.last[:, None])] = 1.0
         return (szf @ live).max(axis=-1).reshape(lead)

@@ -23,6 +23,7 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     sram_mb: null            # null = the chip's; else override the SRAM size (MB)
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
+    inplace: true            # in-place buffers (off also if the chip's inplace is off)
     schedule: null           # null = the chip's; layer_by_layer | depth_first
     tile_rows: null          # depth_first: null = the engine chooses; else pin the
                              # tile height (rows of each stack's output)
@@ -84,6 +85,7 @@ class Scenario:
     policy: str = "optimal"
     overlap: bool = True
     compiled_batch: int | None = None
+    inplace: bool = True
     schedule: str | None = None         # None = the chip's default
     tile_rows: int | None = None        # depth_first: pin the tile height
     stack_cuts: tuple | None = None     # depth_first: cut stacks before these layers
@@ -154,6 +156,7 @@ _SPEC: dict[str, tuple[tuple, Any]] = {
     "policy": ((str,), _choice(POLICIES)),
     "overlap": ((bool,), None),
     "compiled_batch": (_OPT_INT, _range(1, MAX_BATCH, "use null (= batch) or >= 1")),
+    "inplace": ((bool,), None),
     "schedule": ((str, type(None)), lambda v: None if v is None else
                  _choice(SCHEDULES)(v)),
     "tile_rows": (_OPT_INT, _range(1, MAX_SIDE, "use null (the engine chooses) or the "

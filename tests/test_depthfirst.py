@@ -47,6 +47,9 @@ def three_convs() -> Model:
 # T=2: t3 80, t2 4*40 = 160, t1 9*80 = 720, t0 11*40 = 440 -> 1400 bytes
 HAND = {1: (360, 560, 120, 40), 2: (440, 720, 160, 80)}
 WEIGHTS = 296 + 584 + 584
+# chip B reserves staging space for streaming first (engine/chip.py docstring):
+# 2 x 2 B x (64 x 64 + 64 x (64 + 64)) = 49152 B
+STAGE = 2 * 2 * (64 * 64 + 64 * (64 + 64))
 
 
 def simulate(T: int) -> list[int]:
@@ -92,10 +95,11 @@ def test_line_buffers_by_hand():
 
 
 def test_three_convs_depth_first_every_byte():
-    """At 2544 B of SRAM the cheapest schedule is one stack of tiles of 1 row with its
-    weights resident: 1080 B of line buffers + 1464 B of weights = 2544 B."""
-    s = Scenario(model=three_convs().to_dict(), chip="chip_b", sram_mb=2544e-6,
-                 schedule="depth_first")
+    """With 2544 B of SRAM beside the staging space, the cheapest schedule is one stack
+    of tiles of 1 row with its weights resident: 1080 B of line buffers + 1464 B of
+    weights = 2544 B."""
+    s = Scenario(model=three_convs().to_dict(), chip="chip_b",
+                 sram_mb=(STAGE + 2544) / 1e6, schedule="depth_first")
     a = Analysis(s)
     t = a.totals()
     assert t["schedule"] == "depth_first"
@@ -106,7 +110,8 @@ def test_three_convs_depth_first_every_byte():
                                       "activation_writes": 0.0, "activation_reads": 0.0,
                                       "output": 1280.0}
     assert t["dram_bytes_per_image"] == 2560 + 1464 + 1280
-    assert t["sram_used_peak_bytes"] == 2544
+    assert t["sram_used_peak_bytes"] == STAGE + 2544
+    assert t["staging_bytes"] == STAGE
     rows = a.layer_rows()
     assert [r["stack"] for r in rows] == [0, 0, 0]
     assert [r["line_buffer_bytes"] for r in rows] == [360 + 560, 120, 40]
@@ -117,14 +122,14 @@ def test_three_convs_depth_first_every_byte():
     lbl = Analysis(replace(s, schedule="layer_by_layer")).totals()
     assert lbl["dram_bytes_per_image"] > 5304
     # one byte less and the stack of 1-row tiles no longer fits with resident weights
-    tight = Analysis(replace(s, sram_mb=2543e-6)).totals()
+    tight = Analysis(replace(s, sram_mb=(STAGE + 2543) / 1e6)).totals()
     assert tight["dram_bytes_per_image"] > 5304
-    assert tight["sram_used_peak_bytes"] <= 2543
+    assert tight["sram_used_peak_bytes"] <= STAGE + 2543
 
 
 def test_pinned_tile_rows():
-    s = Scenario(model=three_convs().to_dict(), chip="chip_b", sram_mb=2864e-6,
-                 schedule="depth_first", tile_rows=2)
+    s = Scenario(model=three_convs().to_dict(), chip="chip_b",
+                 sram_mb=(STAGE + 2864) / 1e6, schedule="depth_first", tile_rows=2)
     t = Analysis(s).totals()
     assert [(k["tile_rows"], k["line_buffer_bytes"]) for k in t["stacks"]] == [(2, 1400.0)]
 
@@ -132,7 +137,7 @@ def test_pinned_tile_rows():
 def test_pinned_cut():
     """A cut before c3: no stack may hold both c2 and c3, and the result never beats
     the uncut schedule (the uncut space contains every cut schedule)."""
-    base = Scenario(model=three_convs().to_dict(), chip="chip_b", sram_mb=0.01,
+    base = Scenario(model=three_convs().to_dict(), chip="chip_b", sram_mb=0.06,
                     schedule="depth_first")
     cut = Analysis(replace(base, stack_cuts=("c3",))).totals()
     assert all(not (k["first_step"] < 2 <= k["last_step"]) for k in cut["stacks"])
