@@ -198,13 +198,24 @@ class Analysis:
         self.sram_mb = self.chip.sram_mb if s.sram_mb is None else float(s.sram_mb)
         self.sram_bytes = self.sram_mb * 1e6
         self.prepared = prep = prepare(fp, s.winograd, s.winograd_plain_weights)
-        r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate,
-                     exact=exact)
-        # schedule (engine/depthfirst.py): layer-by-layer figures above, replaced by a
-        # fused depth-first schedule's where the scenario asks for one and it needs less
-        self.schedule = s.effective_schedule(self.chip)
-        r = depthfirst.evaluate(prep, fp, self.chip, self.sram_bytes, b, s.batch, s.overlap,
-                                rate, r, self.schedule, s.tile_rows, s.stack_cuts)
+        # schedule (engine/depthfirst.py): layer-by-layer figures, replaced by a fused
+        # depth-first schedule's where the scenario asks for one and it needs less. The
+        # exact layer-by-layer solve is skipped when depth-first beats its lower bound.
+        self.schedule = sched = s.effective_schedule(self.chip)
+        fused = sched == "depth_first"
+
+        def run(exact_lbl):
+            r0 = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap,
+                          rate, exact=exact_lbl)
+            return r0, depthfirst.evaluate(prep, fp, self.chip, self.sram_bytes, b, s.batch,
+                                           s.overlap, rate, r0, sched, s.tile_rows,
+                                           s.stack_cuts)
+        r0, r = run(exact and not fused)
+        if exact and fused and not bool(r0["placement_exact"]):
+            gap = float(r0["placement_gap_bytes_per_image"])
+            lower = float(r0["dram_bytes_per_image"]) - (gap if gap == gap else np.inf)
+            if r["df"] is None or float(r["dram_bytes_per_image"]) > lower:
+                r0, r = run(True)
         self.df = df = r["df"]
         self._r = r
         self.placement = pl = r["placement"]
