@@ -41,9 +41,13 @@ reader are in the stack never leave SRAM.
 ``per_tile_image``  re-read once per tile of each image: SRAM = line buffers, DRAM =
                tiles x W per image.
 
-A resident stack's weights may also be pinned for the whole run by the placement
-below (then the working set still reserves them during the stack: counted twice there,
-conservative); per-tile weights are never pinned.
+``pinned``     every candidate partition is also evaluated with all its stacks' weights
+               pinned for the whole run (0 DRAM per image; SRAM = line buffers during
+               the stack plus the pinned weights throughout).
+
+Otherwise a resident stack's weights may still be pinned step by step by the placement
+below (the working set then still reserves them during the stack: counted twice
+there, conservative); per-tile weights are never pinned.
 
 **Around the stacks: the layer-by-layer placement of the collapsed graph.** Each
 segment becomes one "super step". The tensors that cross segments are placed with
@@ -369,6 +373,8 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
     best[0] = 0.0
     argp = np.full((n + 1, G), -1, dtype=np.int64)
     argo = np.full((n + 1, G), -1, dtype=np.int64)
+    if G == 1:
+        return [_dp1(st, opts, single_cost, float(C[0]))]
     Cq = np.minimum(C, opts.top)[None, :]
     cols = np.arange(G)
     for j in range(n):
@@ -409,12 +415,48 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
     return parts
 
 
+def _dp1(st: Stacks, opts: Options, single_cost: np.ndarray, capacity: float) -> tuple:
+    """:func:`dp` at one capacity (the same recursion, fewer array operations)."""
+    n = st.n
+    best = np.zeros(n + 1)
+    choice = [(-1, -1)] * (n + 1)
+    cq = min(capacity, opts.top)
+    for j in range(n):
+        c = best[j] + single_cost[j]
+        ch = (-1, -1)
+        blk = opts.blocks[j]
+        if blk is not None:
+            ps, pi, keys, roff, rO, cm, op = blk
+            g = np.searchsorted(keys, roff[:, 0] + cq, side="right") - 1
+            ok = g >= rO[:, 0]
+            if ok.any():
+                cst = np.where(ok, cm[g], np.inf) + best[pi]
+                r = int(np.argmin(cst))
+                if cst[r] < c:
+                    c, ch = float(cst[r]), (int(ps[r]), int(op[g[r]]))
+        best[j + 1] = c
+        choice[j + 1] = ch
+    segs = []
+    j = n
+    while j > 0:
+        p, o = choice[j]
+        if p < 0:
+            segs.append((j - 1, j - 1, -1))
+            j -= 1
+        else:
+            i = int(st.pair_i[p])
+            segs.append((i, j - 1, o))
+            j = i
+    return tuple(reversed(segs))
+
+
 # -- a partition evaluated with the collapsed layer-by-layer placement ---------------------
 def _pair_index(st: Stacks, i: int, j: int) -> int:
-    for p in st.by_j[j]:
-        if st.pair_i[p] == i:
-            return int(p)
-    raise KeyError((i, j))
+    idx = st.opts.get("pairs")
+    if idx is None:
+        idx = st.opts["pairs"] = {(int(a), int(b)): p for p, (a, b) in
+                                  enumerate(zip(st.pair_i.tolist(), st.pair_j.tolist()))}
+    return idx[(i, j)]
 
 
 @dataclass
@@ -441,10 +483,14 @@ class Collapsed:
     r_sorted: np.ndarray
     cum_benefit: np.ndarray
     max_pseudo: float           # whole-batch bytes
+    fixed_pin: float            # stack weights pinned for the run (``pin_stacks``)
+    stack_pinned: np.ndarray    # per step: weights pinned with its stack
+    no_w: np.ndarray            # per step: no weights
     attribution: tuple | None = None   # cache of _attribution (per batch)
 
 
-def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
+def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float,
+             pin_stacks: bool = False) -> Collapsed:
     n = st.n
     m = len(segs)
     seg_of = np.empty(n, dtype=np.int64)
@@ -457,6 +503,8 @@ def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
     tile_rows = np.zeros(m)
     modes = []
     w_pin = wb.copy()
+    stack_pinned = np.zeros(n, dtype=bool)
+    fixed_pin = 0.0
     for k, (i, j, o) in enumerate(segs):
         if o < 0:
             modes.append("single")
@@ -470,7 +518,13 @@ def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
         tile_rows[k] = min(st.tiles_T[ti], st.H[j + 1])
         pseudo[k] = (lb + W, b * lb, lb)[mode]
         ntiles[i:j + 1] = nt
-        if mode > 0:            # re-read per tile: never pinned
+        if pin_stacks:          # the stack's weights pinned for the whole run
+            pseudo[k] -= W if mode == 0 else 0.0
+            fixed_pin += W
+            stack_pinned[i:j + 1] = wb[i:j + 1] > 0
+            w_pin[i:j + 1] = 0.0
+            modes[-1] = "pinned"
+        elif mode > 0:          # re-read per tile: never pinned
             stack_w[i:j + 1] = wb[i:j + 1] * (nt / b if mode == 1 else nt)
             w_pin[i:j + 1] = 0.0
     ext, size, first, last, rd = [], [], [], [], []
@@ -516,14 +570,14 @@ def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float) -> Collapsed:
     return Collapsed(segs, seg_of, ext, size, first, last, rd, benefit, r, pseudo,
                      stack_w, ntiles, tile_rows, modes, w_pin, w_rank, W, base, r[by_r],
                      np.concatenate(([0.0], np.cumsum(benefit[by_r]))),
-                     float(pseudo.max()) if m else 0.0)
+                     float(pseudo.max()) if m else 0.0, fixed_pin, stack_pinned, wb <= 0)
 
 
 def collapsed_cost(cp: Collapsed, capacity, b: float):
     """(DRAM bytes per image, pinned count k) at each capacity; inf where a stack's
     working set does not fit."""
     C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
-    A = C[:, None] - cp.W[None, :]                       # G x (K+1)
+    A = C[:, None] - cp.fixed_pin - cp.W[None, :]        # G x (K+1)
     per = np.maximum(A, 0) / b
     idx = np.searchsorted(cp.r_sorted, per, side="right")
     saved = cp.cum_benefit[idx]
@@ -572,25 +626,38 @@ def candidates(st: Stacks, wb: np.ndarray, b: float, capacities=()) -> Candidate
     memo = st.opts.setdefault(("collapsed", b), {})
     if len(memo) > 4096:
         memo.clear()
-    for p in parts:
-        if p not in memo:
-            memo[p] = collapse(st, wb, p, b)
-    return Candidates(parts, [memo[p] for p in parts])
+    keys = [(p, False) for p in parts] + [(p, True) for p in parts
+                                           if any(o >= 0 for _, _, o in p)]
+    for key in keys:
+        if key not in memo:
+            memo[key] = collapse(st, wb, key[0], b, key[1])
+    return Candidates([key[0] for key in keys], [memo[key] for key in keys])
 
 
 def best_of(cands: Candidates, capacity, b: float):
-    """(cost per image, candidate index, k) minimising over the candidates."""
+    """(cost per image, candidate index, k) minimising over the candidates. Candidates
+    are tried cheapest lower bound first (everything kept and pinned) and skipped once
+    that bound cannot beat the best found, or where no stack fits."""
     C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
-    costs, ks = [], []
-    for cp in cands.collapsed:
-        c, k = collapsed_cost(cp, C, b)
-        costs.append(c)
-        ks.append(k)
-    costs = np.array(costs)
-    ks = np.array(ks)
-    ci = np.argmin(costs, axis=0)
-    g = np.arange(len(C))
-    return costs[ci, g], ci, ks[ci, g]
+    G = len(C)
+    best = np.full(G, np.inf)
+    ci = np.zeros(G, dtype=np.int64)
+    kb = np.zeros(G, dtype=np.int64)
+    lows = np.array([cp.base - cp.cum_benefit[-1] for cp in cands.collapsed])
+    need = np.array([cp.fixed_pin + cp.max_pseudo for cp in cands.collapsed])
+    cmax = C.max() if G else 0.0
+    for i in np.argsort(lows, kind="stable"):
+        if need[i] > cmax:
+            continue
+        if np.all(lows[i] >= best):
+            break
+        c, k = collapsed_cost(cands.collapsed[i], C, b)
+        better = c < best
+        if better.any():
+            best = np.where(better, c, best)
+            ci = np.where(better, i, ci)
+            kb = np.where(better, k, kb)
+    return best, ci, kb
 
 
 def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, b):
@@ -620,6 +687,14 @@ class DFResult:
 
 def line_buffers(st: Stacks, i: int, j: int, ti: int) -> np.ndarray:
     """Per step of [i..j]: line-buffer bytes per image at tile option ``ti``."""
+    memo = st.opts.setdefault("line_buffers", {})
+    hit = memo.get((i, j, ti))
+    if hit is None:
+        hit = memo[(i, j, ti)] = _line_buffers(st, i, j, ti)
+    return hit
+
+
+def _line_buffers(st: Stacks, i: int, j: int, ti: int) -> np.ndarray:
     p = _pair_index(st, i, j)
     Hout = st.H[j + 1]
     T = min(st.tiles_T[ti], Hout)
@@ -644,14 +719,13 @@ def line_buffers(st: Stacks, i: int, j: int, ti: int) -> np.ndarray:
 def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
            wb: np.ndarray) -> DFResult:
     n, m = st.n, len(cp.segs)
-    A = capacity - cp.W[k]
+    A = capacity - cp.fixed_pin - cp.W[k]
     kept_ext = cp.r <= A / b
     kept = np.zeros(n + 1, dtype=bool)
     kept[cp.tensors[kept_ext]] = True
     internal = np.ones(n + 1, dtype=bool)
     internal[cp.tensors] = False
-    pinned = (cp.w_rank < k) & (cp.w_pin > 0)
-    pinned |= wb <= 0
+    pinned = ((cp.w_rank < k) & (cp.w_pin > 0)) | cp.stack_pinned | cp.no_w
     size, ext = cp.t_size, cp.tensors
     spilled = ~kept_ext
     is_out = st.is_output[ext]
@@ -696,18 +770,18 @@ def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
         lbuf[i:j + 1] = per * mult
         stacks.append({"first_step": i, "last_step": j,
                        "tile_rows": int(cp.tile_rows[sg]), "tiles": int(cp.ntiles[i]),
-                       "weights": MODES[mode], "weight_bytes": float(wb[i:j + 1].sum()),
+                       "weights": cp.mode[sg], "weight_bytes": float(wb[i:j + 1].sum()),
                        "line_buffer_bytes": float(per.sum() * mult),
                        "sram_bytes": float(cp.pseudo_occ[sg])})
     live = np.zeros(m)
     for q in np.flatnonzero(kept_ext):
         live[cp.t_first[q]:cp.t_last[q] + 1] += size[q] * b
-    seg_use = live + cp.pseudo_occ + cp.W[k]
+    seg_use = live + cp.pseudo_occ + cp.W[k] + cp.fixed_pin
     per_step = seg_use[cp.seg_of]
     dram = float(sum(traffic.values()))
     return DFResult(cp.segs, cp.seg_of.copy(), lbuf, stacks, kept, pinned, traffic, step,
                     cp.ntiles.copy(), dram, float(seg_use.max()) if m else 0.0, per_step,
-                    float(cp.W[k]), float(live.max()) if m else 0.0)
+                    float(cp.W[k] + cp.fixed_pin), float(live.max()) if m else 0.0)
 
 
 # -- vectorised figures of the chosen schedules (analysis and sweeps) ----------------------
@@ -745,11 +819,11 @@ def _attribution(st: Stacks, cp: Collapsed, b: float):
 def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: float):
     """Per grid point (G) for one candidate: kept (G x T_ext), pinned (G x n), per-step
     DRAM bytes (G x n, whole batch), traffic kinds and SRAM use."""
-    A = capacity - cp.W[k]
+    A = capacity - cp.fixed_pin - cp.W[k]
     kept = cp.r[None, :] <= (A / b)[:, None]
     spilled = ~kept
     pinned = ((cp.w_rank[None, :] < k[:, None]) & (cp.w_pin > 0)[None, :]) \
-        | (cp.w_pin <= 0)[None, :]
+        | (cp.stack_pinned | cp.no_w)[None, :]
     if cp.attribution is None:
         cp.attribution = _attribution(st, cp, b)
     Rs, Rk, Ws, fixed, live = cp.attribution
@@ -767,10 +841,10 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
         "output": np.full(len(k), size[is_out].sum()),
     }
     acts = kept @ live                                       # G x m
-    use = acts + cp.pseudo_occ + cp.W[k][:, None]
+    use = acts + cp.pseudo_occ + cp.W[k][:, None] + cp.fixed_pin
     return {"kept": kept, "pinned": pinned, "step_bytes": sb, "traffic": traffic,
             "sram_used": use.max(axis=1) if use.shape[1] else np.zeros(len(k)),
-            "weights_in_sram": cp.W[k], "activations_in_sram":
+            "weights_in_sram": cp.W[k] + cp.fixed_pin, "activations_in_sram":
                 acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))}
 
 
