@@ -272,6 +272,8 @@ def analysis_dict(a) -> dict:
         "winograd": s.winograd,
         "winograd_plain_weights": s.winograd_plain_weights,
         "overlap": s.overlap,
+        "inplace": fp.inplace,
+        "notes": [n for n in (a.staging_note,) if n],
         "schedule": a.schedule,
         "tile_rows": s.tile_rows,
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",

@@ -36,8 +36,10 @@ The integer program above, solved with ``scipy.optimize.milp`` (HiGHS, branch an
 cut) for one grid point: one binary per buffer that can save traffic and per step
 with weights, one row per step whose live set is not contained in a neighbour's
 (those rows imply the rest). The result is checked against the capacity and against
-the heuristic below; HiGHS reports a dual bound, so a solve stopped by its time
-limit still says how far it may be from the optimum (``gap``). scipy's milp takes no
+the heuristic below. "Exact" means proven optimal to HiGHS's absolute gap of 1e-6
+objective units, at most 1 byte per image (an objective unit is one MB, or less on
+small models). HiGHS reports a dual bound, so a solve stopped by its time limit
+(``TIME_LIMIT_S``) still says how far it may be from the optimum (``gap``). scipy's milp takes no
 starting solution; the heuristic serves as the fallback and as the incumbent to
 beat.
 
@@ -73,6 +75,9 @@ per-step axis.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +85,26 @@ import numpy as np
 from .errors import InputError
 
 POLICIES = ("weights_first", "activations_first", "optimal")
+TIME_LIMIT_S = 0.15       # per exact solve; then the best found, with its gap
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send file descriptor 1 to /dev/null for a while (C code printing there would
+    corrupt the CLI's JSON on stdout)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @dataclass
@@ -354,11 +379,12 @@ def _rows(pm: PlacementModel) -> list:
 
 def place_exact(pm: PlacementModel, capacity: float, batch: float,
                 split_weight_capacity: float | None = None,
-                time_limit: float = 0.5) -> Placement:
+                time_limit: float | None = None) -> Placement:
     """The minimum of the cost model at one point, by integer programming (module
     docstring); grid shape ``()``. Falls back to the threshold rule (``exact`` False,
     with the solver's gap) if the solver stops early or its answer is not better."""
     from scipy.optimize import Bounds, LinearConstraint, milp
+    time_limit = TIME_LIMIT_S if time_limit is None else time_limit
     C, b = float(capacity), float(batch)
     heur = place(pm, C, b, "optimal", split_weight_capacity)
     h_cost = float(dram_cost(pm, heur.kept_buffers, heur.pinned, b))
@@ -371,7 +397,12 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
     if heur.exact or nu + nw == 0:
         heur.exact, heur.gap = np.asarray(True), np.asarray(0.0)
         return heur
-    scale = 1e-6                               # MB keeps HiGHS's numbers tame
+    # HiGHS stops within an absolute gap of 1e-6 objective units: one unit is a MB
+    # (a gap of at most 1 byte per image; proving the last byte of a subset sum can
+    # take seconds), or less on small models (at most ~1e-9 of their traffic)
+    base = float(dram_cost(pm, np.zeros(len(pm.bsize), bool),
+                           np.zeros(len(pm.weight_bytes), bool), b))
+    scale = max(1e-6, 1e3 / max(base, 1.0))
     wv = wsizes * scale
     cost = -np.concatenate((pm.benefit[useful], wsizes / b)) * scale
     pos = np.full(len(pm.bsize), -1)
@@ -392,10 +423,10 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
                   * scale)
     cons = LinearConstraint(np.array(rows), -np.inf, np.array(ub))
     upper = np.concatenate((np.ones(nu), wcount))
-    res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
-               constraints=cons, options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
-    base = float(dram_cost(pm, np.zeros(len(pm.bsize), bool),
-                           np.zeros(len(pm.weight_bytes), bool), b))
+    with _quiet_stdout():                      # HiGHS prints debug lines on fd 1
+        res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
+                   constraints=cons,
+                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
     bound = getattr(res, "mip_dual_bound", None)
     lb = base + float(bound) / scale if bound is not None and np.isfinite(bound) else \
         float(lower_bound(pm, C, b, split_weight_capacity))
@@ -422,8 +453,7 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
     budget = C - wins if split_weight_capacity is None else C
     return Placement(np.asarray(int(pinned[wsteps].sum())), np.asarray(budget),
                      kept_b[pm.buf], pinned, np.asarray(wins), np.asarray(act), kept_b,
-                     np.asarray(bool(exact)),
-                     np.asarray(0.0 if exact else max(e_cost - lb, 0.0)))
+                     np.asarray(bool(exact)), np.asarray(max(e_cost - lb, 0.0)))
 
 
 def activation_peak(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:

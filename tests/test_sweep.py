@@ -55,12 +55,15 @@ def test_sweep_points_equal_analyze():
             # proven optimal, or stopped by the time limit within a few bytes of the
             # bound (weights pinned are a subset-sum: closing the last bytes is slow)
             assert t["placement_gap_bytes_per_image"] <= 1e-6 * t["dram_bytes_per_image"]
-            assert t["placement_exact"] == (t["placement_gap_bytes_per_image"] == 0)
+            if t["placement_exact"]:                  # to the solver's 1-byte gap
+                assert t["placement_gap_bytes_per_image"] <= 1.0
             assert ge["dram_bytes_per_image"][bi, j] == pytest.approx(
                 t["dram_bytes_per_image"], rel=1e-6)
-            assert ge["throughput_ips"][bi, j] == pytest.approx(t["throughput_ips"],
-                                                                rel=1e-6)
-            assert ge["fits"][bi, j] == t["fits"]
+            if t["placement_exact"] and ge["placement_exact"][bi, j]:
+                # the same solve: the same placement, so every figure agrees
+                assert ge["throughput_ips"][bi, j] == pytest.approx(t["throughput_ips"],
+                                                                    rel=1e-12)
+                assert ge["fits"][bi, j] == t["fits"]
             # the heuristic point is no better than the optimum, and its gap bound
             # covers the difference
             h, gap = g["dram_bytes_per_image"][bi, gi], g["placement_gap_bytes_per_image"][bi, gi]
