@@ -85,6 +85,11 @@ Speed: a fused step runs once per tile, so it pays ``layer_overhead_us`` per til
 (an estimate: one kernel launch per tile and step); DRAM time per step counts its
 stack-boundary reads and writes and its weight reads.
 
+At a depth-first point, ``weights_in_sram_bytes`` counts the weights pinned for the run
+and ``activations_in_sram_bytes`` the peak of kept tensors plus the running stack's
+working set (line buffers and resident stack weights), so that
+``sram_used_peak_bytes`` = staging + the two, never above the capacity.
+
 Plain data for views (see :class:`DFResult`): per step ``stack`` (segment index;
 steps of one stack share it) and ``line_buffer_bytes`` (a buffer is counted at the
 step producing the tensor, or at the stack's first reader for a stack input), and
@@ -680,9 +685,9 @@ class DFResult:
     ntiles: np.ndarray              # per step
     dram_bytes_per_image: float
     sram_used_peak_bytes: float     # pinned + kept + working sets (+ staging, added later)
-    sram_per_step: np.ndarray       # per step: resident bytes
-    weights_in_sram_bytes: float
-    activations_in_sram_bytes: float
+    sram_per_step: np.ndarray       # per step: resident bytes (staging not included)
+    weights_in_sram_bytes: float    # pinned for the run
+    activations_in_sram_bytes: float  # peak of kept tensors + stack working sets
 
 
 def line_buffers(st: Stacks, i: int, j: int, ti: int) -> np.ndarray:
@@ -776,12 +781,13 @@ def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
     live = np.zeros(m)
     for q in np.flatnonzero(kept_ext):
         live[cp.t_first[q]:cp.t_last[q] + 1] += size[q] * b
-    seg_use = live + cp.pseudo_occ + cp.W[k] + cp.fixed_pin
+    act_use = live + cp.pseudo_occ
+    seg_use = act_use + cp.W[k] + cp.fixed_pin
     per_step = seg_use[cp.seg_of]
     dram = float(sum(traffic.values()))
     return DFResult(cp.segs, cp.seg_of.copy(), lbuf, stacks, kept, pinned, traffic, step,
                     cp.ntiles.copy(), dram, float(seg_use.max()) if m else 0.0, per_step,
-                    float(cp.W[k] + cp.fixed_pin), float(live.max()) if m else 0.0)
+                    float(cp.W[k] + cp.fixed_pin), float(act_use.max()) if m else 0.0)
 
 
 # -- vectorised figures of the chosen schedules (analysis and sweeps) ----------------------
@@ -840,12 +846,11 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
         "activation_reads": (spilled * (size * cp.t_readers * inter)).sum(axis=1),
         "output": np.full(len(k), size[is_out].sum()),
     }
-    acts = kept @ live                                       # G x m
-    use = acts + cp.pseudo_occ + cp.W[k][:, None] + cp.fixed_pin
+    acts = kept @ live + cp.pseudo_occ                       # G x m
+    peak = acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))
+    w = cp.W[k] + cp.fixed_pin
     return {"kept": kept, "pinned": pinned, "step_bytes": sb, "traffic": traffic,
-            "sram_used": use.max(axis=1) if use.shape[1] else np.zeros(len(k)),
-            "weights_in_sram": cp.W[k] + cp.fixed_pin, "activations_in_sram":
-                acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))}
+            "sram_used": w + peak, "weights_in_sram": w, "activations_in_sram": peak}
 
 
 def choose(fp, prep, capacity, batch, tile_rows=None, cuts=None):
