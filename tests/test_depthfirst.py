@@ -253,3 +253,24 @@ def test_dram_curves_and_cli(capsys, tmp_path):
                  "depth_first", "--format", "json"]) == 0
     cols = json.loads(capsys.readouterr().out)["columns"]
     assert "dram_lower_bound_bytes_per_image" in cols and "depth_first" in cols
+
+
+def test_export_schedule_flag(tmp_path, qapp, capsys):
+    """export --schedule: the exported figures are the depth-first schedule's."""
+    pytest.importorskip("PySide6")
+    p = tmp_path / "tiny.yaml"
+    p.write_text("version: 1\nname: tiny\nmodel: yolov3_tiny\nwidth: 1280\nheight: 736\n"
+                 "chip: chip_a\nsram_mb: 1\n")
+    out = tmp_path / "out"
+    assert main(["export", str(p), "--out", str(out), "--formats", "csv",
+                 "--schedule", "depth_first"]) == 0
+    capsys.readouterr()
+    rows = [ln.split(",") for ln in (out / "tiny_dram-traffic-per-image-by-kind.csv")
+            .read_text(encoding="utf-8").splitlines() if not ln.startswith("#")][1:]
+    got = sum(float(r[1]) for r in rows) * 1e6
+    s = loads_scenario(p.read_text(), base_dir=str(tmp_path))
+    df = Analysis(replace(s, schedule="depth_first")).totals()["dram_bytes_per_image"]
+    lbl = Analysis(s).totals()["dram_bytes_per_image"]
+    assert got == pytest.approx(df, rel=1e-5)
+    assert df < lbl
+    assert main(["export", str(p), "--out", str(out), "--schedule", "a,b,c"]) == 2
