@@ -65,14 +65,18 @@ dynamic program over the execution order in which every tensor between segments 
 through DRAM: ``best[j] = min_i best[i] + cost(i..j-1)``, where a stack's cost is the
 least DRAM of its (tile height x weight mode) options whose working set fits. That
 minimum is exact within the all-spill space and non-increasing in the capacity. The
-DP is run for a few effective capacities (the capacity itself and the capacity minus
-what the layer-by-layer placement pins, and halvings), every partition found is
-evaluated with the collapsed placement above, and the cheapest wins; the
-layer-by-layer schedule (the one :mod:`engine.analysis` evaluates) is always a
-candidate, so depth-first never needs more DRAM than layer-by-layer. On a curve,
-every partition found at any grid point is evaluated at every point (a schedule that
-fits a smaller SRAM fits a larger one), so the curve never rises with SRAM. The user
-can pin the tile height (``tile_rows`` in the scenario) and forbid stacks across
+DP is run on a fixed ladder of capacities (:data:`LADDER_PER_DECADE` per decade, from
+the smallest to the largest working set of any option) and at the size(s) asked about;
+every partition found is evaluated with the collapsed placement above (as it is, and
+with all its stacks' weights pinned), and the cheapest wins. The layer-by-layer
+schedule (the one :mod:`engine.analysis` evaluates, exactly when it asks for it) is
+always a candidate, so depth-first never needs more DRAM than layer by layer. On a
+curve, every partition found at any grid point or ladder step is evaluated at every
+point (a schedule that fits a smaller SRAM fits a larger one), so the curve never
+rises with SRAM; a curve point may therefore be below the single analysis of that
+size, never above it. The chip's staging space comes off the capacity first, as for
+layer by layer; a chip with split weight/activation SRAMs stays layer by layer. The
+user can pin the tile height (``tile_rows`` in the scenario) and forbid stacks across
 chosen boundaries (``stack_cuts``: layer names a stack may not span into).
 
 **The floor.** No schedule in this space reads less than the input once, writes the
@@ -90,7 +94,14 @@ and ``activations_in_sram_bytes`` the peak of kept tensors plus the running stac
 working set (line buffers and resident stack weights), so that
 ``sram_used_peak_bytes`` = staging + the two, never above the capacity.
 
-Plain data for views (see :class:`DFResult`): per step ``stack`` (segment index;
+Plain data for views. :class:`engine.analysis.Analysis` carries ``schedule`` (the
+effective one), ``df`` (a :class:`DFResult`, or None where layer by layer is used),
+``stack``, ``line_buffer_bytes``, ``tiles`` (per step) and ``stacks``; its layer rows
+gain ``stack`` and ``line_buffer_bytes``, its totals ``schedule``,
+``depth_first_applied``, ``stacks``, ``dram_lower_bound_bytes_per_image`` and
+``sram_used_peak_bytes``. Sweeps add ``dram_lower_bound_bytes_per_image`` and
+``depth_first`` (bool per point); :func:`engine.sweep.dram_curves` gives both
+schedules' DRAM-vs-SRAM curves and the floor. Per step ``stack`` (segment index;
 steps of one stack share it) and ``line_buffer_bytes`` (a buffer is counted at the
 step producing the tensor, or at the stack's first reader for a stack input), and
 ``stacks``: one dict per multi-step stack with ``first_step``, ``last_step``,
