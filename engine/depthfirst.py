@@ -625,7 +625,7 @@ def ladder(st: Stacks, b: float) -> np.ndarray:
     return np.concatenate(([0.0], np.geomspace(lo, hi, k)))
 
 
-LADDER_PER_DECADE = 12
+LADDER_PER_DECADE = 48
 
 
 def candidates(st: Stacks, wb: np.ndarray, b: float, capacities=()) -> Candidates:
@@ -689,7 +689,8 @@ class DFResult:
     stack: np.ndarray               # per step: segment index
     line_buffer_bytes: np.ndarray   # per step (whole batch)
     stacks: list                    # per multi-step stack: dict (module docstring)
-    kept: np.ndarray                # per tensor (0..n): kept whole in SRAM
+    kept: np.ndarray                # per tensor (0..n): never leaves SRAM (kept whole
+                                    # between segments, or inside a stack)
     pinned: np.ndarray              # per step: weights pinned for the run (or none)
     traffic: dict                   # kinds, bytes per image
     step_dram_bytes: np.ndarray     # per step, whole batch
@@ -739,8 +740,7 @@ def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
     kept_ext = cp.r <= A / b
     kept = np.zeros(n + 1, dtype=bool)
     kept[cp.tensors[kept_ext]] = True
-    internal = np.ones(n + 1, dtype=bool)
-    internal[cp.tensors] = False
+    kept[np.setdiff1d(np.arange(n + 1), cp.tensors)] = True   # inside a stack: on chip
     pinned = ((cp.w_rank < k) & (cp.w_pin > 0)) | cp.stack_pinned | cp.no_w
     size, ext = cp.t_size, cp.tensors
     spilled = ~kept_ext

@@ -117,6 +117,7 @@ def test_three_convs_depth_first_every_byte():
     assert [r["stack"] for r in rows] == [0, 0, 0]
     assert [r["line_buffer_bytes"] for r in rows] == [360 + 560, 120, 40]
     assert [r["weights_in_sram"] for r in rows] == [True, True, True]
+    assert [r["in_sram"] for r in rows][:2] == [True, True]   # t1, t2 stay in the stack
     assert [r["dram_bytes"] for r in rows] == [2560, 0, 1280]
     # the floor: input + output + weights that cannot be pinned (none: 1464 <= 2544)
     assert t["dram_lower_bound_bytes_per_image"] == 2560 + 1280
