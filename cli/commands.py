@@ -545,6 +545,45 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_seek(args) -> int:
+    """``sramfit seek``: the least SRAM (MB) that meets one goal, and the figures there."""
+    from .engine import seek
+    s = _scenario_from_args(args)
+    if s is None:
+        raise InputError("seek needs a chip: give a scenario file or --chip")
+    goal, value = next((g, getattr(args, g)) for g in seek.GOALS
+                       if getattr(args, g) is not None)
+    r = seek.least_sram(s, goal, value)
+    f = r.figures
+    if args.format == "json":
+        d = {"scenario": s.name, "goal": goal, "value": value, "reachable": r.reachable,
+             "sram_mb": r.sram_mb, "batch": r.scenario.batch,
+             "dram_mb_per_image": f["dram_bytes_per_image"] / 1e6,
+             "dram_gbps": f["dram_gbps"], "throughput_ips": f["throughput_ips"],
+             "latency_ms": f["latency_s"] * 1e3, "fits": f["fits"],
+             "sram_area_mm2": f["sram_area_mm2"],
+             "units": {"MB": "10^6 bytes", "GB/s": "10^9 bytes per second",
+                       "resolution_mb": 0.001}}
+        sys.stdout.write(json.dumps(d, indent=1) + "\n")
+        return 0 if r.reachable else 1
+    where = "at the least SRAM meeting it" if r.reachable else \
+        f"best reached (with {r.upper_bytes / 1e6:,.1f} MB, where everything fits)"
+    rows = [("goal", r.description),
+            ("least SRAM", f"{r.sram_mb:,.3f} MB" if r.reachable else "not reachable"),
+            ("batch", f"{r.scenario.batch}"),
+            ("DRAM per image", f"{f['dram_bytes_per_image'] / 1e6:,.2f} MB"),
+            ("DRAM bandwidth", f"{f['dram_gbps']:,.3f} GB/s"),
+            ("throughput", f"{f['throughput_ips']:,.2f} images/s"),
+            ("latency", f"{f['latency_s'] * 1e3:,.2f} ms per batch"),
+            ("all on chip", "yes" if f["fits"] else "no"),
+            ("SRAM area", f"{f['sram_area_mm2']:,.1f} mm²")]
+    print(f"{s.name}: figures {where}")
+    for k, v in rows:
+        print(f"  {k:<16} {v}")
+    print("MB = 10^6 bytes, GB = 10^9 bytes; SRAM to 0.001 MB.")
+    return 0 if r.reachable else 1
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line, ``sramfit <command>: error: ...``, exit status 2."""
 
@@ -583,6 +622,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="--over input: comma-separated WxH sizes")
     sp.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sp.set_defaults(func=cmd_sweep)
+    kp = sub.add_parser("seek", help="the least SRAM that meets a throughput, DRAM "
+                                     "bandwidth or batch-on-chip goal")
+    kp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
+    _add_model_args(kp, required=False)
+    _add_chip_args(kp)
+    goal = kp.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help="throughput of at least X images/s")
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help="a batch of N with nothing but input/output in DRAM")
+    kp.add_argument("--format", default="table", choices=["table", "json"])
+    kp.set_defaults(func=cmd_seek)
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
     cp.add_argument("scenarios", nargs="+", help="scenario .yaml files")
     cp.add_argument("--format", default="table", choices=["table", "json", "csv"])

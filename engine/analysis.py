@@ -221,9 +221,19 @@ class Analysis:
         self.placement = pl = r["placement"]
         self.batch = b
         self.client_batch = s.batch
-        self.tensor_in_sram = pl.kept if df is None else df.kept
         self.weights_pinned = pl.pinned if df is None else df.pinned
-        self.in_sram = self.tensor_in_sram[1:].copy()
+        if df is None:
+            self.tensor_in_sram = pl.kept
+            # layer rows: a model output is never kept (it is written out); it counts as
+            # in SRAM when it fits beside what is resident at its step, as a whole
+            out = prep.pm.is_output[1:]
+            occ = (placement.occupancy(prep.pm, pl.kept_buffers) * b + pl.weights_in_sram
+                   + r["staging_bytes"])
+            fits_out = occ + prep.pm.size[1:] * b <= self.sram_bytes * (1 + 1e-12)
+            self.in_sram = np.where(out, fits_out[:len(out)], pl.kept[1:])
+        else:
+            self.tensor_in_sram = df.kept
+            self.in_sram = df.kept[1:].copy()
         n = len(fp.steps)
         self.stack = np.arange(n) if df is None else df.stack
         self.line_buffer_bytes = np.zeros(n) if df is None else df.line_buffer_bytes

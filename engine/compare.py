@@ -2,7 +2,7 @@
 diff of two scenarios' settings, overlaid sweeps and the Pareto front of a family.
 
 Pure Python + numpy (no Qt). Used by ``sramfit compare`` (cli/commands.py), the desktop
-compare view (gui/compare.py) and the headless export (gui/headless.py), so the three
+compare view (gui/compare/) and the headless export (gui/headless.py), so the three
 show the same numbers.
 
 Units: MB = 10^6 bytes, GB = 10^9 bytes. Every label says whether a figure is per
@@ -17,6 +17,7 @@ import numpy as np
 
 from . import sweep
 from .errors import InputError
+from .labels import PARETO_Y, TRAFFIC_KINDS  # noqa: F401  (re-exported)
 from .scenario import FIELDS, Scenario
 
 
@@ -168,11 +169,6 @@ def batch_curves(scenarios: Sequence[Scenario], batches=BATCHES) -> list[dict]:
     return out
 
 
-TRAFFIC_KINDS = (("weights", "weights read"),
-                 ("activations", "activations spilled + read back"),
-                 ("io", "input read + output written"))
-
-
 def traffic_split(analysis) -> dict:
     """DRAM bytes per image in three kinds (weights, activations = spill writes + reads,
     io = input + output), their total and each kind's share of the total (0..1)."""
@@ -186,12 +182,6 @@ def traffic_split(analysis) -> dict:
 
 
 # -- Pareto ------------------------------------------------------------------------------
-#: y axes of the Pareto plot: key -> (label, scale from SI, better)
-PARETO_Y = {
-    "throughput_ips": ("throughput (images/s)", 1.0, "higher"),
-    "dram_bytes_per_s": ("DRAM bandwidth used (GB/s)", 1e-9, "lower"),
-    "dram_bytes_per_image": ("DRAM traffic per image (MB)", 1e-6, "lower"),
-}
 
 
 def pareto_front(cost, value, higher_is_better: bool = True) -> np.ndarray:

@@ -14,8 +14,9 @@ do (TFLite's arena planner, TVM, ONNX Runtime). Going through the steps in order
   until the view's last reader. The step moves no data.
 * **Concat slices.** A concat step (a concat alone in its step, not a model output)
   has each input's producer write straight into a slice of the concat's buffer, when
-  that input owns a whole buffer of its own size (not the model input, not already a
-  slice or a view of something larger, no two inputs sharing a buffer). The concat
+  that input has a buffer of its own that no other tensor shares (not the model
+  input, no view of it; a tensor a concat reads is never written in place, so that
+  it can go to the slice). The concat
   buffer then lives from the first of those inputs' first step to the concat's last
   reader; the step copies only the inputs that could not be aliased.
 
@@ -152,11 +153,16 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
             t = root[t]
         return t
 
+    members = np.ones(T, dtype=np.int64)
+
     def join(t, r):                       # tensor t (its own buffer) into buffer r
         root[t] = r
+        members[r] += members[t]
         bfirst[r] = min(bfirst[r], bfirst[t])
         blast[r] = max(blast[r], blast[t])
 
+    # tensors a concat reads are written into its slices rather than in place
+    concat_inputs = {t for k, _, cands in steps if k == "concat" for t in cands}
     for s, (k, inputs, cands) in enumerate(steps if enabled else ()):
         o = s + 1
         if k is None or is_output[o]:
@@ -168,7 +174,7 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
             join(o, find(t))
             kind[o], of[o] = VIEW, t
             reads[s], written[s] = [], 0
-        elif k == "elementwise":
+        elif k == "elementwise" and o not in concat_inputs:
             for t in cands:
                 r = find(t)
                 if t != 0 and blast[r] == s and bsize[r] == size[o] and size[t] == size[o]:
@@ -179,14 +185,12 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
             roots, take = set(), []
             for t in cands:
                 r = find(t)
-                if t == 0 or r in roots or bsize[r] != size[t] or slice_of[t] >= 0:
+                if t == 0 or r != t or members[r] != 1 or r in roots:
                     continue
                 roots.add(r)
                 take.append((t, r))
             for t, r in take:
-                root[r] = o
-                bfirst[o] = min(bfirst[o], bfirst[r])
-                blast[o] = max(blast[o], blast[r])
+                join(r, o)
                 slice_of[t] = o
             aliased = {t for t, _ in take}
             reads[s] = [t for t in inputs if t not in aliased]

@@ -11,19 +11,26 @@ SRAM of capacity ``C`` (bytes) holds three kinds of things:
 * **Pinned weights.** A step's weights either sit in SRAM for the whole run (read
   from DRAM once, then zero DRAM bytes per image in steady state) or are streamed
   from DRAM once per batch: ``W_s / batch`` bytes per image.
-* **Kept activation buffers.** Tensors live in buffers, several tensors sharing one
-  where a step works in place (:func:`engine.liveness.plan_aliases`). A kept buffer
-  occupies its bytes (whole batch) from its first to its last step. A spilled buffer
-  costs, per image, every byte written into it plus every byte read from it (a tensor
-  read by two steps is read twice). The model input is always read from DRAM (once if
-  its buffer is kept, once per reader if not); model outputs are always written to
-  DRAM and never kept. Capacity is checked on live bytes (no fragmentation).
+* **Kept activation buffers.** Tensors share buffers as
+  :func:`engine.liveness.plan_aliases` decides. Here a *buffer* is a set of tensors
+  joined by views and concat slices (kept or spilled together); a step written in
+  place is a *credit* ``(A, B, s, z)``: its output's buffer B and the buffer A it
+  overwrites stay separate decisions, and share their ``z`` bytes at step s only if
+  both are kept (keeping one never forces keeping the other, so in place is never
+  worse than copies). A kept buffer occupies its bytes (whole batch) from its first
+  to its last step. A spilled buffer costs, per image, every byte written into it plus
+  every byte read from it (a tensor read by two steps is read twice). The model input
+  is always read from DRAM (once if its buffer is kept, once per reader if not); model
+  outputs are always written to DRAM and never kept. Capacity is checked on live bytes
+  (no fragmentation).
 
 DRAM bytes per image = streamed weights / batch + input + outputs + spilled buffers'
-writes and reads. With binary ``pin_s`` (step s's weights pinned) and ``keep_B``
-(buffer B kept), the constraint at every step ``s`` is::
+writes and reads. With binary ``pin_s`` (step s's weights pinned), ``keep_B`` (buffer
+B kept) and ``0 <= y_c <= keep_A, keep_B`` per credit c, the constraint at every step
+``s`` is::
 
-    sum_s' pin_s' W_s'  +  batch x sum_{B live at s} keep_B size_B  <=  C'
+    sum_s' pin_s' W_s' + batch x (sum_{B live at s} keep_B size_B
+                                  - sum_{credits c at s} y_c z_c)  <=  C'
 
 (split SRAM: the weight sum <= the weight SRAM's ``C'``, the activation sum <= the
 activation SRAM's). Minimising the DRAM bytes under these constraints is an integer
@@ -33,13 +40,16 @@ weights a knapsack; both NP-hard in general).
 Exact solve (:func:`place_exact`)
 ---------------------------------
 The integer program above, solved with ``scipy.optimize.milp`` (HiGHS, branch and
-cut) for one grid point: one binary per buffer that can save traffic and per step
-with weights, one row per step whose live set is not contained in a neighbour's
+cut) for one grid point: one binary per buffer that can save traffic, one integer
+per distinct weight-layer size (how many of those layers are pinned: interchangeable
+layers would otherwise make the search explore symmetric copies), one continuous
+share per credit, one row per step whose live set is not contained in a neighbour's
 (those rows imply the rest). The result is checked against the capacity and against
 the heuristic below. "Exact" means proven optimal to HiGHS's absolute gap of 1e-6
 objective units, at most 1 byte per image (an objective unit is one MB, or less on
 small models). HiGHS reports a dual bound, so a solve stopped by its time limit
-(``TIME_LIMIT_S``) still says how far it may be from the optimum (``gap``). scipy's milp takes no
+(``NODE_LIMIT`` nodes, so that the figure does not depend on the machine's load)
+still says how far it may be from the optimum (``gap``). scipy's milp takes no
 starting solution; the heuristic serves as the fallback and as the incumbent to
 beat.
 
@@ -51,7 +61,8 @@ whose keeping saves DRAM traffic, smallest first, then shortest-lived); each get
 threshold ``r = max(load over its lifetime) + its size`` and adds its size to the
 load of every step in its lifetime. At budget ``A`` the kept set is
 ``{B : r_B * batch <= A}``: it always fits (the kept buffer that came last at any
-step has ``r >=`` everything earlier live there plus itself) and grows with ``A``.
+step has ``r >=`` everything earlier live there plus itself; a credit is counted when
+its second buffer is added, which at worst overstates the load) and grows with ``A``.
 Weights are pinned smallest step first; ``W[k]`` is the k smallest. Policies:
 
 ``weights_first``      pin as many weights as fit; the rest of ``C'`` is the budget.
@@ -64,8 +75,9 @@ Weights are pinned smallest step first; ``W[k]`` is the k smallest. Policies:
 
 The heuristic is reported as such (``exact`` False) with a bound on its gap
 (:func:`lower_bound`: for each step, everything not live there is free and the live
-items fill ``C'`` fractionally, best DRAM bytes saved per SRAM byte first; the best
-of these relaxations bounds the optimum from below).
+items fill ``C'`` fractionally, best DRAM bytes saved per SRAM byte first, a buffer
+born there in place costing nothing; the best of these relaxations bounds the optimum
+from below. Valid, but loose where many buffers live at once).
 A chip with split SRAM pins weights in the weight SRAM and keeps activations in the
 activation SRAM; the threshold rule's policies coincide there.
 
@@ -85,7 +97,8 @@ import numpy as np
 from .errors import InputError
 
 POLICIES = ("weights_first", "activations_first", "optimal")
-TIME_LIMIT_S = 0.15       # per exact solve; then the best found, with its gap
+NODE_LIMIT = 200          # branch-and-bound nodes per exact solve (deterministic,
+TIME_LIMIT_S = 5.0        # unlike a time limit); then the best found, with its gap
 
 
 @contextlib.contextmanager
@@ -130,6 +143,10 @@ class PlacementModel:
     w_rank: np.ndarray        # per-step position in the pinning order (-1 = no weights)
     W: np.ndarray             # W[k] = bytes of the k first steps in the pinning order
     n_steps: int
+    pair_a: np.ndarray = None  # in-place credits: buffer overwritten,
+    pair_b: np.ndarray = None  # the buffer written over it,
+    pair_step: np.ndarray = None  # at this step,
+    pair_bytes: np.ndarray = None  # sharing these bytes per image if both are kept
 
     @property
     def weight_total(self) -> float:
@@ -142,7 +159,12 @@ class PlacementModel:
 
 
 def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
-    """The PlacementModel of a Footprint (any batch; sizes are taken per image)."""
+    """The PlacementModel of a Footprint (any batch; sizes are taken per image).
+
+    Placement buffers: tensors joined by views and concat slices share one (kept or
+    spilled together). A step written in place is a *credit* instead: its output and
+    the buffer it overwrites are separate decisions, sharing their bytes at that step
+    only when both are kept (so keeping one never forces keeping the other)."""
     n, b, al = len(fp.steps), fp.batch, fp.aliasing
     size = fp.tensor_bytes.astype(np.float64) / b
     T = n + 1
@@ -152,17 +174,33 @@ def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
             readers[t] += 1
     is_output = readers == 0
     is_output[0] = False
-    roots = al.buffers()
-    index = np.full(T, -1, dtype=np.int64)
-    index[roots] = np.arange(len(roots))
-    buf = index[al.buffer]
-    bsize = al.size[roots].astype(np.float64) / b
-    first = al.first[roots].copy()
-    last = al.last[roots].copy()
-    out_b = buf[is_output]
-    last[out_b] = first[out_b]                   # outputs are written out at once
-    bwrites = np.zeros(len(roots))
-    breads = np.zeros(len(roots))
+    root = np.arange(T)
+
+    def find(t):
+        while root[t] != t:
+            t = root[t]
+        return t
+
+    for t in range(T):                        # views and slices share a buffer
+        if al.kind[t] == "view":
+            root[find(t)] = find(int(al.of[t]))
+        if al.slice_of[t] >= 0:
+            root[find(t)] = find(int(al.slice_of[t]))
+    group = np.array([find(t) for t in range(T)])
+    roots, buf = np.unique(group, return_inverse=True)
+    B = len(roots)
+    tfirst, tlast = fp.tensor_first.copy(), fp.tensor_last.copy()
+    tlast[is_output] = tfirst[is_output]       # outputs are written out at once
+    bsize = np.zeros(B)
+    np.maximum.at(bsize, buf, size)
+    first = np.full(B, n, dtype=np.int64)
+    np.minimum.at(first, buf, tfirst)
+    last = np.zeros(B, dtype=np.int64)
+    np.maximum.at(last, buf, tlast)
+    pairs = [(int(buf[al.of[o]]), int(buf[o]), o - 1, size[o]) for o in range(T)
+             if al.kind[o] == "in_place" and first[buf[o]] == o - 1]
+    bwrites = np.zeros(B)
+    breads = np.zeros(B)
     written = al.written.astype(np.float64) / b
     inter = ~is_output[1:]
     np.add.at(bwrites, buf[1:][inter], written[inter])
@@ -171,15 +209,17 @@ def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
             if t != 0:
                 breads[buf[t]] += size[t]
     benefit = bwrites + breads
+    out_b = buf[is_output]
     benefit[buf[0]] = size[0] * max(int(readers[0]) - 1, 0)
     benefit[out_b] = 0.0
     return from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites,
-                        breads, benefit, weight_bytes, n)
+                        breads, benefit, weight_bytes, n, pairs)
 
 
 def from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites, breads,
-                 benefit, weight_bytes, n_steps) -> PlacementModel:
-    """A PlacementModel from per-tensor and per-buffer arrays (see the fields)."""
+                 benefit, weight_bytes, n_steps, pairs=()) -> PlacementModel:
+    """A PlacementModel from per-tensor and per-buffer arrays (see the fields);
+    ``pairs``: in-place credits ``(overwritten buffer, new buffer, step, bytes)``."""
     bsize = np.asarray(bsize, dtype=np.float64)
     first = np.asarray(first, dtype=np.int64)
     last = np.asarray(last, dtype=np.int64)
@@ -189,7 +229,12 @@ def from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites, bre
     useful = benefit > 0
     order = np.lexsort((np.arange(B), span, bsize, ~useful))
     order = order[useful[order]]
-    r = thresholds(order, first, last, bsize, n_steps)
+    pairs = [p for p in pairs if useful[p[0]] and useful[p[1]]]
+    pa = np.array([p[0] for p in pairs], dtype=np.int64)
+    pb = np.array([p[1] for p in pairs], dtype=np.int64)
+    ps = np.array([p[2] for p in pairs], dtype=np.int64)
+    pz = np.array([p[3] for p in pairs], dtype=np.float64)
+    r = thresholds(order, first, last, bsize, n_steps, (pa, pb, ps, pz))
     by_r = np.argsort(r, kind="stable")
     r_sorted = r[by_r]
     cum_benefit = np.concatenate(([0.0], np.cumsum(benefit[by_r])))
@@ -204,20 +249,33 @@ def from_buffers(size, readers, is_output, buf, bsize, first, last, bwrites, bre
                           np.asarray(is_output, dtype=bool), np.asarray(buf), bsize, first,
                           last, np.asarray(bwrites, dtype=np.float64),
                           np.asarray(breads, dtype=np.float64), benefit, r, r_sorted,
-                          cum_benefit, r_max, wb, w_rank, W, int(n_steps))
+                          cum_benefit, r_max, wb, w_rank, W, int(n_steps), pa, pb, ps, pz)
 
 
-def thresholds(order, first, last, size, n_steps) -> np.ndarray:
+def thresholds(order, first, last, size, n_steps, pairs=None) -> np.ndarray:
     """The threshold rule of the module docstring (bytes per image); buffers not in
-    ``order`` get ``inf`` (never kept)."""
+    ``order`` get ``inf`` (never kept). An in-place credit counts when the second of
+    its two buffers is added (whenever that one is kept, the earlier one with its
+    lower-or-equal threshold may not be; counting it as kept only overstates load)."""
     load = np.zeros(max(n_steps, 1), dtype=np.float64)
     r = np.full(len(size), np.inf, dtype=np.float64)
+    credit: dict[int, list] = {}
+    if pairs is not None:
+        for a, b2, st, z in zip(*(x.tolist() for x in pairs)):
+            credit.setdefault(a, []).append((b2, st, z))
+            credit.setdefault(b2, []).append((a, st, z))
+    placed = np.zeros(len(size), bool)
     for t in order.tolist():
         f, l1 = int(first[t]), int(last[t]) + 1
-        seg = load[f:l1]
         s = size[t]
-        r[t] = (seg.max() if l1 - f > 1 else seg[0]) + s
-        seg += s
+        add = np.full(l1 - f, s)
+        for other, st, z in credit.get(t, ()):
+            if placed[other]:
+                add[st - f] -= z
+        seg = load[f:l1]
+        r[t] = (seg + add).max()
+        seg += add
+        placed[t] = True
     return r
 
 
@@ -313,12 +371,19 @@ def lower_bound(pm: PlacementModel, capacity, batch, split_weight_capacity=None)
                      b)
     wts = np.sort(pm.weight_bytes[pm.weight_bytes > 0])
     best = np.full(C.shape, -np.inf)
-    rows = _rows(pm) if useful.any() else [np.zeros(0, dtype=np.int64)]
-    for live in rows:
+    rows = _rows(pm) if useful.any() else [(0, np.zeros(0, dtype=np.int64))]
+    for step, live in rows:
         free = total_benefit - pm.benefit[live].sum()   # buffers not live here: kept
-        dens = pm.benefit[live] / pm.bsize[live]        # per image byte; weights: 1/batch
+        sizes = pm.bsize.copy()
+        if pm.pair_a is not None:                       # credits: the new buffer free
+            at = pm.pair_step == step
+            np.subtract.at(sizes, pm.pair_b[at], pm.pair_bytes[at])
+        sizes = np.maximum(sizes[live], 0.0)
+        with np.errstate(divide="ignore"):
+            dens = np.where(sizes > 0, pm.benefit[live] / np.where(sizes > 0, sizes, 1),
+                            np.inf)                     # per image byte; weights: 1/batch
         order = np.argsort(-dens, kind="stable")
-        a_size, a_val = pm.bsize[live][order], pm.benefit[live][order]
+        a_size, a_val = sizes[order], pm.benefit[live][order]
         if split_weight_capacity is not None:
             saved_w = _frac_fill(np.broadcast_to(split_weight_capacity, C.shape), wts,
                                  wts) / b
@@ -359,8 +424,9 @@ def _frac_mixed(C, b, a_size, a_val, a_dens, wts):
 
 
 def _rows(pm: PlacementModel) -> list:
-    """Per step whose live set is not contained in another's: the useful buffers live
-    there. Between two steps where buffers end the live set only grows, so steps
+    """Per step whose live set is not contained in another's: (step, the useful
+    buffers live there). In-place credits do not change which rows dominate: a
+    credit at a step needs a buffer ending and one starting there. Between two steps where buffers end the live set only grows, so steps
     where one ends dominate; of those, one with no buffer starting since the
     previous is contained in that previous one."""
     useful = np.flatnonzero(pm.useful)
@@ -374,7 +440,7 @@ def _rows(pm: PlacementModel) -> list:
     np.add.at(starts, f + 1, 1)
     cum = np.cumsum(starts)            # cum[s] = starts at steps < s
     new = np.concatenate(([True], cum[e[1:] + 1] - cum[e[:-1] + 1] > 0))
-    return [useful[(f <= s) & (l >= s)] for s in e[new]]
+    return [(int(s), useful[(f <= s) & (l >= s)]) for s in e[new]]
 
 
 def place_exact(pm: PlacementModel, capacity: float, batch: float,
@@ -394,6 +460,7 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
     # them are pinned) per distinct size removes the symmetry that slows the search
     wsizes, wcount = np.unique(pm.weight_bytes[wsteps], return_counts=True)
     nu, nw = len(useful), len(wsizes)
+    npair = 0 if pm.pair_a is None else len(pm.pair_a)
     if heur.exact or nu + nw == 0:
         heur.exact, heur.gap = np.asarray(True), np.asarray(0.0)
         return heur
@@ -403,30 +470,45 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
     base = float(dram_cost(pm, np.zeros(len(pm.bsize), bool),
                            np.zeros(len(pm.weight_bytes), bool), b))
     scale = max(1e-6, 1e3 / max(base, 1.0))
+    # variables: keep per useful buffer, pinned count per weight size, and per
+    # in-place credit a share y <= both keeps (continuous; it only frees space)
+    nv = nu + nw + npair
     wv = wsizes * scale
-    cost = -np.concatenate((pm.benefit[useful], wsizes / b)) * scale
+    cost = -np.concatenate((pm.benefit[useful], wsizes / b, np.zeros(npair))) * scale
     pos = np.full(len(pm.bsize), -1)
     pos[useful] = np.arange(nu)
     rows, ub = [], []
-    for live in _rows(pm):
-        row = np.zeros(nu + nw)
+    for step, live in _rows(pm):
+        row = np.zeros(nv)
         row[pos[live]] = pm.bsize[live] * b * scale
         if split_weight_capacity is None:
-            row[nu:] = wv
+            row[nu:nu + nw] = wv
+        if npair:
+            at = np.flatnonzero(pm.pair_step == step)
+            row[nu + nw + at] = -pm.pair_bytes[at] * b * scale
         rows.append(row)
         ub.append(C * scale)
     if split_weight_capacity is not None or not rows:
-        row = np.zeros(nu + nw)
-        row[nu:] = wv
+        row = np.zeros(nv)
+        row[nu:nu + nw] = wv
         rows.append(row)
         ub.append(float(C if split_weight_capacity is None else split_weight_capacity)
                   * scale)
+    for j in range(npair):
+        for side in (pm.pair_a[j], pm.pair_b[j]):
+            row = np.zeros(nv)
+            row[nu + nw + j] = 1.0
+            row[pos[side]] = -1.0
+            rows.append(row)
+            ub.append(0.0)
     cons = LinearConstraint(np.array(rows), -np.inf, np.array(ub))
-    upper = np.concatenate((np.ones(nu), wcount))
+    upper = np.concatenate((np.ones(nu), wcount, np.ones(npair)))
+    integrality = np.concatenate((np.ones(nu + nw), np.zeros(npair)))
     with _quiet_stdout():                      # HiGHS prints debug lines on fd 1
-        res = milp(cost, integrality=np.ones(nu + nw), bounds=Bounds(0, upper),
+        res = milp(cost, integrality=integrality, bounds=Bounds(0, upper),
                    constraints=cons,
-                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
+                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9,
+                            "node_limit": NODE_LIMIT})
     bound = getattr(res, "mip_dual_bound", None)
     lb = base + float(bound) / scale if bound is not None and np.isfinite(bound) else \
         float(lower_bound(pm, C, b, split_weight_capacity))
@@ -434,7 +516,7 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
         heur.exact = np.asarray(False)
         heur.gap = np.asarray(max(h_cost - lb, 0.0))
         return heur
-    x = np.round(res.x).astype(np.int64)
+    x = np.round(res.x[:nu + nw]).astype(np.int64)
     kept_b = np.zeros(len(pm.bsize), bool)
     kept_b[useful] = x[:nu] > 0
     pinned = pm.weight_bytes <= 0
@@ -457,17 +539,30 @@ def place_exact(pm: PlacementModel, capacity: float, batch: float,
 
 
 def activation_peak(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
-    """Peak per-image bytes of kept buffers over the steps (grid shape)."""
+    """Peak per-image bytes of kept buffers over the steps (grid shape), in-place
+    credits taken off where both buffers of a pair are kept."""
+    return occupancy(pm, kept).max(axis=-1)
+
+
+def occupancy(pm: PlacementModel, kept: np.ndarray) -> np.ndarray:
+    """Per-image bytes of kept buffers at each step (grid shape x steps), in-place
+    credits taken off where both buffers of a pair are kept."""
     n = max(pm.n_steps, int(pm.last.max()) + 1 if len(pm.last) else 1)
     sz = kept * pm.bsize
     lead = kept.shape[:-1]
     szf = sz.reshape(-1, sz.shape[-1])
+    kf = kept.reshape(-1, kept.shape[-1])
     if szf.shape[0] > 1 and len(pm.bsize) * n <= 4_000_000:
         live = np.zeros((len(pm.bsize), n))
         steps = np.arange(n)
         live[(steps >= pm.first[:, None]) & (steps <= pm.last[:, None])] = 1.0
-        return (szf @ live).max(axis=-1).reshape(lead)
-    delta = np.zeros((szf.shape[0], n + 1), dtype=np.float64)
-    np.add.at(delta, (slice(None), pm.first), szf)
-    np.add.at(delta, (slice(None), pm.last + 1), -szf)
-    return np.cumsum(delta[:, :-1], axis=-1).max(axis=-1).reshape(lead)
+        occ = szf @ live
+    else:
+        delta = np.zeros((szf.shape[0], n + 1), dtype=np.float64)
+        np.add.at(delta, (slice(None), pm.first), szf)
+        np.add.at(delta, (slice(None), pm.last + 1), -szf)
+        occ = np.cumsum(delta[:, :-1], axis=-1)
+    if pm.pair_a is not None and len(pm.pair_a):
+        both = kf[:, pm.pair_a] & kf[:, pm.pair_b]
+        np.add.at(occ, (slice(None), pm.pair_step), -(both * pm.pair_bytes))
+    return occ.reshape(lead + (n,))

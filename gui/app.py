@@ -55,10 +55,9 @@ def screenshot(window, out: str, size: tuple[int, int]) -> None:
         QApplication.processEvents()
     window.refresh()
     QApplication.processEvents()
-    image = window.grab()
+    from . import export
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out)):
-        raise OSError(f"cannot write {out}")
+    export.export_widget(window, out)
 
 
 def run(args) -> int:
@@ -70,6 +69,12 @@ def run(args) -> int:
         return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Qt aborts the process when its platform plugin cannot load: say why instead
+    from .qtcheck import problem
+    why = problem()
+    if why:
+        print(f"sramfit: error: cannot open the window: {why}", file=sys.stderr)
+        return 2
     app = make_app()
 
     from sramfit.engine.errors import SramfitError
@@ -91,7 +96,7 @@ def run(args) -> int:
     if args.screenshot:
         try:
             screenshot(window, args.screenshot, args.size)
-        except OSError as err:
+        except (OSError, SramfitError) as err:
             print(f"sramfit: error: {err}", file=sys.stderr)
             return 2
         finally:

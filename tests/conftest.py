@@ -4,6 +4,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import sramfit.gui  # noqa: E402,F401  (applies the PySide6 6.12 None-refcount guard)
+
 ROOT = Path(__file__).resolve().parent.parent       # the repository (for its files);
 # the code under test is the installed package, imported as sramfit.*
 

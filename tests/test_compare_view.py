@@ -24,7 +24,7 @@ F2MP = str(SC / "resnet50_2mp_t4_b1.yaml")
 @pytest.fixture
 def compare_window(main_window, qtbot, monkeypatch):
     from sramfit.gui import compare as cv
-    monkeypatch.setattr(cv, "open_files", lambda *a, **k: [F224, F2MP])
+    monkeypatch.setattr(cv.window, "open_files", lambda *a, **k: [F224, F2MP])
     main_window.compare_action.trigger()
     win = main_window.compare_window
     qtbot.waitExposed(win)
@@ -138,7 +138,7 @@ def test_bad_file_shows_error(compare_window, tmp_path, no_dialogs, monkeypatch)
     from sramfit.gui import compare as cv
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nmodel: resnet50\nbatch: many\n")
-    monkeypatch.setattr(cv, "open_files", lambda *a, **k: [str(bad)])
+    monkeypatch.setattr(cv.window, "open_files", lambda *a, **k: [str(bad)])
     no_dialogs.answers["show_error"] = None
     compare_window.open_files()
     assert len(compare_window.entries) == 1

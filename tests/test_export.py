@@ -379,7 +379,7 @@ def test_failure_mid_render_restores_the_plot(line_plot, tmp_path, monkeypatch):
 
     def boom(self, p, svg=False):
         raise RuntimeError("paint failed")
-    monkeypatch.setattr(export._Render, "_paint", boom)
+    monkeypatch.setattr(export.render._Render, "_paint", boom)
     with pytest.raises(RuntimeError):
         export.export_plot(line_plot, tmp_path / "p.png", style="slide")
     _processed()
@@ -409,7 +409,7 @@ def test_disk_error_leaves_no_partial_or_temp_file(line_plot, tmp_path, monkeypa
     def half_then_full(f, data):
         f.write(data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(export, "_write_bytes", half_then_full)
+    monkeypatch.setattr(export.common, "_write_bytes", half_then_full)
     for name in ("p.csv", "p.png", "p.svg", "new.png"):
         with pytest.raises(ExportError) as info:
             export.export_plot(line_plot, tmp_path / name, size=(320, 200))
@@ -586,3 +586,56 @@ def test_csv_includes_right_axis_curves_in_their_own_column(main_window, tmp_pat
     res = sweep.over_batch(main_window.doc.scenario, np.array(batches))
     got = np.array([float(r[lat_col]) for r in lat_rows])
     np.testing.assert_allclose(got, np.asarray(res["latency_s"]) * 1e3, rtol=1e-9)
+
+
+# -- issue 15: exports carry every curve and axis of the screen ---------------------------
+
+@pytest.fixture(scope="module")
+def yolo_frame():
+    from sramfit import engine
+    from sramfit.engine.scenario import Scenario
+    from sramfit.gui.headless import scenario_frame
+    sc = Scenario(model="yolov3", width=1920, height=1088, chip="chip_b")
+    return scenario_frame(sc, engine.analyze(sc))
+
+
+def _stroked(svg_bytes: bytes, colour: str) -> list[np.ndarray]:
+    """Every path (of 5 or more points) stroked in ``colour``, the stroke set on the
+    path or inherited from its groups."""
+    out = []
+
+    def walk(el, stroke):
+        stroke = (el.get("stroke") or stroke or "").lower()
+        if el.tag == f"{SVG}path" and stroke == colour and el.get("d"):
+            pts = _path_points(el.get("d"))
+            if len(pts) >= 5:
+                out.append(pts)
+        for child in el:
+            walk(child, stroke)
+    walk(ET.fromstring(svg_bytes), "")
+    return out
+
+
+def test_batch_plot_exports_its_latency_curve_and_right_axis(qtbot, yolo_frame, tmp_path):
+    """Bug 1: the latency curve (right axis, dashed) was missing from PNG and SVG."""
+    from sramfit.gui.plots import SPILL, BatchPlot
+    plot = BatchPlot()
+    qtbot.addWidget(plot)
+    plot.resize(640, 420)
+    plot.show()
+    plot.render(yolo_frame)
+    _settled(plot)
+    n = len(yolo_frame.batch_sweep["batch"])
+    svg = export.render_svg(plot, (1280, 720), style="slide")
+    lat = _stroked(svg, SPILL.name().lower())
+    assert lat, "no latency curve in the SVG"
+    assert max(len(p) for p in lat) >= n - 1
+    # the right axis has real tick labels, not only "0"
+    texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    numbers = {t.strip() for t in texts if re.fullmatch(r"\s*[\d,.]+\s*", t or "")}
+    assert len(numbers - {"0"}) >= 6
+    img = _array(export.render_image(plot, (1280, 720), style="slide"))
+    r, g, b = (img[..., k].astype(int) for k in range(3))
+    red = (r > g + 60) & (r > b + 60)      # the latency colour (slide style darkens it)
+    # the dashed curve rises across the right half of the plot: many pixels there
+    assert red[:, 640:].sum() > 300

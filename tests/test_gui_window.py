@@ -331,3 +331,33 @@ def test_import_model_action_and_bad_file(main_window, no_dialogs, tmp_path):
     assert win.doc.scenario == good                      # nothing changed
     name, args, _ = no_dialogs.calls[-1]
     assert name == "show_error" and "broken.cfg" in args[2]
+
+
+# -- issue 15 bugs ---------------------------------------------------------------------
+
+def test_sram_labels_follow_zero_then_128(main_window):
+    """Bug 2: after SRAM 0 then 128 the dashed lines' labels still said 50.4 MB / 0 MB."""
+    from sramfit.gui.text import fmt_mb
+    win = main_window
+    win.chip_panel.sram.setValue(0.0)
+    win.chip_panel.sram.setValue(128.0)
+    cap = win.doc.analysis.activation_budget_bytes
+    assert cap > 100e6                       # hand check: 128 MB minus the pinned weights
+    want = f"SRAM for activations {fmt_mb(cap)}"
+    for plot in (win.plots.activation, win.plots.live):
+        assert plot.capacity.isVisible()
+        assert plot.capacity.label.toPlainText().strip() == want
+
+
+def test_per_layer_axis_shrinks_with_sram(main_window):
+    """Bug 3: SRAM 5000 MB then 64 MB left the per-layer y axis at 10^4 MB."""
+    win = main_window
+    win.chip_panel.sram.setValue(5000.0)
+    hi_big = win.plots.activation.plotItem.getViewBox().viewRange()[1][1]
+    assert hi_big > 3.5                      # log10(5000) = 3.7
+    win.chip_panel.sram.setValue(64.0)
+    fp = win.doc.analysis.footprint
+    top = max(max(fp.activation_bytes), max(fp.weight_bytes),
+              win.doc.analysis.activation_budget_bytes) / 1e6
+    hi = win.plots.activation.plotItem.getViewBox().viewRange()[1][1]
+    assert hi < np.log10(top) + 0.6

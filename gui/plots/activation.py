@@ -1,0 +1,81 @@
+"""Per-layer activation bytes (fit/spill bars) and weights per layer."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
+from sramfit.gui.text import fmt_mb
+class ActivationPlot(StepPlot):
+    """Per-layer activation bytes (bars coloured by fit/spill) and weights per layer."""
+
+    title = "Activations and weights per layer"
+    help_text = ("Bars: bytes of each step's output activation for the whole batch, green "
+                 "if it stays in on-chip SRAM, red if it spills to DRAM.\nDark line: weight "
+                 "bytes of the step. Dashed line: SRAM available to activations.\n"
+                 "Click a bar to select the layer in the table. MB = 10^6 bytes.")
+
+    def __init__(self, parent=None, log: bool = True):
+        super().__init__(parent)
+        self.log = log
+        self._fit_brush, self._spill_brush = pg.mkBrush(FIT), pg.mkBrush(SPILL)
+        self.bars = pg.BarGraphItem(x=np.zeros(0), y0=np.zeros(0), height=np.zeros(0),
+                                    width=0.8, pen=None, brush=FIT,
+                                    name="activation per step, whole batch")
+        self.weights = pg.ScatterPlotItem(size=6, symbol="d", pen=None,
+                                          brush=pg.mkBrush(WEIGHT), name="weights per step")
+        self.capacity = sram_line(1)
+        for item in (self.bars, self.weights, self.capacity):
+            self.plotItem.addItem(item)
+        self.set_title(self.title, [("activation in SRAM", FIT, "■"),
+                                    ("activation spilled", SPILL, "■"),
+                                    ("weights", WEIGHT, "◆")])
+        self.set_labels("MB per step (10⁶ B)", "execution step")
+        self._frame = None
+        self.set_log(log)
+
+    def set_log(self, log: bool):
+        self.log = bool(log)
+        self.plotItem.getAxis("left").setLogMode(False, self.log)
+        if self._frame is not None:
+            self.render(self._frame)
+
+    def _y(self, nbytes):
+        mb = np.asarray(nbytes, dtype=float) / MB
+        return _log10(mb, LOG_FLOOR_MB) if self.log else mb
+
+    def render(self, frame: Frame):
+        self._frame = frame
+        a, fp = frame.analysis, frame.footprint
+        act = np.asarray(fp.activation_bytes, dtype=float)
+        wts = np.asarray(fp.weight_bytes, dtype=float)
+        in_sram = np.asarray(a.in_sram, dtype=bool)
+        n = len(act)
+        self._n = n
+        x = np.arange(n)
+        base = math.log10(LOG_FLOOR_MB) if self.log else 0.0
+        brushes = [self._fit_brush if f else self._spill_brush for f in in_sram]
+        self.bars.setOpts(x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
+                          brushes=brushes)
+        has_w = wts > 0
+        self.weights.setData(x[has_w], self._y(wts[has_w]))
+        cap = float(activation_capacity(a))
+        if cap > 0:
+            # show first: a hidden line's label ignores new text (it kept "50.4 MB")
+            self.capacity.show()
+            self.capacity.setValue(float(self._y(cap)))
+            self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
+        else:
+            self.capacity.hide()
+        top = max(act.max(initial=0), wts.max(initial=0), cap)
+        vb = self.plotItem.getViewBox()
+        if self.log:
+            self.set_range(vb, y=(base, math.log10(max(top / MB, 1e-2)) + 0.35))
+        else:
+            self.set_range(vb, y=(0, top / MB * 1.12 or 1))
+        self.set_range(vb, x=(-1, n))
+        names = frame.names
+        self._texts = [f"{names[i]}: activation {fmt_mb(act[i])} "
+                       f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
+                       f"weights {fmt_mb(wts[i])}" for i in range(n)]

@@ -1,0 +1,258 @@
+"""What every live plot shares: the :class:`Frame` it draws, colours, unit
+formatting, and :class:`PlotBase` (title with colour key, unit-carrying axes, hover
+text, click-to-select) with :class:`StepPlot` for plots whose x axis is the step."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QCursor, QFont
+from PySide6.QtWidgets import QToolTip
+
+
+
+
+# No pg.setConfigOptions here: global pyqtgraph options would leak into every other
+# user of pyqtgraph in the process (gui.export, tests). Colours are set per item.
+FG = QColor("#222222")
+
+MB = 1e6
+FIT = QColor("#2a9d8f")        # fits in SRAM
+SPILL = QColor("#e76f51")      # spills to DRAM
+WEIGHT = QColor("#264653")
+ACCENT = QColor("#3a86ff")     # current chip / selection
+MUTED = QColor("#8d99ae")
+COMPUTE = QColor("#3a86ff")
+MEMORY = QColor("#e76f51")
+LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
+
+
+@dataclass
+class Frame:
+    """Everything the plots draw, from one ``analyze(scenario)`` call plus sweeps."""
+    analysis: Any                       # engine Analysis of the current scenario
+    batch: int                          # the scenario's batch
+    sram_bytes: float                   # the current chip's SRAM capacity
+    sram_sweep: dict | None = None      # engine.sweep.over_sram result (or None)
+    batch_sweep: dict | None = None     # engine.sweep.over_batch result (or None)
+    reference_chips: list = field(default_factory=list)   # [(label, sram_bytes)]
+    names: list = field(default_factory=list)             # step names
+
+    @property
+    def footprint(self):
+        return self.analysis.footprint
+
+
+def _font(pt: float = 9.0, bold: bool = False) -> QFont:
+    f = QFont("DejaVu Sans")
+    f.setPointSizeF(pt)
+    f.setBold(bold)
+    return f
+
+
+def _log10(values, floor):
+    v = np.asarray(values, dtype=float)
+    return np.log10(np.maximum(v, floor))
+
+
+def sram_line(anchor_y: float) -> pg.InfiniteLine:
+    """The dashed horizontal line of the SRAM available to activations, labelled at
+    its right end (above it with ``anchor_y`` 1, below with 0)."""
+    return pg.InfiniteLine(angle=0, movable=False,
+                           pen=pg.mkPen(ACCENT, width=1.5, style=Qt.PenStyle.DashLine),
+                           label="", labelOpts={"position": 0.98,
+                                                "anchors": [(1, anchor_y), (1, anchor_y)],
+                                                "color": ACCENT})
+
+
+class PlotBase(pg.PlotWidget):
+    """A titled plot with unit-carrying axes, hover text and click-to-select."""
+
+    layerClicked = Signal(int)
+    title = ""
+    help_text = ""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setMenuEnabled(False)
+        self.setAntialiasing(True)
+        pi = self.plotItem
+        pi.hideButtons()
+        self.set_title(self.title)
+        pi.showGrid(x=False, y=False)      # axis grids repaint tick text on every update
+        self.grid = pg.GridItem(pen=pg.mkPen(0, 0, 0, 28), textPen=None)
+        self.grid.setTickSpacing(x=[None], y=[None])
+        self.grid.setZValue(-100)
+        pi.addItem(self.grid, ignoreBounds=True)
+        for side in ("left", "bottom", "right", "top"):
+            ax = pi.getAxis(side)
+            ax.setPen(pg.mkPen(FG))
+            ax.setTextPen(pg.mkPen(FG))
+            ax.setStyle(tickFont=_font(8.5))
+            ax.enableAutoSIPrefix(False)
+        pi.getViewBox().setMouseEnabled(x=False, y=False)
+        self.setToolTip(self.help_text)
+        self.hover_text = ""
+        self.selected = None
+        self._sel_line = pg.InfiniteLine(angle=90, movable=False,
+                                         pen=pg.mkPen(ACCENT, width=1.5,
+                                                      style=Qt.PenStyle.DashLine))
+        self._sel_line.setZValue(20)
+        self._sel_line.hide()
+        self.setMinimumSize(220, 170)
+
+    def set_title(self, title: str, legend=()):
+        """Title with an inline colour legend: [(label, QColor, glyph)]."""
+        keys = "&nbsp;&nbsp; ".join(
+            f"<span style='color:{c.name()}; font-size:11pt'>{g}</span>"
+            f"<span style='font-size:8.5pt; color:#333'>&nbsp;{label.replace(' ', '&nbsp;')}"
+            f"</span>"
+            for label, c, g in legend)
+        html = (f"<span style='font-size:10.5pt; font-weight:bold; color:{FG.name()}'>"
+                f"{title}</span>")
+        if keys:
+            html += f"<br>{keys}"
+        self._title_html = f"<div align='center'>{html}</div>"
+        self.plotItem.setTitle(self._title_html)
+        self._fit_title()
+
+    def _fit_title(self, width=None):
+        """Wrap the title to the plot's width, so a narrow plot never gets wider than
+        its widget (which would clip its right axis)."""
+        pi = self.plotItem
+        if pi is None:                    # the widget is being torn down
+            return
+        label = pi.titleLabel
+        width = self.width() if width is None else width
+        axes = sum(pi.getAxis(side).width() for side in ("left", "right")
+                   if pi.getAxis(side).isVisible())
+        tw = max(120.0, width - axes - 24.0)
+        for _ in range(2):                # second pass: correct by any remaining overflow
+            label.item.setTextWidth(tw)
+            br = label.item.boundingRect()
+            label.setMinimumHeight(br.height())
+            label.setMaximumHeight(br.height())
+            label.resizeEvent(None)
+            over = pi.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() - width
+            if over <= 0 or tw <= 120.0:
+                break
+            tw = max(120.0, tw - over - 2.0)
+
+    def resizeEvent(self, ev):
+        if getattr(self, "_title_html", None):
+            self._fit_title(ev.size().width())
+            QTimer.singleShot(0, self._refit)      # again once the axes know their widths
+        super().resizeEvent(ev)
+
+    def paintEvent(self, ev):
+        super().paintEvent(ev)
+        # axes size themselves to their tick labels while painting; if that made the
+        # plot wider than the widget, re-wrap the title on the next turn of the loop
+        if self.plotItem.geometry().width() > self.width() + 0.5 and not self._refitting:
+            self._refitting = True
+            QTimer.singleShot(0, self._refit)
+
+    _refitting = False
+
+    def _refit(self):
+        self._refitting = False
+        try:
+            self._fit_title()
+            # re-apply the widget's rect to the plot item, as GraphicsView does on resize
+            pg.GraphicsView.setRange(self, self.range, padding=0, disableAutoPixel=False)
+        except RuntimeError:                       # widget already deleted
+            pass
+
+    def set_labels(self, left: str, bottom: str):
+        style = {"font-size": "9pt", "color": FG.name()}
+        self.plotItem.setLabel("left", left, **style)
+        self.plotItem.setLabel("bottom", bottom, **style)
+
+    @staticmethod
+    def set_range(vb, x=None, y=None, pad=0.0):
+        """Set the view range, but keep the current one while the new data still fills
+        most of it: a slider drag then repaints no axes (their ticks do not move)."""
+        cur = vb.viewRange()
+        for axis, new, (clo, chi) in ((0, x, cur[0]), (1, y, cur[1])):
+            if new is None:
+                continue
+            lo, hi = float(new[0]), float(new[1])
+            if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+                continue
+            span = hi - lo
+            lo, hi = lo - pad * span, hi + pad * span
+            cspan = chi - clo
+            # keep only while the top moves by little (a log axis' 30 % was two decades:
+            # the per-layer axis never shrank)
+            if abs(lo - clo) <= 0.01 * cspan and chi - 0.06 * cspan <= hi <= chi:
+                continue
+            (vb.setXRange if axis == 0 else vb.setYRange)(lo, hi, padding=0)
+
+    def show_hover(self, text: str):
+        self.hover_text = text
+        if text:
+            QToolTip.showText(QCursor.pos(), text, self)
+        else:
+            QToolTip.hideText()
+
+    def select(self, index: int | None):
+        self.selected = index
+
+    def render(self, frame: Frame):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class StepPlot(PlotBase):
+    """A plot whose x axis is the execution step; hover/click map x to a step."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plotItem.addItem(self._sel_line)
+        self._n = 0
+        self._texts: list[str] = []
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+    def _index_at(self, scene_pos) -> int | None:
+        vb = self.plotItem.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        x = vb.mapSceneToView(scene_pos).x()
+        i = int(round(x))
+        return i if 0 <= i < self._n else None
+
+    def _on_move(self, pos):
+        i = self._index_at(pos)
+        self.show_hover(self._texts[i] if i is not None and i < len(self._texts) else "")
+
+    def _on_click(self, ev):
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        i = self._index_at(ev.scenePos())
+        if i is not None:
+            self.layerClicked.emit(i)
+
+    def select(self, index):
+        super().select(index)
+        if index is None or not 0 <= index < self._n:
+            self._sel_line.hide()
+        else:
+            self._sel_line.setValue(index)
+            self._sel_line.show()
+
+
+
+
+# -- views of the analysis the plots share (no new figures, only selection) ---------
+def activation_capacity(analysis) -> float:
+    """SRAM bytes the placement gives to activations (the engine's figure)."""
+    return analysis.activation_budget_bytes
+
+
+def roofline(analysis) -> dict:
+    """The engine's roofline arrays (engine.analysis.Analysis.roofline)."""
+    return analysis.roofline()

@@ -1,0 +1,91 @@
+"""Throughput and latency vs batch size."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from .base import ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
+
+
+
+class BatchPlot(PlotBase):
+    """Throughput (left axis) and latency (right axis) vs batch size."""
+
+    title = "Throughput and latency vs batch"
+    help_text = ("Images per second (solid, left axis) and latency of one batch (dashed, "
+                 "right axis, milliseconds) for each batch size, everything else unchanged."
+                 "\nThe vertical line marks the current batch. Bigger batches reuse each "
+                 "weight read for more images, but their activations may no longer fit.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pi = self.plotItem
+        self.thr = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), symbol="o",
+                                   symbolSize=5, symbolBrush=WEIGHT, symbolPen=None,
+                                   name="throughput")
+        pi.addItem(self.thr)
+        # the latency view box is a child of the plot item (not a loose scene item), so
+        # exports, which paint the plot item and its children, carry the curve
+        self.lat_vb = pg.ViewBox()
+        self.lat_vb.setParentItem(pi)     # after construction: joins the scene's paint prep
+        self.lat_vb.setZValue(pi.getViewBox().zValue() + 1)   # over the main view
+        self.lat_vb.setMouseEnabled(x=False, y=False)
+        pi.showAxis("right")
+        right = pi.getAxis("right")
+        right.linkToView(self.lat_vb)
+        right.setStyle(tickFont=_font(8.5))
+        right.enableAutoSIPrefix(False)
+
+        right.setLabel("latency (ms)", **{"font-size": "9pt", "color": SPILL.name()})
+        self.lat_vb.setXLink(pi)
+        self.lat = pg.PlotDataItem([], [], pen=pg.mkPen(SPILL, width=2,
+                                                        style=Qt.PenStyle.DashLine),
+                                   symbol="s", symbolSize=5, symbolBrush=SPILL,
+                                   symbolPen=None, name="latency (ms)")
+        self.lat_vb.addItem(self.lat)
+        pi.getViewBox().sigResized.connect(self._sync)
+        self.current = pg.InfiniteLine(angle=90, movable=False,
+                                       pen=pg.mkPen(ACCENT, width=1.5),
+                                       label="", labelOpts={"position": 0.55, "color": ACCENT,
+                                                            "anchors": [(0, 0), (0, 0)]})
+        pi.addItem(self.current)
+        self.set_title(self.title, [("images/s", WEIGHT, "—"),
+                                    ("latency", SPILL, "╌"),
+                                    ("this batch", ACCENT, "│")])
+        pi.getAxis("bottom").setLogMode(True, False)
+        self.set_labels("throughput (images/s)", "batch size (log scale)")
+        self.thr.scatter.opts["hoverable"] = True
+        self.thr.scatter.opts["tip"] = self._tip
+        self._lat = np.zeros(0)
+        self._thr = np.zeros(0)
+
+    def _tip(self, x, y, data):
+        b = int(round(10 ** x))
+        i = int(np.argmin(np.abs(np.log10(self._batches) - x))) if len(self._thr) else 0
+        return (f"batch {b}: {self._thr[i]:,.1f} images/s, latency "
+                f"{self._lat[i] * 1e3:,.2f} ms" if len(self._thr) else "")
+
+    def _sync(self):
+        self.lat_vb.setGeometry(self.plotItem.getViewBox().geometry())
+        self.lat_vb.linkedViewChanged(self.plotItem.getViewBox(), self.lat_vb.XAxis)
+
+    def render(self, frame: Frame):
+        sweep = frame.batch_sweep
+        if sweep is None:
+            return
+        b = np.asarray(sweep["batch"], dtype=float)
+        self._batches = b
+        self._thr = np.asarray(sweep["throughput_ips"], dtype=float)
+        self._lat = np.asarray(sweep["latency_s"], dtype=float)
+        x = np.log10(b)
+        self.thr.setData(x, self._thr)
+        self.lat.setData(x, self._lat * 1e3)
+        self.current.setValue(math.log10(frame.batch))
+        self.current.label.setFormat(f" batch {frame.batch}")
+        vb = self.plotItem.getViewBox()
+        self.set_range(vb, x=(float(x.min()), float(x.max())), pad=0.04)
+        self.set_range(vb, y=(0, float(self._thr.max(initial=0)) * 1.15 or 1))
+        self.set_range(self.lat_vb, y=(0, float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1))
+        self._sync()

@@ -1,0 +1,81 @@
+"""DRAM bytes per image as a function of SRAM size."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from .base import ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
+from sramfit.gui.text import fmt_mb
+class DramVsSramPlot(PlotBase):
+    """DRAM bytes per image as a function of SRAM size; reference and current chip."""
+
+    title = "DRAM traffic per image vs SRAM size"
+    help_text = ("DRAM bytes moved per image (weights streamed, activations spilled and "
+                 "read back, input and output) if the chip had this much SRAM, everything "
+                 "else unchanged.\nDotted lines: the seed chips A/B/C; the blue dot is the "
+                 "current chip. MB = 10^6 bytes.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2),
+                                     name="DRAM per image")
+        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
+                                         hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
+                                         tip=self._tip)
+        self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
+                                          pen=pg.mkPen("w", width=1.5), name="this chip")
+        self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1))
+        self.current_text.setFont(_font(8.5, True))
+        for item in (self.curve, self.points, self.current, self.current_text):
+            self.plotItem.addItem(item)
+        self.set_title(self.title, [("DRAM per image", WEIGHT, "—"),
+                                    ("this chip", ACCENT, "●"),
+                                    ("chips A, B, C", MUTED, "┊")])
+        self._chip_lines: list[pg.InfiniteLine] = []
+        self.plotItem.getAxis("bottom").setLogMode(True, False)
+        self.set_labels("DRAM MB per image (10⁶ B)", "SRAM size (MB, log scale)")
+        self._sram = np.zeros(0)
+        self._dram = np.zeros(0)
+
+    def _tip(self, x, y, data):
+        return (f"SRAM {fmt_mb(10 ** x * MB)} -> DRAM {fmt_mb(y * MB)} per image")
+
+    def render(self, frame: Frame):
+        sweep = frame.sram_sweep
+        if sweep is None:
+            return
+        sram = np.asarray(sweep["sram_bytes"], dtype=float)
+        dram = np.asarray(sweep["dram_bytes_per_image"], dtype=float)
+        keep = sram > 0
+        x = np.log10(sram[keep] / MB)
+        y = dram[keep] / MB
+        self._sram, self._dram = sram[keep], dram[keep]
+        self.curve.setData(x, y)
+        self.points.setData(x, y)
+        chips = frame.reference_chips
+        while len(self._chip_lines) < len(chips):
+            line = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(MUTED, width=1, style=Qt.PenStyle.DotLine),
+                                   label="", labelOpts={"position": 0.93, "color": "#555",
+                                                        "anchors": [(0, 0), (0, 0)]})
+            self.plotItem.addItem(line)
+            self._chip_lines.append(line)
+        for line, (label, nbytes) in zip(self._chip_lines, chips):
+            line.setValue(math.log10(max(nbytes, 1) / MB))
+            line.label.setFormat(f" {label}")
+            line.show()
+        for line in self._chip_lines[len(chips):]:
+            line.hide()
+        cur_x = math.log10(max(frame.sram_bytes, 1) / MB)
+        cur_y = float(frame.analysis.totals()["dram_bytes_per_image"]) / MB
+        self.current.setData([cur_x], [cur_y])
+        self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
+        xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
+        self.current_text.setAnchor((1, 1) if cur_x > (xmin + xmax) / 2 else (0, 1))
+        self.current_text.setPos(cur_x, cur_y)
+        vb = self.plotItem.getViewBox()
+        self.set_range(vb, x=(xmin, xmax), pad=0.02)
+        ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
+        self.set_range(vb, y=(0, ymax * 1.12 or 1))

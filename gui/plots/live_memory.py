@@ -1,0 +1,70 @@
+"""Live activation memory per step against the arena and the SRAM budget."""
+from __future__ import annotations
+
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
+from sramfit.gui.text import fmt_mb
+class LiveMemoryPlot(StepPlot):
+    """Live activation memory over the execution steps, peak and arena marked."""
+
+    title = "Live activation memory over the run"
+    help_text = ("Bytes of activations alive at each step (outputs still waiting for a "
+                 "reader, for the whole batch).\nPeak live: the highest point. Arena: the "
+                 "size of one buffer that holds every tensor at a fixed offset without "
+                 "overlap (TFLite's greedy planner); it is at least the peak.\n"
+                 "MB = 10^6 bytes.")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(FIT.darker(130), width=1.5),
+                                     fillLevel=0, brush=pg.mkBrush(42, 157, 143, 70),
+                                     stepMode="center", name="live activations")
+        self.peak = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(SPILL), pen=None,
+                                       name="peak live")
+        self.peak_text = pg.TextItem("", color=SPILL.darker(120), anchor=(0, 1))
+        self.peak_text.setFont(_font(8.5, True))
+        self.arena = pg.InfiniteLine(angle=0, movable=False,
+                                     pen=pg.mkPen(MUTED, width=1.2, style=Qt.PenStyle.DotLine),
+                                     label="", labelOpts={"position": 0.98,
+                                                          "anchors": [(1, 1), (1, 1)],
+                                                          "color": "#555"})
+        self.capacity = sram_line(0)
+        for item in (self.curve, self.arena, self.capacity, self.peak, self.peak_text):
+            self.plotItem.addItem(item)
+        self.set_title(self.title, [("live activations", FIT, "■"), ("peak", SPILL, "●"),
+                                    ("arena", MUTED, "┈"),
+                                    ("act. SRAM", ACCENT, "╌")])
+        self.set_labels("live MB (10⁶ B)", "execution step")
+
+    def render(self, frame: Frame):
+        a, fp = frame.analysis, frame.footprint
+        live = np.asarray(fp.live_bytes, dtype=float)
+        n = len(live)
+        self._n = n
+        self.curve.setData(np.arange(n + 1) - 0.5, live / MB)
+        i = int(np.argmax(live)) if n else 0
+        peak = float(live[i]) if n else 0.0
+        arena = float(fp.arena_bytes)
+        self.peak.setData([i], [peak / MB])
+        self.peak_text.setText(f"peak live {fmt_mb(peak)}")
+        self.peak_text.setAnchor((1, 1) if i > n / 2 else (0, 1))
+        self.peak_text.setPos(i, peak / MB)
+        self.arena.setValue(arena / MB)
+        self.arena.label.setFormat(f"arena {fmt_mb(arena)}")
+        cap = float(activation_capacity(a))
+        self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
+        self.capacity.setValue(cap / MB)
+        self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
+        top = max(peak, arena, cap)
+        # label below the line near the top (clear of the arena label), above it lower
+        # down (clear of the x axis)
+        lab = self.capacity.label
+        lab.anchors = [(1, 0), (1, 0)] if cap > 0.5 * top else [(1, 1), (1, 1)]
+        lab.updatePosition()
+        vb = self.plotItem.getViewBox()
+        self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
+        names = frame.names
+        self._texts = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
