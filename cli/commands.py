@@ -62,7 +62,9 @@ def report_dict(fp) -> dict:
         "batch": fp.batch,
         "precision": {"weights": fp.weight_precision, "activations": fp.activation_precision},
         "fusion": fp.fusion,
-        "units": {"bytes": "bytes", "macs": "multiply-accumulates per batch"},
+        "units": {"bytes": "bytes", "macs": "multiply-accumulates per batch",
+                  "attn_macs": "the part of macs in activation x activation matmuls "
+                               "(attention scores and context)"},
         "totals": fp.totals(),
         "layers": fp.layer_rows(),
     }
@@ -131,7 +133,8 @@ def format_report(d: dict, fmt: str) -> str:
         return json.dumps(d, indent=1)
     if fmt == "csv":
         return _csv_rows(rows, ["name", "op", "output_shape", "activation_bytes",
-                                "weight_bytes", "params", "macs", "live_bytes", "groups",
+                                "weight_bytes", "params", "macs", "attn_macs", "live_bytes",
+                                "groups",
                                 "fused"])
     body = list(_table_rows(rows))
     head = (f"{d['model']} at {d['input']['width']}x{d['input']['height']}x"
@@ -141,7 +144,8 @@ def format_report(d: dict, fmt: str) -> str:
     summary = [
         ("params", fmt_count(t["params"])),
         ("weights", fmt_bytes(t["weight_bytes"])),
-        ("MACs", fmt_count(t["macs"])),
+        ("MACs", fmt_count(t["macs"]) + (f" (of which attention {fmt_count(t['attn_macs'])})"
+                                          if t.get("attn_macs") else "")),
         ("input", fmt_bytes(t["input_bytes"])),
         ("largest activation", fmt_bytes(t["largest_activation_bytes"])),
         ("sum of activations", fmt_bytes(t["sum_activation_bytes"])),

@@ -28,7 +28,10 @@ def analyze(model, width=None, height=None, *, channels=None, batch=1, weights="
     if isinstance(model, Scenario):
         return Analysis(model)
     if not isinstance(model, Model):
-        model = load_model(model)
+        # a file is read at the size asked for (an ONNX graph's shape arithmetic is
+        # evaluated there); both or neither of width/height
+        size = (width, height) if width is not None and height is not None else ()
+        model = load_model(model, *size)
     w, h = model.default_size
     return Footprint(model, w if width is None else width, h if height is None else height,
                      channels, batch, weights, activations, fusion)

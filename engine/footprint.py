@@ -17,7 +17,13 @@ slices of the concat's buffer, single-input routes are views
 buffers, not tensors.
 
 Weights are counted as PyTorch counts parameters (conv/fc weight and bias,
-batchnorm scale and shift), and stored at the weight precision.
+batchnorm/layernorm scale and shift, learned elementwise operands such as layer scales
+and position embeddings), and stored at the weight precision.
+
+MACs are of two kinds: weight MACs (conv and fc, what PyTorch's per-module counters
+report) and attention MACs (``matmul`` of two activations: attention scores and
+context). ``macs`` is their sum (the array runs both); ``attn_macs`` is the second
+kind, reported apart in the totals and in every row.
 """
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ from . import precision as prec
 from .errors import InputError, ShapeError
 from .graph import FUSABLE, INPUT, Model
 from .liveness import live_bytes, plan_aliases, plan_offsets
-from .shapes import infer_shapes
+from .shapes import fc_rows, infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
 MAX_BATCH = 4096
@@ -68,7 +74,8 @@ def _check_int(value, field_name, lo, hi, fix):
 
 
 def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
-    """(params, MACs) of one layer for one image. MACs count conv and fc only."""
+    """(params, MACs) of one layer for one image. MACs count conv, fc and matmul (the
+    attention kind); everything else is free."""
     op, a = layer.op, layer.attrs
     if op == "conv":
         cin_g = in_shape[0] // a["groups"]
@@ -77,12 +84,16 @@ def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
         macs = out_shape[0] * out_shape[1] * out_shape[2] * cin_g * kh * kw
         return params, macs
     if op == "fc":
-        fan_in = math.prod(in_shape) if len(in_shape) == 3 else in_shape[-1]
-        rows = 1 if len(in_shape) == 3 else math.prod(in_shape[:-1])
+        rows, fan_in = fc_rows(in_shape, a["flatten"])
         params = fan_in * a["out"] + (a["out"] if a["bias"] else 0)
         return params, rows * fan_in * a["out"]
+    if op == "matmul":
+        k = in_shape[-1] if in_shape else 1
+        return 0, math.prod(out_shape) * k
     if op == "norm":
-        return (2 * in_shape[0] if a["affine"] else 0), 0
+        return (2 * in_shape[a["axis"]] if a["affine"] and in_shape else 0), 0
+    if op == "add" and a["operand"] is not None:
+        return (math.prod(a["operand"]) if a["learned"] else 0), 0
     if op == "other":
         return int(a.get("params") or 0), int(a.get("macs") or 0)
     return 0, 0
@@ -172,6 +183,7 @@ class Footprint:
         wbits, abits, batch = self.weight_bits, self.activation_bits, self.batch
         params = np.zeros(n, dtype=np.int64)
         macs = np.zeros(n, dtype=np.int64)
+        attn = np.zeros(n, dtype=np.int64)
         wbytes = np.zeros(n, dtype=np.int64)
         elems = np.zeros(n + 1, dtype=np.int64)
         elems[0] = self.channels * self.height * self.width
@@ -182,6 +194,8 @@ class Footprint:
                 p, m = layer_cost(layer, shapes[layer.inputs[0]], shapes[layer.name])
                 p_sum += p
                 m_sum += m
+                if layer.op == "matmul":
+                    attn[s.index] += m
                 wb += prec.nbytes(p, wbits)
             params[s.index], macs[s.index], wbytes[s.index] = p_sum, m_sum, wb
             elems[s.index + 1] = math.prod(s.shape)
@@ -193,6 +207,7 @@ class Footprint:
         last[unread] = n - 1       # model outputs stay live to the end
         self.params = params
         self.macs = macs * batch
+        self.attn_macs = attn * batch
         self.weight_bytes = wbytes
         # per-tensor arrays: tensor 0 is the model input, tensor i+1 is step i's output
         self.tensor_bytes = (elems * abits + 7) // 8 * batch
@@ -259,6 +274,7 @@ class Footprint:
             "params": int(self.params.sum()),
             "weight_bytes": int(self.weight_bytes.sum()),
             "macs": int(self.macs.sum()),
+            "attn_macs": int(self.attn_macs.sum()),
             "input_bytes": self.input_bytes,
             "largest_activation_bytes": int(self.activation_bytes.max()),
             "sum_activation_bytes": int(self.activation_bytes.sum()),
@@ -283,6 +299,7 @@ class Footprint:
                 "weight_bytes": int(self.weight_bytes[i]),
                 "params": int(self.params[i]),
                 "macs": int(self.macs[i]),
+                "attn_macs": int(self.attn_macs[i]),
                 "inputs": [names[t] for t in s.inputs],
                 "live_bytes": int(self.live_bytes[i]),
             }

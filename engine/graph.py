@@ -1,5 +1,10 @@
 """Model graphs: layers in execution order, each producing one named tensor.
 
+Tensors have any rank. Per image (batch excluded) a feature map is (C, H, W), a token
+sequence (T, C), a channels-last map (H, W, C), attention scores (heads, T, T). Ops
+that need a layout say so (conv/pool/upsample: CxHxW); the rest (fc, matmul, norm,
+act, add, concat, reshape) work on the axes they are given.
+
 A layer's output tensor has the layer's name; the model's input tensor is called
 ``input``. Layers list their input tensors explicitly, so residual adds, concats
 (YOLO routes) and upsampling are plain edges of a DAG. The list order is the
@@ -18,7 +23,7 @@ from .errors import ModelError
 INPUT = "input"
 
 #: The op categories reported everywhere (JSON ``op`` field, layer table).
-OPS = ("conv", "fc", "pool", "add", "concat", "upsample", "act", "norm",
+OPS = ("conv", "fc", "matmul", "pool", "add", "concat", "upsample", "act", "norm",
        "reshape", "softmax", "other")
 
 #: Elementwise ops that an accelerator fuses into the op that produced their input.
@@ -29,7 +34,8 @@ ACT_FNS = ("relu", "relu6", "leaky", "sigmoid", "tanh", "hardswish", "hardsigmoi
 ADD_FNS = ("add", "mul", "sub", "div", "max", "min")
 POOL_MODES = ("max", "avg")
 UPSAMPLE_MODES = ("nearest", "bilinear", "linear", "cubic")
-RESHAPE_KINDS = ("flatten", "transpose", "shape")
+RESHAPE_KINDS = ("flatten", "transpose", "shape", "slice", "pad")
+NORM_KINDS = ("batch", "instance", "layer", "group")
 
 REQUIRED = object()  # marker: the attribute has no default
 _R = REQUIRED
@@ -38,15 +44,26 @@ _R = REQUIRED
 _SPEC: dict[str, dict[str, Any]] = {
     "conv": {"out": _R, "kernel": _R, "stride": 1, "padding": 0, "dilation": 1,
              "groups": 1, "bias": True},
-    "fc": {"out": _R, "bias": True},
+    # fc: a weight matmul over the last axis (flatten: a CxHxW input is flattened first,
+    # as after a conv stack; in_features: the fan-in the weight was made for, checked)
+    "fc": {"out": _R, "bias": True, "flatten": True, "in_features": None},
+    # matmul: activation x activation (attention scores and context), no weights
+    "matmul": {"transpose_b": False},
     "pool": {"mode": "max", "kernel": None, "stride": None, "padding": 0,
              "ceil_mode": False, "global": False, "output_size": None},
-    "add": {"fn": "add"},
+    # add with one input: the other operand is a constant of shape 'operand' (per image,
+    # broadcast), a learned parameter (layer scale, position embedding) when 'learned'
+    "add": {"fn": "add", "operand": None, "learned": True},
     "concat": {"axis": 1, "groups": 1, "group_id": 0},  # groups: darknet route slices
     "upsample": {"scale": None, "size": None, "mode": "nearest"},
     "act": {"fn": "relu"},
-    "norm": {"kind": "batch", "affine": True},
-    "reshape": {"kind": "flatten", "start_dim": 1, "perm": None, "shape": None},
+    # norm: 'axis' is the per-image axis whose size gives the affine scale and shift
+    "norm": {"kind": "batch", "affine": True, "axis": 0},
+    # reshape kinds: flatten / transpose (perm) / shape (target) move no data through the
+    # array; slice (axis, start, end, step; end None = to the end) and pad (pads: per
+    # image axis, [before..., after...]) copy a part or a padded whole
+    "reshape": {"kind": "flatten", "start_dim": 1, "perm": None, "shape": None,
+                "axis": None, "start": 0, "end": None, "step": 1, "pads": None},
     "softmax": {"axis": 1},
     "other": {"type": "unknown", "out_shape": None, "macs": 0, "params": 0},
 }
@@ -123,6 +140,19 @@ def _posint(value, what: str) -> int:
     return value
 
 
+def _int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModelError(f"{what}: expected an integer, got {value!r}")
+    return value
+
+
+def _dims(value, what: str, lo: int = 1) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= lo for v in value):
+        raise ModelError(f"{what}: expected a list of integers >= {lo}, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
 def _choice(value, choices, what: str) -> str:
     if value not in choices:
         raise ModelError(f"{what}: {value!r} is not one of {', '.join(choices)}")
@@ -168,6 +198,13 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "fc":
         a["out"] = _posint(a["out"], f("out"))
         a["bias"] = bool(a["bias"])
+        a["flatten"] = bool(a["flatten"])
+        if a["in_features"] is not None:
+            a["in_features"] = _posint(a["in_features"], f("in_features"))
+    elif op == "matmul":
+        a["transpose_b"] = bool(a["transpose_b"])
+        if len(inputs) != 2:
+            raise ModelError(f"{where}: op 'matmul' needs two inputs, got {list(inputs)}")
     elif op == "pool":
         a["mode"] = _choice(a["mode"], POOL_MODES, f("mode"))
         a["global"] = bool(a["global"])
@@ -184,8 +221,12 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         a["ceil_mode"] = bool(a["ceil_mode"])
     elif op == "add":
         a["fn"] = _choice(a["fn"], ADD_FNS, f("fn"))
-        if len(inputs) < 2:
-            raise ModelError(f"{where}: op 'add' needs at least two inputs, got {list(inputs)}")
+        a["learned"] = bool(a["learned"])
+        if a["operand"] is not None:
+            a["operand"] = _dims(a["operand"], f("operand"))
+        elif len(inputs) < 2:
+            raise ModelError(f"{where}: op 'add' needs at least two inputs (or one and an "
+                             f"'operand' shape), got {list(inputs)}")
     elif op == "concat":
         if isinstance(a["axis"], bool) or not isinstance(a["axis"], int):
             raise ModelError(f"{f('axis')}: expected an integer, got {a['axis']!r}")
@@ -211,7 +252,9 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "act":
         a["fn"] = _choice(a["fn"], ACT_FNS, f("fn"))
     elif op == "norm":
+        a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])
+        a["axis"] = _int(a["axis"], f("axis"))
     elif op == "reshape":
         a["kind"] = _choice(a["kind"], RESHAPE_KINDS, f("kind"))
         if a["kind"] == "transpose":
@@ -219,9 +262,23 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
                 raise ModelError(f"{f('perm')}: a transpose needs perm: [..] (batch excluded)")
             a["perm"] = tuple(a["perm"])
         if a["kind"] == "shape":
-            if not isinstance(a["shape"], (list, tuple)):
-                raise ModelError(f"{f('shape')}: a reshape needs shape: [..] (batch excluded)")
+            if not isinstance(a["shape"], (list, tuple)) or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= -1
+                    for v in a["shape"]):
+                raise ModelError(f"{f('shape')}: a reshape needs shape: [..] of sizes >= 1 "
+                                 f"(one may be -1; batch excluded), got {a['shape']!r}")
             a["shape"] = tuple(a["shape"])
+        if a["kind"] == "slice":
+            a["axis"] = _int(a["axis"], f("axis"))
+            a["start"] = _int(a["start"], f("start"))
+            if a["end"] is not None:
+                a["end"] = _int(a["end"], f("end"))
+            a["step"] = _posint(a["step"], f("step"))
+        if a["kind"] == "pad":
+            a["pads"] = _dims(a["pads"], f("pads"), lo=0)
+            if len(a["pads"]) % 2:
+                raise ModelError(f"{f('pads')}: expected [before..., after...] per axis, "
+                                 f"got {list(a['pads'])}")
     elif op == "other":
         if a["out_shape"] is not None:
             a["out_shape"] = tuple(int(v) for v in a["out_shape"])

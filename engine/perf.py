@@ -14,7 +14,8 @@ array's diagonal at once (a depthwise conv on a 64x64 array uses 64 of its 4096
 MACs). A layer smaller than the array leaves lanes idle; a bigger one runs in
 steps (the ceil terms). Arrays split the pixels, so a fully-connected layer at batch 1
 (one "pixel") keeps one array busy: batching fills the others. Utilisation is
-``MACs / (cycles * macs)``. A fully-connected layer is a 1x1 conv over its rows;
+``MACs / (cycles * macs)``. A fully-connected layer (and an attention matmul, its second operand taking the
+weight's place) is a 1x1 conv over its rows;
 ``other`` layers with MACs run at full utilisation. Winograd divides an eligible
 step's cycles and MACs by 2.25 (the transforms are free). Time is
 ``cycles / (clock * precision_rate)``, where the precision is the wider of weights
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import precision as prec
+from .shapes import fc_rows
 
 
 @dataclass
@@ -81,10 +83,14 @@ def geometry(fp, wino_steps: np.ndarray) -> Geometry:
                 taps[i] = a["kernel"][0] * a["kernel"][1]
                 pix[i] = outs[1] * outs[2]
             elif layer.op == "fc":
-                cin[i] = math.prod(ins) if len(ins) == 3 else ins[-1]
+                pix[i], cin[i] = fc_rows(ins, a["flatten"])
                 cout[i] = a["out"]
                 taps[i] = 1
-                pix[i] = 1 if len(ins) == 3 else math.prod(ins[:-1])
+            elif layer.op == "matmul":     # A (.., M, K) x B (.., K, N): B is the "weight"
+                cin[i] = ins[-1]
+                cout[i] = outs[-1] if len(outs) else 1
+                taps[i] = 1
+                pix[i] = math.prod(outs) // max(int(cout[i]), 1)
             elif layer.op == "other":
                 other[i] += float(a.get("macs") or 0)
     macs = fp.macs.astype(np.float64) / fp.batch

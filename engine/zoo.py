@@ -237,6 +237,59 @@ def yolov3_tiny(classes: int = 80):
     return b.build()
 
 
+# -- ViT-B/16 (torchvision vit_b_16; Dosovitskiy et al. 2021) -----------------------------
+def vit_b_16():
+    """Patch embedding (16x16 stride-16 conv), class token, learned position embedding,
+    12 pre-norm encoder blocks (LayerNorm, multi-head self-attention with 12 heads of 64,
+    LayerNorm, GELU MLP of 3072), a final LayerNorm and a Linear head on the class token.
+    The position embedding fixes the token count: the model runs at 224x224 (to 239x239,
+    as torchvision's conv floors) and refuses other sizes."""
+    dim, heads, mlp, depth = 768, 12, 3072, 12
+    hd = dim // heads
+    b = Builder("vit_b_16", source=TV.format("vit_b_16") + "; Dosovitskiy et al. 2021",
+                notes="tokens are T x C per image (T = 197 at 224x224: 196 patches and the "
+                      "class token); attention scores and context are activation x "
+                      "activation matmuls, counted as attention MACs; the position "
+                      "embedding is a learned 197x768 operand, so other sizes are refused")
+    b.conv("conv_proj", dim, 16, 16, 0, bias=True)
+    b.add("flatten", "reshape", kind="flatten", start_dim=2)          # C x (H*W)
+    patches = b.add("permute", "reshape", kind="transpose", perm=[1, 0])  # (H*W) x C
+    cls = b.add("class_token", "other", [patches], type="class_token", out_shape=[1, dim],
+                params=dim)
+    b.add("cat", "concat", [cls, patches], axis=1)                    # T x C
+    b.add("encoder.pos_embedding", "add", operand=[197, dim])
+    for i in range(depth):
+        p = f"encoder.layers.encoder_layer_{i}."
+        x = b.last
+        b.add(p + "ln_1", "norm", kind="layer", axis=-1)
+        b.fc(p + "self_attention.in_proj", 3 * dim)
+        b.add(p + "self_attention.qkv", "reshape", kind="shape", shape=[-1, 3, heads, hd])
+        b.add(p + "self_attention.heads", "reshape", kind="transpose",
+              perm=[1, 2, 0, 3])                                       # 3 x heads x T x hd
+        qkv = b.add(p + "self_attention.split", "reshape", kind="shape",
+                    shape=[3 * heads, -1, hd])
+        q, k, v = (b.add(p + f"self_attention.{n}", "reshape", [qkv], kind="slice", axis=0,
+                         start=j * heads, end=(j + 1) * heads)         # heads x T x hd
+                   for j, n in enumerate("qkv"))
+        b.add(p + "self_attention.scores", "matmul", [q, k], transpose_b=True)
+        b.add(p + "self_attention.softmax", "softmax", axis=-1)
+        b.add(p + "self_attention.context", "matmul", [b.last, v])     # heads x T x hd
+        b.add(p + "self_attention.merge", "reshape", kind="transpose", perm=[1, 0, 2])
+        b.add(p + "self_attention.merge_heads", "reshape", kind="shape", shape=[-1, dim])
+        b.fc(p + "self_attention.out_proj", dim)
+        y = b.add(p + "add_1", "add", [b.last, x])
+        b.add(p + "ln_2", "norm", kind="layer", axis=-1)
+        b.fc(p + "mlp.0", mlp)
+        b.act(p + "mlp.1", "gelu")
+        b.fc(p + "mlp.3", dim)
+        b.add(p + "add_2", "add", [b.last, y])
+    b.add("encoder.ln", "norm", kind="layer", axis=-1)
+    b.add("class_token_out", "reshape", kind="slice", axis=0, start=0, end=1)
+    b.flatten("select")                                                # x[:, 0]
+    b.fc("heads.head", 1000)
+    return b.build()
+
+
 ZOO = {
     "resnet50": resnet50,
     "resnet18": resnet18,
@@ -245,6 +298,7 @@ ZOO = {
     "mobilenet_v2": mobilenet_v2,
     "yolov3": yolov3,
     "yolov3_tiny": yolov3_tiny,
+    "vit_b_16": vit_b_16,
 }
 
 

@@ -10,8 +10,8 @@ import pytest
 from sramfit.commands import main
 from conftest import ROOT
 
-OPS = {"conv", "fc", "pool", "add", "concat", "upsample", "act", "norm", "reshape",
-       "softmax", "other"}
+OPS = {"conv", "fc", "matmul", "pool", "add", "concat", "upsample", "act", "norm",
+       "reshape", "softmax", "other"}
 
 
 def run(capsys, *args):
@@ -35,6 +35,23 @@ def test_json_report_fields(capsys):
         assert row["op"] in OPS
         assert {"name", "output_shape", "activation_bytes", "weight_bytes", "macs"} <= set(row)
     assert sum(r["macs"] for r in d["layers"]) == t["macs"]
+
+
+def test_attention_macs_apart_in_json_csv_and_table(capsys):
+    """ViT-B/16: 24 matmul rows of 12 x 197 x 197 x 64 MACs each, totalled apart."""
+    code, out, _ = run(capsys, "report", "--model", "vit_b_16", "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    per = 12 * 197 * 197 * 64
+    assert d["totals"]["attn_macs"] == 24 * per
+    assert sum(r["attn_macs"] for r in d["layers"]) == 24 * per
+    assert [r["attn_macs"] for r in d["layers"] if r["op"] == "matmul"] == [per] * 24
+    assert "attn_macs" in d["units"]
+    code, out, _ = run(capsys, "report", "--model", "vit_b_16", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sum(int(r["attn_macs"]) for r in rows) == 24 * per
+    code, out, _ = run(capsys, "report", "--model", "vit_b_16")
+    assert "of which attention 715" in out
 
 
 def test_depthwise_has_groups(capsys):

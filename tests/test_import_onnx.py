@@ -211,14 +211,23 @@ def test_binary_of_two_activations(tmp_path, op, fn):
     assert last.op == "add" and last.attrs["fn"] == fn and len(last.inputs) == 2
 
 
-def test_elementwise_with_constant_has_no_params(tmp_path):
+def test_elementwise_with_constant_operands(tmp_path):
+    """A per-channel float initializer is a learned operand (a layer scale: PyTorch
+    counts it, 3 + 3 here); a Constant node or a scalar is not (no params)."""
     nodes = [helper.make_node("Relu", ["x"], ["r"]),
              helper.make_node("Mul", ["r", "k"], ["m"]),
-             helper.make_node("Add", ["m", "c"], ["y"])]
-    m = _load(tmp_path, _model(nodes, {"k": _f32(1, 3, 1, 1) + 2, "c": _f32(1, 3, 1, 1) + 1}))
+             helper.make_node("Add", ["m", "c"], ["a"]),
+             helper.make_node("Constant", [], ["lit"], value=numpy_helper.from_array(
+                 _f32(1, 3, 1, 1) + 5)),
+             helper.make_node("Mul", ["a", "lit"], ["b"]),
+             helper.make_node("Mul", ["b", "s"], ["y"])]
+    m = _load(tmp_path, _model(nodes, {"k": _f32(1, 3, 1, 1) + 2, "c": _f32(1, 3, 1, 1) + 1,
+                                       "s": np.float32(0.5)}))
     assert [(lay.op, lay.attrs["fn"]) for lay in m.layers] == [
-        ("act", "relu"), ("act", "linear"), ("act", "linear")]
-    assert Footprint(m, 8, 8).totals()["params"] == 0
+        ("act", "relu"), ("add", "mul"), ("add", "add"), ("add", "mul"), ("act", "linear")]
+    assert [lay.attrs["operand"] for lay in m.layers[1:4]] == [(3, 1, 1)] * 3
+    assert [lay.attrs["learned"] for lay in m.layers[1:4]] == [True, True, False]
+    assert Footprint(m, 8, 8).totals()["params"] == 3 + 3
 
 
 def test_add_after_biasless_conv_is_a_bias(tmp_path):
@@ -315,9 +324,24 @@ def test_fixed_reshape_target_is_reported(tmp_path):
     nodes = [helper.make_node("Reshape", ["x", "t"], ["y"])]
     m = _load(tmp_path, _model(nodes, {"t": _i64(1, 3, 2, 32)}))
     assert m.layers[0].attrs["shape"] == (3, 2, 32)
-    assert "fixed at the export size 8x8" in m.notes
-    with pytest.raises(ModelError, match=r"bakes in its export size 8x8.*re-export"):
+    assert "derived at 8x8" in m.notes
+    # a literal target (not computed from Shape) cannot hold 3x16x16 = 768 values
+    with pytest.raises(ModelError, match=r"node 'y'|\(Reshape\).*cannot reshape 1x3x16x16 to "
+                                         r"1x3x2x32.*exported at 8x8"):
         _load(tmp_path, _model(nodes, {"t": _i64(1, 3, 2, 32)}), width=16, height=16)
+
+
+def test_reshape_target_from_shape_is_rederived_at_another_size(tmp_path):
+    """Shape -> Gather -> Concat -> Reshape (x.view(n, c, -1) as exporters write it) is
+    evaluated at the size asked for: 3 x 16*12 at 16x12, 3 x 64 at 8x8."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Gather", ["s", "i01"], ["nc"], axis=0),
+             helper.make_node("Concat", ["nc", "m1"], ["t"], axis=0),
+             helper.make_node("Reshape", ["x", "t"], ["y"])]
+    inits = {"i01": _i64(0, 1), "m1": _i64(-1)}
+    m = _load(tmp_path, _model(nodes, inits), width=16, height=12)
+    assert _shapes(m)["y"] == (3, 16 * 12) and m.default_size == (16, 12)
+    assert _shapes(_load(tmp_path, _model(nodes, inits)))["y"] == (3, 64)
 
 
 def test_unknown_op_kept_as_other_with_warning(tmp_path):

@@ -26,15 +26,17 @@ PUBLISHED = {
     "mobilenet_v2": ((224, 224), 3_504_872, 0.30, (96, 112, 112)),
     "yolov3": ((416, 416), 61_949_149, 32.93, (32, 416, 416)),
     "yolov3_tiny": ((416, 416), 8_850_000, 2.78, None),   # "~8.85 M"
+    # torchvision docs: num_params 86,567,656, GFLOPS 17.56 (weight and attention matmuls)
+    "vit_b_16": ((224, 224), 86_567_656, 17.56, (768, 14, 14)),
 }
 
 
 def conv_fc_records(fp):
-    """(kind, output shape with batch, params, macs) for every conv/fc layer."""
+    """(kind, output shape with batch, params, macs) for every conv/fc/matmul layer."""
     out = []
     for step in fp.steps:
         for layer in step.layers:
-            if layer.op in ("conv", "fc"):
+            if layer.op in ("conv", "fc", "matmul"):
                 ins, outs = fp.shapes[layer.inputs[0]], fp.shapes[layer.name]
                 p, m = layer_cost(layer, ins, outs)
                 out.append((layer.op, (fp.batch, *outs), p, m * fp.batch))
@@ -76,7 +78,9 @@ def test_against_pytorch_records(path):
               for r in ref["layers"]]
     assert Counter(ours) == Counter(theirs)
     assert fp.totals()["params"] == ref["params"]
-    assert fp.totals()["macs"] == ref["conv_fc_macs"]
+    attn = ref.get("attn_macs", 0)
+    assert fp.totals()["attn_macs"] == attn
+    assert fp.totals()["macs"] == ref["conv_fc_macs"] + attn
     conv_elems = sum(math.prod(r[1]) for r in ours if r[0] == "conv")
     assert conv_elems == ref["sum_conv_output_elems"]
 
@@ -86,6 +90,27 @@ def test_torchvision_names_match_records():
     ref = json.loads((FIXTURES / "torch_refs" / "resnet50_224x224.json").read_text())
     names = {layer.name for layer in engine.zoo.get("resnet50").layers}
     assert {r["name"] for r in ref["layers"]} <= names
+
+
+def test_vit_b_16_refuses_other_token_counts():
+    """The learned 197x768 position embedding fixes the token count: 224..239 pixels
+    give 14x14 patches (the conv floors), 240 gives 15x15 = 225 + 1 tokens."""
+    from sramfit.engine.errors import ShapeError
+    assert engine.analyze("vit_b_16", 239, 239).totals()["params"] == 86_567_656
+    with pytest.raises(ShapeError, match=r"encoder\.pos_embedding.*226x768 and 197x768.*"
+                                         r"nearest sizes that work: 239x239"):
+        engine.analyze("vit_b_16", 240, 240)
+
+
+def test_vit_b_16_attention_macs_by_hand():
+    """Per block: scores and context are each heads x T x T x 64 = 12*197*197*64."""
+    fp = engine.analyze("vit_b_16", 224, 224, batch=2)
+    t = fp.totals()
+    assert t["attn_macs"] == 2 * 12 * 2 * 12 * 197 * 197 * 64
+    rows = [r for r in fp.layer_rows() if r["op"] == "matmul"]
+    assert len(rows) == 24 and all(r["attn_macs"] == r["macs"] == 2 * 12 * 197 * 197 * 64
+                                   for r in rows)
+    assert all(r["attn_macs"] == 0 for r in fp.layer_rows() if r["op"] != "matmul")
 
 
 def test_seed_figures_at_2mp():

@@ -1,29 +1,46 @@
 """Import an ONNX file into an :class:`engine.graph.Model`.
 
 Works on files as PyTorch writes them (``torch.onnx.export`` classic exporter and
-``dynamo=True`` with weights in an external ``.onnx.data`` file), opset 11 and up.
+``dynamo=True``, optimised or not, weights inside or in an external ``.onnx.data``
+file), opset 11 and up.
 
 How it works
 ------------
 1. The file is memory-mapped and its protobuf is walked at the wire level; weight
    payloads (``raw_data`` and the packed ``*_data`` fields of large initializers) are
    cut out before the protobuf is parsed. Weights are never read: params are counted
-   from initializer ``dims``. A 250 MB file costs a few MB of memory and well under a
-   second (see ``benchmarks/bench_import.py``).
-2. ONNX shape inference runs at one concrete input size (the file's, or the size the
-   caller passes when the file's height/width are dynamic), with data propagation.
-3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Unsqueeze,
-   Concat of ints, Cast, Slice, ConstantOfShape, arithmetic on constants, ...) is
-   evaluated to numbers and never becomes a layer. Compute nodes map onto the engine's
-   op vocabulary; Dropout/Identity and no-op reshapes become aliases (no layer).
-4. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
-   the params of the initializers it uses), is listed in a ``warnings.warn`` and in
-   the model's ``notes``: never dropped silently.
+   from initializer ``dims``. External data is opened only for small constants, only
+   inside the model's folder (no absolute path, no ``..``, no symlink out), after its
+   offset and length are checked.
+2. The graph is built **at the size asked for** (the file's own size when none is
+   given): the input's height/width are set there, and ONNX shape inference runs once,
+   only as a fallback for ops sramfit does not translate and as a cross-check.
+3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Concat, Cast,
+   Range, Expand, ConstantOfShape, arithmetic, ...) is *evaluated* to numbers, with the
+   ONNX reference evaluator, one node at a time, refusing any constant over
+   ``MAX_CONST_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
+   rewrites the whole model and pulls in its own dependencies; the reference evaluator
+   ships with onnx and sees only tensors sramfit already holds.)
+4. Compute nodes become engine layers, and every activation's shape is the **engine's
+   own** (``shapes.layer_shape``), not ONNX's value_info. Each activation carries the
+   position of its batch axis (moved by Transpose, merged into another axis by the
+   sequence-first attention of ``nn.MultiheadAttention``), so per-image shapes of any
+   rank come out right: tokens T x C, channels-last H x W x C, heads x T x T.
+   MatMul/Gemm/Einsum with a weight are ``fc`` (fan-in recorded and checked); of two
+   activations they are ``matmul`` (attention MACs). Elementwise ops with a learned
+   operand (layer scale, position embedding) count its params. Slice/Split/Gather/Pad
+   on activations are engine reshapes.
+5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
+   ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
+   the size change only copies or merges axes; a target, slice, Resize size, Gemm
+   in-features or position embedding that cannot hold at the new size is refused in one
+   line naming the node and the export size, never reported wrong.
+6. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
+   the params of the weights it uses), is listed in a ``warnings.warn`` and in the
+   model's ``notes``: never dropped silently.
 
-Input size and batch stay free: the engine re-infers every shape from the layer
-attributes. Reshapes whose targets are literal numbers (they bake in the export
-size) are listed in the notes, and ``load(path, width, height)`` refuses a size the
-file cannot run at, saying which layers are fixed.
+Every malformed file raises one :class:`ModelError` line naming the file (and the node
+or field); resource caps (constants evaluated, tensor elements, nodes) name the limit.
 """
 from __future__ import annotations
 
@@ -33,14 +50,20 @@ import os
 import warnings
 from collections import Counter
 
-from ..errors import ModelError
+from ..errors import ModelError, SramfitError
 from ..graph import INPUT, Model, make_layer
 
 #: Initializer payloads larger than this (bytes) are cut out before parsing; smaller
 #: ones (shape targets, Resize scales, Clip bounds) are kept so they can be evaluated.
 KEEP_BYTES = 4096
-#: Largest constant (elements) the importer evaluates with numpy.
-MAX_CONST_ELEMS = 1 << 16
+#: Resource cap: largest constant (elements) the importer evaluates with numpy; a
+#: bigger computed constant is refused before it is built (a 239-byte ConstantOfShape
+#: must not cost gigabytes).
+MAX_CONST_ELEMS = 1 << 20
+#: Resource cap: elements of one weight or activation tensor in the file (2^40).
+MAX_TENSOR_ELEMS = 1 << 40
+#: Resource cap: nodes in the graph.
+MAX_NODES = 1_000_000
 
 INSTALL_HINT = "pip install 'sramfit[onnx]'"
 
@@ -195,6 +218,42 @@ def _dims(tensor) -> tuple[int, ...]:
     return tuple(int(d) for d in tensor.dims)
 
 
+def _checked_dims(tensor, fail) -> tuple[int, ...]:
+    dims = _dims(tensor)
+    if any(d < 0 for d in dims):
+        fail(f"tensor {tensor.name!r}: dims {list(dims)} are negative")
+    if math.prod(dims) > MAX_TENSOR_ELEMS:
+        fail(f"tensor {tensor.name!r}: dims {list(dims)} give {math.prod(dims):,} "
+             f"elements, over the limit of {MAX_TENSOR_ELEMS:,} elements per tensor")
+    return dims
+
+
+def _check_text(m, fail):
+    """Every name must be text: protobuf hands back bytes for invalid UTF-8."""
+    g = m.graph
+    for i, n in enumerate(g.node):
+        for field, v in (("name", n.name), ("op_type", n.op_type), ("domain", n.domain)):
+            if isinstance(v, bytes):
+                fail(f"node #{i}: field {field!r} is not valid UTF-8 text")
+        for field, vs in (("input", n.input), ("output", n.output)):
+            if any(isinstance(v, bytes) for v in vs):
+                fail(f"node #{i} ({n.op_type if isinstance(n.op_type, str) else '?'}): a "
+                     f"name in field {field!r} is not valid UTF-8 text")
+        if any(isinstance(a.name, bytes) for a in n.attribute):
+            fail(f"node #{i}: an attribute name is not valid UTF-8 text")
+    for field, items in (("initializer", g.initializer), ("input", g.input),
+                         ("output", g.output), ("value_info", g.value_info)):
+        if any(isinstance(t.name, bytes) for t in items):
+            fail(f"graph field {field!r}: a name is not valid UTF-8 text")
+    for t in g.initializer:
+        if any(isinstance(e.key, bytes) or isinstance(e.value, bytes)
+               for e in t.external_data):
+            fail(f"tensor {t.name!r}: external data fields are not valid UTF-8 text")
+    for field in ("producer_name", "producer_version"):
+        if isinstance(getattr(m, field), bytes):
+            fail(f"model field {field!r} is not valid UTF-8 text")
+
+
 def _has_payload(t) -> bool:
     return bool(t.raw_data or t.float_data or t.int32_data or t.int64_data
                 or t.double_data or t.uint64_data or t.string_data)
@@ -216,12 +275,23 @@ def _fmt_dims(shape) -> str:
     return "x".join("?" if v is None else str(v) for v in shape)
 
 
-class _Const:
-    """A constant value known at import time (shape_dep: derived from a Shape op)."""
-    __slots__ = ("value", "shape_dep")
+def _align(a, b):
+    """Pairs of dims of two shapes aligned from the right (numpy broadcasting)."""
+    a, b = list(a), list(b)
+    r = max(len(a), len(b))
+    a = [1] * (r - len(a)) + a
+    b = [1] * (r - len(b)) + b
+    return list(zip(a, b))
 
-    def __init__(self, value, shape_dep=False):
-        self.value, self.shape_dep = value, shape_dep
+
+class _Const:
+    """A constant value known at import time (shape_dep: derived from a Shape op;
+    learned: a float initializer of more than one value, or a reshaped/expanded copy of
+    one, i.e. a parameter PyTorch counts)."""
+    __slots__ = ("value", "shape_dep", "learned")
+
+    def __init__(self, value, shape_dep=False, learned=False):
+        self.value, self.shape_dep, self.learned = value, shape_dep, learned
 
 
 class _Weight:
@@ -237,11 +307,39 @@ class _Weight:
 
 
 class _Act:
-    """An activation tensor: the engine tensor (layer name or INPUT) it aliases."""
-    __slots__ = ("tensor",)
+    """An activation tensor: the engine tensor (layer name or INPUT) it aliases, and
+    which axis of the ONNX tensor carries the batch (None: merged into another axis,
+    as in the classic exporter's sequence-first attention (T, B*heads, d))."""
+    __slots__ = ("tensor", "bax")
 
-    def __init__(self, tensor):
-        self.tensor = tensor
+    def __init__(self, tensor, bax=0):
+        self.tensor, self.bax = tensor, bax
+
+
+class _Seq:
+    """A SplitToSequence result: pieces of an activation along one ONNX axis."""
+    __slots__ = ("src", "axis", "bounds", "keepdims")
+
+    def __init__(self, src, axis, bounds, keepdims):
+        self.src, self.axis, self.bounds, self.keepdims = src, axis, bounds, keepdims
+
+
+def _full(img, bax):
+    """ONNX shape (batch 1) of a per-image shape whose batch axis is ``bax``."""
+    img = tuple(img)
+    return img if bax is None else img[:bax] + (1,) + img[bax:]
+
+
+def _new_bax(xs, bax, os_):
+    """Where the batch axis goes when a tensor of shape xs is reshaped to os_ (batch 1):
+    the size-1 axis after the same number of elements, else the first size-1 axis."""
+    if bax is not None:
+        pre = math.prod(xs[:bax])
+        for j, v in enumerate(os_):
+            if v == 1 and math.prod(os_[:j]) == pre:
+                return j
+        return None
+    return next((j for j, v in enumerate(os_) if v == 1), None)
 
 
 # ---------------------------------------------------------------------------------
@@ -258,6 +356,9 @@ ACT_OPS = {"Relu": "relu", "LeakyRelu": "leaky", "Sigmoid": "sigmoid", "Tanh": "
 BINARY_OPS = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max",
               "Min": "min", "Sum": "add"}
 PASS_OPS = {"Identity", "Dropout"}
+#: Ops that only copy, reshape or broadcast a constant (a parameter stays a parameter).
+_LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", "CastLike",
+               "Transpose", "Tile", "Flatten"}
 
 
 class _Importer:
@@ -277,10 +378,13 @@ class _Importer:
         self.special: dict[int, tuple] = {}
         self.layer_out: dict[str, str] = {}
         self._padded: dict[str, tuple] = {}
+        self.layer_bax: dict[str, object] = {}
+        self.probing = False
+        self.rederived: list[str] = []
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
-        raise ModelError(f"{self.path}: {msg}")
+        raise ModelError(_one_line(f"{self.path}: {msg}"))
 
     # -- reading --------------------------------------------------------------------
     def read(self):
@@ -297,9 +401,43 @@ class _Importer:
                       f"{err}); expected a file written by torch.onnx.export or onnx.save")
         if not m.graph.node:
             self.fail("not an ONNX model (the graph has no nodes)")
+        if len(m.graph.node) > MAX_NODES:
+            self.fail(f"the graph has {len(m.graph.node):,} nodes, over the limit of "
+                      f"{MAX_NODES:,} nodes")
+        _check_text(m, self.fail)
+        for t in m.graph.initializer:
+            _checked_dims(t, self.fail)
         self.model = m
         self.base_dir = os.path.dirname(os.path.abspath(self.path))
         self._check_external()
+
+    def _ext_location(self, t) -> tuple[str, int, int | None]:
+        """(confined full path, offset, length or None) of an external tensor. The
+        location must name a file inside the model's folder (no absolute path, no
+        '..', no symlink leading out): checked before any byte is read."""
+        info = _ext_info(t)
+        loc = info.get("location", "")
+        where = f"tensor {t.name!r}: external data"
+        if not loc or os.path.isabs(loc) or loc.startswith(("/", "\\")) or ".." in (
+                loc.replace("\\", "/").split("/")) or "\0" in loc or loc[1:2] == ":":
+            self.fail(f"{where} location {loc!r} is not a file name inside the model's "
+                      f"folder (absolute paths and '..' are refused)")
+        full = os.path.join(self.base_dir, loc)
+        real, base = os.path.realpath(full), os.path.realpath(self.base_dir)
+        if os.path.commonpath([real, base]) != base:
+            self.fail(f"{where} location {loc!r} leads out of the model's folder (through "
+                      f"a symbolic link); refused")
+        nums = []
+        for key in ("offset", "length"):
+            v = info.get(key)
+            if v is None or v == "":
+                nums.append(None)
+                continue
+            if not (v.isascii() and v.isdigit()) or len(v) > 19:
+                self.fail(f"{where} field {key!r} must be a non-negative whole number of "
+                          f"bytes, got {v[:40]!r}")
+            nums.append(int(v))
+        return full, nums[0] or 0, nums[1]
 
     def _check_external(self):
         onnx = self.onnx
@@ -307,9 +445,8 @@ class _Importer:
         for t in self.model.graph.initializer:
             if t.data_location != onnx.TensorProto.EXTERNAL:
                 continue
-            info = _ext_info(t)
-            loc = info.get("location", "")
-            full = os.path.join(self.base_dir, loc)
+            full, offset, length = self._ext_location(t)
+            loc = _ext_info(t)["location"]
             if loc not in seen:
                 seen[loc] = os.path.getsize(full) if os.path.isfile(full) else None
             size = seen[loc]
@@ -318,7 +455,7 @@ class _Importer:
                           f"that is missing (looked in {self.base_dir}); copy {loc!r} next "
                           f"to the .onnx file (PyTorch's dynamo exporter writes it beside "
                           f"the model)")
-            need = int(info.get("offset", 0) or 0) + int(info.get("length", 0) or 0)
+            need = offset + (length or 0)
             if need > size:
                 self.fail(f"the external data file {loc!r} is too short ({size} bytes; "
                           f"tensor {t.name!r} needs {need}): it is truncated; re-copy it "
@@ -331,11 +468,12 @@ class _Importer:
         if t.data_location == onnx.TensorProto.EXTERNAL:
             if n > MAX_CONST_ELEMS:
                 return None
-            info = _ext_info(t)
-            full = os.path.join(self.base_dir, info.get("location", ""))
+            full, offset, length = self._ext_location(t)
+            if length is None:
+                length = n * 8
             with open(full, "rb") as fh:
-                fh.seek(int(info.get("offset", 0) or 0))
-                raw = fh.read(int(info["length"]) if "length" in info else -1)
+                fh.seek(offset)
+                raw = fh.read(length)
             t2 = onnx.TensorProto()
             t2.CopyFrom(t)
             del t2.external_data[:]
@@ -375,10 +513,14 @@ class _Importer:
         if self.file_size is None and (rw is None or rh is None):
             self.fail(f"input {vi.name!r} has dynamic height/width "
                       f"({_fmt_dims(shape)}); pass the input size, e.g. --input 640x480")
-        self.build_size = self.file_size or (rw, rh)
+        # shapes are derived at the size asked for: Shape arithmetic is evaluated there
+        self.build_size = (rw, rh) if rw is not None and rh is not None else self.file_size
+        if min(self.build_size) < 1:
+            self.fail(f"input size {self.build_size[0]}x{self.build_size[1]} is not positive")
         self.channels = c
         self.input_name = vi.name
         self.vals[vi.name] = _Act(INPUT)
+        self.eshape = {INPUT: (c, self.build_size[1], self.build_size[0])}
 
     def infer(self):
         onnx = self.onnx
@@ -405,66 +547,113 @@ class _Importer:
         self.shapes = {}
         for vi in list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input):
             s = _type_shape(vi)
-            if s is not None and all(v is not None for v in s):
+            if s is not None and all(v is not None and v >= 0 for v in s):
                 self.shapes[vi.name] = s
         self.shapes[self.input_name] = (1, self.channels, h, w)
+        # ONNX's own answer, kept to cross-check the engine's; self.shapes is overwritten
+        # with the engine's shape of every tensor sramfit derives itself
+        self.oshapes = dict(self.shapes)
 
     # -- layer creation -------------------------------------------------------------
     def _name(self, node, out):
-        base = (node.name or "").strip("/") or out or node.op_type
+        return self._unique((node.name or "").strip("/") or out or node.op_type, node)
+
+    def _unique(self, base, node=None):
         if base == INPUT:
-            base = f"{INPUT}_{node.op_type}"
+            base = f"{INPUT}_{node.op_type if node is not None else 'layer'}"
         name, i = base, 1
         while name in self.names:
             i += 1
             name = f"{base}_{i}"
         return name
 
-    def emit(self, node, out, op, inputs, attrs=None, name=None):
-        name = name or self._name(node, out)
+    def size_hint(self) -> str:
+        if self.file_size and self.file_size != self.build_size:
+            return (f"; the file was exported at {self.file_size[0]}x{self.file_size[1]} "
+                    f"and runs at that size")
+        return ""
+
+    def where(self, node) -> str:
+        return f"node {node.name or node.op_type!r} ({node.op_type})"
+
+    def emit(self, node, out, op, inputs, attrs=None, name=None, bax=...):
+        """Append one engine layer; its shape comes from the engine's own rules."""
+        from ..shapes import layer_shape
+        name = self._unique(name) if name else self._name(node, out)
+        if bax is ...:
+            bax = next((self.vals[i].bax for i in node.input
+                        if isinstance(self.vals.get(i), _Act)), 0)
         try:
             layer = make_layer(name, op, inputs, attrs or {})
-        except ModelError as err:
-            self.fail(f"node {node.name or node.op_type!r} ({node.op_type}): {err}")
+            shape = layer_shape(layer, self.eshape)
+        except SramfitError as err:
+            self.fail(f"{self.where(node)}: {err}{self.size_hint()}")
         self.layers.append(layer)
         self.names.add(name)
-        self.vals[out] = _Act(name)
+        self.vals[out] = _Act(name, bax)
+        self.shapes[out] = _full(shape, bax)
         self.layer_out[name] = out
+        self.layer_bax[name] = bax
         return name
 
-    def emit_other(self, node, reason=None):
-        """Unknown / unmappable node: one 'other' layer per consumed output."""
+    def img(self, name) -> tuple:
+        """Per-image (engine) shape of an activation value."""
+        return self.eshape[self.vals[name].tensor]
+
+    def img_axis(self, act, axis, rank):
+        """The per-image axis of ONNX axis ``axis`` (None: it is the batch axis)."""
+        if not -rank <= axis < rank:
+            raise ValueError(f"axis {axis} does not fit a rank-{rank} tensor")
+        axis %= rank
+        if act.bax is None:
+            return axis
+        if axis == act.bax:
+            return None
+        return axis - (axis > act.bax)
+
+    def emit_other(self, node, reason=None, known=False):
+        """Unknown / unmappable node: one 'other' layer per consumed output (known: an
+        op sramfit understands that needs no MACs, such as a reduction over channels-last
+        axes; not listed as unsupported)."""
         acts = [self.vals[i].tensor for i in node.input if isinstance(self.vals.get(i), _Act)]
         if not acts:
             acts = [INPUT]
-        params = sum(math.prod(self.init_dims[i]) if i in self.init_dims else self.vals[i].size
-                     for i in set(node.input)
-                     if i in self.init_dims or isinstance(self.vals.get(i), _Weight))
+        params = sum(self.vals[i].size if isinstance(self.vals[i], _Weight)
+                     else self.vals[i].value.size for i in set(node.input)
+                     if isinstance(self.vals.get(i), _Weight) or (
+                         isinstance(self.vals.get(i), _Const) and self.vals[i].learned))
         first_in = next((i for i in node.input if isinstance(self.vals.get(i), _Act)), None)
         in_shape = self.shapes.get(first_in) if first_in else None
-        self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
+        bax = self.vals[first_in].bax if first_in else 0
+        if not known:
+            self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
         for k, out in enumerate(node.output):
             if not out or (k > 0 and not self.readers[out]):
                 continue
             s = self.shapes.get(out)
             if s is None:
-                self.fail(f"node {node.name or node.op_type!r} ({node.op_type}) is not "
-                          f"supported and ONNX shape inference gives no shape for its "
-                          f"output {out!r}; sramfit cannot continue past it")
-            if len(s) == 0 or s[0] != 1:
-                per_image = tuple(s)
-            else:
-                per_image = tuple(s[1:])
+                self.fail(f"{self.where(node)} is not supported and ONNX shape inference "
+                          f"gives no shape for its output {out!r}; sramfit cannot continue "
+                          f"past it")
+            b = bax if bax is not None and bax < len(s) and s[bax] == 1 else None
+            per_image = tuple(s) if b is None else tuple(s[:b]) + tuple(s[b + 1:])
             same = in_shape is not None and tuple(s) == tuple(in_shape)
             name = self.emit(node, out, "other", acts,
                              {"type": node.op_type,
                               "out_shape": None if same else per_image,
-                              "params": params if k == 0 else 0})
+                              "params": params if k == 0 else 0}, bax=b)
             if not same:
                 self.fixed.append(name)
 
-    def alias(self, out, src):
-        self.vals[out] = self.vals[src]
+    def alias(self, out, src, bax=...):
+        v = self.vals[src]
+        if bax is ... or not isinstance(v, _Act) or bax == v.bax:
+            self.vals[out] = v
+            if src in self.shapes:
+                self.shapes[out] = self.shapes[src]
+            return
+        self.vals[out] = _Act(v.tensor, bax)
+        self.shapes[out] = _full(self.eshape[v.tensor], bax)
 
     # -- the walk ---------------------------------------------------------------------
     def run(self):
@@ -475,9 +664,23 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = _Const(v) if v is not None else _Weight(t.name, _dims(t))
+            self.vals[t.name] = (_Const(v, learned=v.dtype.kind == "f" and v.size > 1)
+                                 if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
+        self.probe = {}
+        if self.file_size and self.file_size != self.build_size and not self.probing:
+            # the shapes every tensor has at the export size, to re-derive the sizes the
+            # exporter wrote as literals (x.view(n, g, c // g, h, w) with Python ints)
+            p = _Importer(self.path, *self.file_size)
+            p.probing = True
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    p.run()
+                self.probe = p.shapes
+            except SramfitError:
+                self.probe = {}
         nodes = self._toposort(list(g.node))
         for n in nodes:
             for i in n.input:
@@ -491,7 +694,13 @@ class _Importer:
         for idx, node in enumerate(nodes):
             if idx in self.skip:
                 continue
-            self.node(idx, node)
+            try:
+                self.node(idx, node)
+            except SramfitError:
+                raise
+            except _MALFORMED as err:
+                self.fail(f"node {node.name or node.op_type!r} ({node.op_type}): malformed "
+                          f"or unsupported ({_short(err)})")
         if not self.layers:
             self.fail("no compute layers found (the graph only has constants)")
         return self.finish()
@@ -548,7 +757,7 @@ class _Importer:
         kinds = [self.vals.get(i) if i else None for i in ins]
         if any(i and i not in self.vals for i in ins):
             self.fail(f"node {node.name or op!r} ({op}) reads {ins} but some are unknown")
-        acts = [i for i, k in zip(ins, kinds) if isinstance(k, _Act)]
+        acts = [i for i, k in zip(ins, kinds) if isinstance(k, (_Act, _Seq))]
         if node.domain not in ("", "ai.onnx"):
             if not acts:
                 return self.const_node(node, kinds)
@@ -582,6 +791,9 @@ class _Importer:
                 self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
             return
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
+        learned = node.op_type in _LAYOUT_OPS and isinstance(kinds[0], _Const) and \
+            kinds[0].learned
+        self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
         except Exception as err:
@@ -594,7 +806,38 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep)
+            self.vals[o] = _Const(v, shape_dep, learned and v.size > 1)
+
+    def _check_const_size(self, node, values):
+        """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
+        import numpy as np
+        op = node.op_type
+        v = [np.asarray(x) if x is not None else None for x in values]
+        n = None
+        try:
+            if op == "ConstantOfShape" and v and v[0] is not None:
+                n = math.prod(int(d) for d in v[0].reshape(-1))
+            elif op == "Expand" and len(v) > 1 and v[1] is not None:
+                n = math.prod(max(int(a), int(b)) for a, b in _align(v[0].shape,
+                                                                    v[1].reshape(-1)))
+            elif op == "Tile" and len(v) > 1 and v[1] is not None:
+                n = v[0].size * math.prod(int(d) for d in v[1].reshape(-1))
+            elif op == "Range" and len(v) == 3 and all(x is not None for x in v):
+                d = float(v[2])
+                n = 0 if d == 0 else math.ceil((float(v[1]) - float(v[0])) / d)
+            elif op in ("Pad", "Resize", "Upsample", "OneHot", "Einsum", "MatMul", "Gemm",
+                        "EyeLike", "RandomNormal", "RandomUniform"):
+                outs = [self.shapes.get(o) for o in node.output if o]
+                if outs and all(o is not None for o in outs):
+                    n = sum(math.prod(o) for o in outs)
+                else:
+                    n = sum(x.size for x in v if x is not None) + 1
+        except (OverflowError, ValueError, TypeError):
+            n = math.inf
+        if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
+            self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
+                      f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
+                      f"the limit of {MAX_CONST_ELEMS:,} evaluated constant elements")
 
     def evaluate(self, node, values):
         import numpy as np
@@ -637,11 +880,22 @@ class _Importer:
         elif auto == "VALID":
             pad = (0, 0, 0, 0)
         else:
-            p = list(a.get("pads", [0, 0, 0, 0]))
+            p = [int(v) for v in a.get("pads", [0, 0, 0, 0])]
             if len(p) != 4:
-                return None
+                self.fail(f"{self.where(node)}: attribute 'pads' has {len(p)} values; a 2-D "
+                          f"{node.op_type} needs 4 (top, left, bottom, right)")
+            if min(p) < 0:
+                self.fail(f"{self.where(node)}: attribute 'pads' {p} is negative")
             pad = (p[0], p[1], p[2], p[3])
         return pad
+
+    def _image_input(self, node, kinds):
+        """The activation a 2-D op reads, or None when it is not an N x C x H x W map."""
+        x = kinds[0] if kinds else None
+        s = self.shapes.get(node.input[0]) if node.input else None
+        if not isinstance(x, _Act) or x.bax != 0 or s is None or len(s) != 4:
+            return None
+        return x
 
     def _fold_pad(self, x):
         """(engine tensor, extra pads (t,l,b,r)) when x is the output of a folded Pad."""
@@ -650,6 +904,9 @@ class _Importer:
 
     def op_Conv(self, node, kinds):
         a = _attrs(node)
+        if len(kinds) < 2 or not node.input[1]:
+            self.fail(f"{self.where(node)}: a Conv needs an input and a weight, got "
+                      f"{len([i for i in node.input if i])} input(s)")
         x, w = node.input[0], kinds[1]
         if not isinstance(kinds[0], _Act) or not isinstance(w, _Weight) and not isinstance(
                 w, _Const):
@@ -657,9 +914,11 @@ class _Importer:
         wd = w.dims if isinstance(w, _Weight) else tuple(w.value.shape)
         if len(wd) != 4:
             return self.emit_other(node, f"{len(wd) - 2}-D")
-        kernel = tuple(a.get("kernel_shape", wd[2:]))
-        strides = tuple(a.get("strides", (1, 1)))
-        dil = tuple(a.get("dilations", (1, 1)))
+        if self._image_input(node, kinds) is None:
+            return self.emit_other(node, "input not N x C x H x W")
+        kernel = tuple(int(v) for v in a.get("kernel_shape", wd[2:]))
+        strides = tuple(int(v) for v in a.get("strides", (1, 1)))
+        dil = tuple(int(v) for v in a.get("dilations", (1, 1)))
         pad = self._pads(node, a, x, kernel, strides, dil)
         src, extra = self._fold_pad(x)
         if pad == "same" and extra != (0, 0, 0, 0):
@@ -683,8 +942,11 @@ class _Importer:
         return bool((kind.value != 0).any())
 
     def op_CastLike(self, node, kinds):
-        if isinstance(kinds[0], _Const):
-            self.vals[node.output[0]] = kinds[0]
+        if isinstance(kinds[0], _Const):     # a constant cast like an activation (float)
+            import numpy as np
+            k = kinds[0]
+            self.vals[node.output[0]] = _Const(k.value.astype(np.float32), k.shape_dep,
+                                               k.learned)
         else:
             self.alias(node.output[0], node.input[0])
 
@@ -700,12 +962,16 @@ class _Importer:
 
     def _pool(self, node, kinds, mode):
         a = _attrs(node)
+        if "kernel_shape" not in a:
+            self.fail(f"{self.where(node)}: attribute 'kernel_shape' is missing")
         if tuple(a.get("dilations", (1, 1))) != (1, 1):
             return self.emit_other(node, "dilated pool")
-        kernel = tuple(a["kernel_shape"])
+        kernel = tuple(int(v) for v in a["kernel_shape"])
         if len(kernel) != 2:
             return self.emit_other(node, f"{len(kernel)}-D")
-        strides = tuple(a.get("strides", (1, 1)))
+        if self._image_input(node, kinds) is None:
+            return self.emit_other(node, "input not N x C x H x W")
+        strides = tuple(int(v) for v in a.get("strides", (1, 1)))
         pad = self._pads(node, a, node.input[0], kernel, strides, (1, 1))
         src, extra = self._fold_pad(node.input[0])
         if pad == "same" and extra != (0, 0, 0, 0):
@@ -723,8 +989,7 @@ class _Importer:
         return self._pool(node, kinds, "avg")
 
     def _global(self, node, mode):
-        s = self.shapes.get(node.input[0])
-        if s is not None and len(s) != 4:
+        if self._image_input(node, [self.vals[node.input[0]]]) is None:
             return self.emit_other(node, "not 2-D")
         self.emit(node, node.output[0], "pool", [self.vals[node.input[0]].tensor],
                   {"mode": mode, "global": True})
@@ -742,19 +1007,24 @@ class _Importer:
             k = kinds[1]
             axes = list(k.value.reshape(-1)) if isinstance(k, _Const) else None
         s = self.shapes.get(node.input[0])
-        if axes is None or s is None or len(s) != 4:
-            return self.emit_other(node)
-        if sorted(int(v) % 4 for v in axes) != [2, 3]:
-            return self.emit_other(node)
         out = node.output[0]
+        if axes is None or s is None or not len(s) or self._image_input(node, kinds) is None \
+                or sorted(int(v) % 4 for v in axes) != [2, 3]:
+            if s is not None and out not in self.shapes:   # shape by the ONNX rule
+                keep = int(a.get("keepdims", 1))
+                ax = {int(v) % len(s) for v in axes} if axes is not None else (
+                    set(range(len(s))) if not a.get("noop_with_empty_axes", 0) else set())
+                self.shapes[out] = tuple(1 if i in ax else d for i, d in enumerate(s)
+                                         if keep or i not in ax)
+            return self.emit_other(node, known=True)
         if a.get("keepdims", 1):
             self.emit(node, out, "pool", [self.vals[node.input[0]].tensor],
                       {"mode": mode, "global": True})
         else:
             name = self._name(node, out)
-            self.emit(node, out + "#pool", "pool", [self.vals[node.input[0]].tensor],
-                      {"mode": mode, "global": True}, name=name + "_pool")
-            self.emit(node, out, "reshape", [name + "_pool"], {"kind": "flatten"}, name=name)
+            pool = self.emit(node, out + "#pool", "pool", [self.vals[node.input[0]].tensor],
+                             {"mode": mode, "global": True}, name=name + "_pool")
+            self.emit(node, out, "reshape", [pool], {"kind": "flatten"}, name=name)
 
     def op_ReduceMean(self, node, kinds):
         return self._reduce(node, kinds, "avg")
@@ -763,6 +1033,8 @@ class _Importer:
         return self._reduce(node, kinds, "max")
 
     def op_BatchNormalization(self, node, kinds):
+        if self.vals[node.input[0]].bax != 0:
+            return self.emit_other(node, "batch axis moved")
         self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
                   {"kind": "batch", "affine": True})
 
@@ -779,10 +1051,14 @@ class _Importer:
     def op_Clip(self, node, kinds):
         a = _attrs(node)
         lo, hi = a.get("min"), a.get("max")
+        def bound(k):
+            if isinstance(k, _Const) and k.value.size == 1:
+                return float(k.value.reshape(-1)[0])
+            return None     # a vector or computed bound: a plain clip
         if len(node.input) > 1 and node.input[1]:
-            lo = float(kinds[1].value) if isinstance(kinds[1], _Const) else None
+            lo = bound(kinds[1])
         if len(node.input) > 2 and node.input[2]:
-            hi = float(kinds[2].value) if isinstance(kinds[2], _Const) else None
+            hi = bound(kinds[2])
         fn = "relu6" if (lo == 0 and hi == 6) else ("relu" if lo == 0 and hi is None
                                                      else "clip")
         return self.act(node, fn)
@@ -804,24 +1080,27 @@ class _Importer:
 
     def binary(self, node, kinds):
         fn = BINARY_OPS[node.op_type]
-        acts = [k for k in kinds if isinstance(k, _Act)]
         out = node.output[0]
-        if len(acts) == len(kinds) and len(acts) >= 2:
+        present = [(i, k) for i, k in zip(node.input, kinds) if i]
+        acts = [k for _, k in present if isinstance(k, _Act)]
+        if len(present) == 1:                      # Sum / Max / Min of one input
+            return self.alias(out, present[0][0])
+        if len(acts) == len(present):
             self.emit(node, out, "add", [k.tensor for k in acts], {"fn": fn})
             return
-        # activation op constant
-        x = next(i for i, k in zip(node.input, kinds) if isinstance(k, _Act))
-        c = next(k for k in kinds if not isinstance(k, _Act))
-        xs, os_ = self.shapes.get(x), self.shapes.get(out)
-        if xs is not None and os_ is not None and tuple(xs) != tuple(os_):
-            return self.emit_other(node, "broadcasts a constant")
+        consts = [(i, k) for i, k in present if not isinstance(k, _Act)]
+        if len(acts) != 1 or len(consts) != 1:
+            return self.emit_other(node, "mixes several constants")
+        x = next(i for i, k in present if isinstance(k, _Act))
+        cname, c = consts[0]
         # a real bias: Add of a per-channel initializer right after a conv/fc without bias
         prev = self.layers[-1] if self.layers else None
-        if (node.op_type == "Add" and isinstance(c, (_Weight, _Const)) and prev is not None
+        if (node.op_type == "Add" and prev is not None
                 and self.vals[x].tensor == prev.name and prev.op in ("conv", "fc")
                 and not prev.attrs["bias"] and self.readers[x] == 1):
             n = c.size if isinstance(c, _Weight) else int(c.value.size)
-            if n == prev.attrs["out"]:
+            cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
+            if n == prev.attrs["out"] and max(cdims, default=1) == n:
                 attrs = dict(prev.attrs)
                 attrs["bias"] = True
                 self.layers[-1] = make_layer(prev.name, prev.op, prev.inputs, attrs)
@@ -833,46 +1112,148 @@ class _Importer:
                            or (node.op_type in ("Add", "Sub") and (v == 0).all())):
                 self.alias(out, x)
                 return
-        self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
+        cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
+        learned = isinstance(c, _Weight) or c.learned
+        if math.prod(cdims) == 1 and not learned:
+            self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
+            return
+        act = self.vals[x]
+        rank = len(self.shapes.get(x, ()))
+        operand = tuple(cdims)
+        if act.bax is not None and len(operand) > rank - 1:
+            # the constant spans the batch axis: it must be 1 there
+            k = act.bax - (rank - len(operand))
+            if not 0 <= k < len(operand) or operand[k] != 1:
+                return self.emit_other(node, "constant spans the batch")
+            operand = operand[:k] + operand[k + 1:]
+        self.emit(node, out, "add", [act.tensor],
+                  {"fn": fn, "operand": list(operand), "learned": learned})
+
+    def _constant_layer(self, node, name, k, like):
+        """A weight/constant joined to activations (a class token): an 'other' layer
+        holding its params, with the per-image shape of the constant."""
+        dims = k.dims if isinstance(k, _Weight) else tuple(k.value.shape)
+        if name in self.shapes and isinstance(k, _Weight):
+            dims = tuple(self.shapes[name])
+        bax = like.bax
+        if bax is not None and bax < len(dims) and dims[bax] == 1:
+            dims = dims[:bax] + dims[bax + 1:]
+        learned = isinstance(k, _Weight) or k.learned
+        params = math.prod(k.dims if isinstance(k, _Weight) else k.value.shape) \
+            if learned else 0
+        base = f"{self._name(node, name)}_const"
+        self.emit(node, name + "#const", "other", [like.tensor],
+                  {"type": "constant", "out_shape": list(dims), "params": params},
+                  name=base, bax=bax)
+        return base
 
     def op_Concat(self, node, kinds):
-        if not all(isinstance(k, _Act) for k in kinds if k is not None):
-            return self.emit_other(node, "with constants")
         a = _attrs(node)
-        acts = [k.tensor for k in kinds if k is not None]
-        if len(acts) == 1:
-            return self.alias(node.output[0], node.input[0])
-        self.emit(node, node.output[0], "concat", acts, {"axis": int(a.get("axis", 1))})
+        ins = [(i, k) for i, k in zip(node.input, kinds) if i]
+        acts = [k for _, k in ins if isinstance(k, _Act)]
+        first = acts[0]
+        rank = len(self.shapes[next(i for i, k in ins if isinstance(k, _Act))])
+        ax = self.img_axis(first, int(a.get("axis", 1)), rank)
+        if ax is None:
+            return self.emit_other(node, "along the batch")
+        tensors = []
+        for i, k in ins:
+            if isinstance(k, _Act):
+                if k.bax != first.bax:
+                    return self.emit_other(node, "inputs with different layouts")
+                tensors.append(k.tensor)
+            else:
+                size = k.size if isinstance(k, _Weight) else k.value.size
+                if size == 0:
+                    continue
+                tensors.append(self._constant_layer(node, i, k, first))
+        if len(tensors) == 1:
+            return self.alias(node.output[0], next(i for i, k in ins if isinstance(k, _Act)))
+        self.emit(node, node.output[0], "concat", tensors, {"axis": ax + 1})
 
-    def _matmul_w(self, w, trans):
-        dims = w.dims if isinstance(w, _Weight) else tuple(w.value.shape)
-        if len(dims) != 2:
-            return None
-        return dims[0] if trans else dims[1], dims
+    def _weight_dims(self, w):
+        return w.dims if isinstance(w, _Weight) else tuple(w.value.shape)
 
     def op_Gemm(self, node, kinds):
         a = _attrs(node)
-        if a.get("transA", 0) or not isinstance(kinds[1], (_Weight, _Const)):
-            return self.emit_other(node)
-        r = self._matmul_w(kinds[1], a.get("transB", 0))
-        if r is None:
-            return self.emit_other(node)
-        out, dims = r
+        if len(kinds) < 2 or a.get("transA", 0):
+            return self.emit_other(node, "transA" if len(kinds) > 1 else "one input")
+        x, w = kinds[0], kinds[1]
+        if not isinstance(x, _Act):
+            return self.emit_other(node, "weight first")
+        if isinstance(w, _Act):
+            return self.emit(node, node.output[0], "matmul", [x.tensor, w.tensor],
+                             {"transpose_b": bool(a.get("transB", 0))})
+        dims = self._weight_dims(w)
+        if len(dims) != 2:
+            return self.emit_other(node, f"{len(dims)}-D weight")
+        out, fan_in = (dims[0], dims[1]) if a.get("transB", 0) else (dims[1], dims[0])
         bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
-        self.emit(node, node.output[0], "fc", [self.vals[node.input[0]].tensor],
-                  {"out": out, "bias": bias})
+        self.emit(node, node.output[0], "fc", [x.tensor],
+                  {"out": out, "bias": bias, "in_features": fan_in})
 
     def op_MatMul(self, node, kinds):
-        if not isinstance(kinds[0], _Act) or not isinstance(kinds[1], (_Weight, _Const)):
-            return self.emit_other(node, "of two activations")
-        r = self._matmul_w(kinds[1], False)
-        if r is None:
-            return self.emit_other(node)
-        s = self.shapes.get(node.input[0])
-        if s is not None and len(s) == 4:
-            return self.emit_other(node, "on a feature map")
-        self.emit(node, node.output[0], "fc", [self.vals[node.input[0]].tensor],
-                  {"out": r[0], "bias": False})
+        a, b = kinds[0], kinds[1]
+        if isinstance(a, _Act) and isinstance(b, _Act):
+            return self.emit(node, node.output[0], "matmul", [a.tensor, b.tensor])
+        if not isinstance(a, _Act):
+            return self.emit_other(node, "weight first")
+        dims = self._weight_dims(b)
+        if len(dims) != 2:
+            return self.emit_other(node, f"{len(dims)}-D weight")
+        self.emit(node, node.output[0], "fc", [a.tensor],
+                  {"out": dims[1], "bias": False, "flatten": False, "in_features": dims[0]})
+
+    def op_Einsum(self, node, kinds):
+        """Two-operand einsums that are a matmul (activations) or a Linear (a 2-D
+        weight); any other einsum is an 'other' layer with its MACs counted."""
+        eq = _attrs(node).get("equation", b"")
+        eq = (eq.decode() if isinstance(eq, bytes) else str(eq)).replace(" ", "")
+        if len(node.input) != 2 or "->" not in eq or "." in eq:
+            return self.emit_other(node, "equation")
+        lhs, out = eq.split("->")
+        ops = lhs.split(",")
+        if len(ops) != 2:
+            return self.emit_other(node, "equation")
+        (p, q), (ka, kb) = ops, kinds
+        sizes = {}
+        for letters, i in zip(ops, node.input):
+            shp = self.shapes.get(i) or (
+                self._weight_dims(self.vals[i]) if not isinstance(self.vals[i], _Act) else None)
+            if shp is None or len(shp) != len(letters):
+                return self.emit_other(node, "equation")
+            for c, d in zip(letters, shp):
+                sizes[c] = max(sizes.get(c, 1), d)
+        red = (set(p) & set(q)) - set(out)
+        if len(red) == 1:
+            k = red.pop()
+            if isinstance(ka, _Act) and isinstance(kb, _Act) and p[-1] == k and p[:-2] == q[:-2] \
+                    and len(p) >= 2 and len(q) >= 2:
+                if q[-2] == k and out == p[:-1] + q[-1]:
+                    return self.emit(node, node.output[0], "matmul", [ka.tensor, kb.tensor])
+                if q[-1] == k and out == p[:-1] + q[-2]:
+                    return self.emit(node, node.output[0], "matmul", [ka.tensor, kb.tensor],
+                                     {"transpose_b": True})
+            if isinstance(ka, _Act) and not isinstance(kb, _Act) and len(q) == 2 \
+                    and p[-1] == k and out == p[:-1] + q.replace(k, ""):
+                d = self._weight_dims(kb)
+                return self.emit(node, node.output[0], "fc", [ka.tensor],
+                                 {"out": d[1 - q.index(k)], "bias": False, "flatten": False,
+                                  "in_features": d[q.index(k)]})
+        self.emit_other(node, "einsum")
+        self.layers[-1] = make_layer(self.layers[-1].name, "other", self.layers[-1].inputs,
+                                     {**self.layers[-1].attrs,
+                                      "macs": math.prod(sizes.values())})
+
+    def op_LayerNormalization(self, node, kinds):
+        x = kinds[0]
+        rank = len(self.shapes[node.input[0]])
+        axis = int(_attrs(node).get("axis", -1)) % max(rank, 1)
+        if axis != rank - 1:
+            return self.emit_other(node, "over several axes")
+        affine = len(kinds) > 1 and kinds[1] is not None and not isinstance(kinds[1], _Act)
+        self.emit(node, node.output[0], "norm", [x.tensor],
+                  {"kind": "layer", "affine": affine, "axis": -1})
 
     def op_Resize(self, node, kinds):
         a = _attrs(node)
@@ -892,21 +1273,28 @@ class _Importer:
             if len(kinds) > 3 and node.input[3]:
                 sizes = kinds[3]
         xs = self.shapes.get(x)
-        if mode is None or xs is None or len(xs) != 4:
+        if mode is None or xs is None or len(xs) != 4 or self.vals[x].bax != 0:
             return self.emit_other(node)
         attrs = {"mode": mode}
         if isinstance(scales, _Const) and scales.value.size == 4 and not (
                 isinstance(sizes, _Const) and sizes.value.size):
             sv = [float(v) for v in scales.value.reshape(-1)]
+            if not all(math.isfinite(v) and 0 < v < 1e6 for v in sv):
+                self.fail(f"{self.where(node)}: scales {sv} must be finite and positive")
             if sv[:2] != [1.0, 1.0]:
                 return self.emit_other(node, "scales N or C")
             attrs["scale"] = (sv[2], sv[3])
         elif isinstance(sizes, _Const) and sizes.value.size == 4:
             sz = [int(v) for v in sizes.value.reshape(-1)]
-            if sz[2] % xs[2] == 0 and sz[3] % xs[3] == 0 and sizes.shape_dep:
-                attrs["scale"] = (sz[2] // xs[2], sz[3] // xs[3])   # computed from Shape
-            else:
-                attrs["size"] = (sz[2], sz[3])
+            if min(sz) < 1:
+                self.fail(f"{self.where(node)}: sizes {sz} must be positive")
+            if not sizes.shape_dep and self.file_size and self.file_size != self.build_size:
+                fw, fh = self.file_size
+                self.fail(f"{self.where(node)} resizes to a fixed {sz[3]}x{sz[2]} written "
+                          f"in the file, so the model runs only at its export size {fw}x{fh}, "
+                          f"not {self.build_size[0]}x{self.build_size[1]}: re-export with "
+                          f"scale factors or at the size you need")
+            attrs["size"] = (sz[2], sz[3])
         else:
             return self.emit_other(node, "scales not constant")
         name = self.emit(node, node.output[0], "upsample", [self.vals[x].tensor], attrs)
@@ -916,64 +1304,347 @@ class _Importer:
     op_Upsample = op_Resize
 
     def op_Transpose(self, node, kinds):
-        a = _attrs(node)
-        s = self.shapes.get(node.input[0])
-        perm = list(a.get("perm", [])) or (list(range(len(s)))[::-1] if s else [])
-        if not perm or perm[0] != 0:
-            return self.emit_other(node, "moves the batch axis")
-        if perm == sorted(perm):
-            return self.alias(node.output[0], node.input[0])
-        self.emit(node, node.output[0], "reshape", [self.vals[node.input[0]].tensor],
-                  {"kind": "transpose", "perm": [p - 1 for p in perm[1:]]})
+        x = kinds[0]
+        s = self.shapes[node.input[0]]
+        perm = [int(p) for p in _attrs(node).get("perm", [])] or list(range(len(s)))[::-1]
+        if sorted(perm) != list(range(len(s))):
+            self.fail(f"{self.where(node)}: perm {perm} does not fit a rank-{len(s)} input")
+        if x.bax is None:
+            nb, ip = None, perm
+        else:
+            nb = perm.index(x.bax)
+            ip = [p - (p > x.bax) for p in perm if p != x.bax]
+        if ip == sorted(ip):
+            return self.alias(node.output[0], node.input[0], bax=nb)
+        self.emit(node, node.output[0], "reshape", [x.tensor],
+                  {"kind": "transpose", "perm": ip}, bax=nb)
 
-    def op_Flatten(self, node, kinds):
-        axis = int(_attrs(node).get("axis", 1))
-        s = self.shapes.get(node.input[0])
-        if axis < 0 and s is not None:
-            axis += len(s)
-        if axis < 1:
-            return self.emit_other(node, "flattens the batch")
-        if s is not None and axis == len(s) - 1:
-            return self.alias(node.output[0], node.input[0])
-        self.emit(node, node.output[0], "reshape", [self.vals[node.input[0]].tensor],
-                  {"kind": "flatten", "start_dim": axis})
-
-    def _reshape_like(self, node, kinds, dynamic):
-        """Reshape / Squeeze / Unsqueeze on an activation, classified by shapes."""
-        x, out = node.input[0], node.output[0]
-        xs, os_ = self.shapes.get(x), self.shapes.get(out)
-        if xs is None or os_ is None:
-            return self.emit_other(node, "unknown shape")
-        xs, os_ = tuple(xs), tuple(os_)
-        if xs == os_:
-            return self.alias(out, x)
-        if os_[0] != xs[0]:
-            return self.emit_other(node, "changes the batch")
-        for k in range(1, len(xs)):
-            if os_ == xs[:k] + (math.prod(xs[k:]),):
-                return self.emit(node, out, "reshape", [self.vals[x].tensor],
-                                 {"kind": "flatten", "start_dim": k})
-        target = list(os_[1:])
-        name = self.emit(node, out, "reshape", [self.vals[x].tensor],
-                         {"kind": "shape", "shape": target})
-        if len(xs) > 2:
-            self.fixed.append(name)
+    def _reshape_to(self, node, os_, x=None, out=None):
+        """Reshape-like node (Reshape, Flatten, Squeeze, Unsqueeze) to ONNX shape os_."""
+        x, out = x or node.input[0], out or node.output[0]
+        act, xs = self.vals[x], tuple(self.shapes[x])
+        os_ = tuple(int(v) for v in os_)
+        if math.prod(os_) != math.prod(xs) or min(os_, default=1) < 1:
+            self.fail(f"{self.where(node)}: cannot reshape {_fmt_dims(xs)} to "
+                      f"{_fmt_dims(os_)}{self.size_hint()}")
+        nb = _new_bax(xs, act.bax, os_)
+        img_in = self.eshape[act.tensor]
+        img_out = os_ if nb is None else os_[:nb] + os_[nb + 1:]
+        if img_out == img_in:
+            return self.alias(out, x, bax=nb)
+        for k in range(len(img_in)):
+            if img_out == img_in[:k] + (math.prod(img_in[k:]),):
+                return self.emit(node, out, "reshape", [act.tensor],
+                                 {"kind": "flatten", "start_dim": k + 1}, bax=nb)
+        name = self.emit(node, out, "reshape", [act.tensor],
+                         {"kind": "shape", "shape": list(img_out)}, bax=nb)
+        self.fixed.append(name)
 
     def op_Reshape(self, node, kinds):
-        k = kinds[1]
-        dynamic = isinstance(k, _Const) and k.shape_dep
+        k = kinds[1] if len(kinds) > 1 else None
+        xs = tuple(self.shapes[node.input[0]])
         if not isinstance(k, _Const):
-            return self._reshape_like(node, kinds, True)
-        return self._reshape_like(node, kinds, dynamic)
+            os_ = self.oshapes.get(node.output[0])
+            if os_ is None:
+                self.fail(f"{self.where(node)}: the target shape is not a constant and "
+                          f"ONNX shape inference gives none")
+            return self._reshape_to(node, os_)
+        t = [int(v) for v in k.value.reshape(-1)]
+        if not k.shape_dep and self.probe:
+            t2 = self._rederive(node, xs)
+            if t2 is not None:
+                if t2 != t:     # ONNX shape inference follows the literal from here on
+                    self.rederived.append(node.name or node.output[0])
+                return self._reshape_to(node, t2)
+        allowzero = int(_attrs(node).get("allowzero", 0))
+        if not allowzero:
+            t = [xs[i] if v == 0 and i < len(xs) else v for i, v in enumerate(t)]
+        if t.count(-1) > 1 or any(v < -1 for v in t):
+            self.fail(f"{self.where(node)}: target {t} is not a valid shape")
+        if -1 in t:
+            known = math.prod(v for v in t if v != -1)
+            if known <= 0 or math.prod(xs) % known:
+                self.fail(f"{self.where(node)}: cannot reshape {_fmt_dims(xs)} to {t}"
+                          f"{self.size_hint()}")
+            t[t.index(-1)] = math.prod(xs) // known
+        self._reshape_to(node, t)
+
+    def _rederive(self, node, xs):
+        """A literal Reshape target at another size: match the axes of its input and
+        output at the export size in groups of equal size; a group the size change
+        leaves alone keeps its output dims, a copied or merged group takes the new size.
+        None when some changed group is split (which factor grows is unknown)."""
+        a, b = self.probe.get(node.input[0]), self.probe.get(node.output[0])
+        if a is None or b is None or len(a) != len(xs) or math.prod(a) != math.prod(b):
+            return None
+        out, i, j = [], 0, 0
+        while i < len(a) or j < len(b):
+            gi, gj = [], []
+            pa = pb = 1
+            while True:
+                if i < len(a) and (pa < pb or not gi):
+                    pa *= a[i]
+                    gi.append(i)
+                    i += 1
+                elif j < len(b) and (pb < pa or not gj):
+                    pb *= b[j]
+                    gj.append(j)
+                    j += 1
+                elif pa == pb and i < len(a) and a[i] == 1 and (j >= len(b) or b[j] != 1):
+                    gi.append(i)
+                    i += 1
+                elif pa == pb and j < len(b) and b[j] == 1 and (i >= len(a) or a[i] != 1):
+                    gj.append(j)
+                    j += 1
+                else:
+                    break
+            if pa != pb:
+                return None
+            new = [xs[k] for k in gi]
+            if new == [a[k] for k in gi]:
+                out += [b[k] for k in gj]
+            elif len([k for k in gj if b[k] != 1]) == 1:
+                out += [math.prod(new) if b[k] != 1 else 1 for k in gj]
+            else:
+                return None
+        return out
+
+    def _axes(self, node, kinds, rank):
+        axes = _attrs(node).get("axes")
+        if axes is None and len(node.input) > 1 and node.input[1]:
+            k = kinds[1]
+            if not isinstance(k, _Const):
+                self.fail(f"{self.where(node)}: axes are not a constant")
+            axes = k.value.reshape(-1).tolist()
+        if axes is None:
+            return None
+        out = []
+        for v in axes:
+            v = int(v)
+            if not -rank <= v < rank:
+                self.fail(f"{self.where(node)}: axis {v} does not fit rank {rank}")
+            out.append(v % rank)
+        return out
 
     def op_Squeeze(self, node, kinds):
-        return self._reshape_like(node, kinds, False)
+        xs = tuple(self.shapes[node.input[0]])
+        axes = self._axes(node, kinds, len(xs))
+        if axes is None:
+            axes = [i for i, v in enumerate(xs) if v == 1]
+        if any(xs[i] != 1 for i in axes):
+            self.fail(f"{self.where(node)}: cannot squeeze axes {axes} of {_fmt_dims(xs)}")
+        os_ = tuple(v for i, v in enumerate(xs) if i not in axes)
+        if not os_:
+            return self.emit_other(node, "to a scalar")
+        self._reshape_to(node, os_)
 
-    op_Unsqueeze = op_Squeeze
+    def op_Unsqueeze(self, node, kinds):
+        xs = list(self.shapes[node.input[0]])
+        axes = self._axes(node, kinds, len(xs) + len(_attrs(node).get("axes", [])) + (
+            kinds[1].value.size if len(kinds) > 1 and isinstance(kinds[1], _Const) else 0))
+        if axes is None:
+            self.fail(f"{self.where(node)}: no axes")
+        for ax in sorted(axes):
+            xs.insert(ax, 1)
+        self._reshape_to(node, xs)
+
+    def op_Flatten(self, node, kinds):
+        xs = tuple(self.shapes[node.input[0]])
+        axis = int(_attrs(node).get("axis", 1))
+        if not -len(xs) <= axis <= len(xs):
+            self.fail(f"{self.where(node)}: axis {axis} does not fit rank {len(xs)}")
+        axis = axis + len(xs) if axis < 0 else axis
+        self._reshape_to(node, (math.prod(xs[:axis]), math.prod(xs[axis:])))
+
+    def _slice(self, node, src, out, axis, start, end, step, keep=True, name=None,
+               literal=False):
+        """One slice of ONNX ``axis`` of activation value ``src`` into ``out``."""
+        act = self.vals[src]
+        xs = tuple(self.shapes[src])
+        rank = len(xs)
+        dim = xs[axis % rank]
+        s, e, st = slice(start, end, step).indices(dim)
+        n = len(range(s, e, st))
+        if n < 1:
+            self.fail(f"{self.where(node)}: slice {start}:{end} of axis {axis} of "
+                      f"{_fmt_dims(xs)} is empty{self.size_hint()}")
+        if literal and self.probe and src in self.probe and len(self.probe[src]) == rank:
+            old = self.probe[src][axis % rank]
+            if old != dim:
+                s0, e0, st0 = slice(start, end, step).indices(old)
+                if (s0, e0, st0) == (0, old, 1):
+                    s, e, st, n = 0, dim, 1, dim
+                else:
+                    self.fail(f"{self.where(node)} takes {start}:{end} of an axis that is "
+                              f"{old} at the export size and {dim} here, written in the "
+                              f"file as numbers{self.size_hint()}")
+        ia = self.img_axis(act, axis, rank)
+        if ia is None:                               # the batch axis: keeps its one image
+            self.alias(out, src, bax=act.bax if keep else None)
+            return
+        if (s, n, st) == (0, dim, 1):
+            tensor = act.tensor
+        else:
+            tensor = self.emit(node, out + ("#slice" if not keep else ""), "reshape",
+                               [act.tensor], {"kind": "slice", "axis": ia, "start": s,
+                                              "end": None if e >= dim else e, "step": st},
+                               name=name)
+            if not keep:
+                self.fixed.append(tensor)
+        if keep:
+            if tensor == act.tensor:
+                self.alias(out, src)
+            return
+        img = self.eshape[tensor]
+        new = img[:ia] + img[ia + 1:]
+        nb = act.bax if act.bax is None or act.bax < axis % rank else act.bax - 1
+        self.emit(node, out, "reshape", [tensor], {"kind": "shape", "shape": list(new)},
+                  name=(name or self._name(node, out)) + "_squeeze", bax=nb)
+
+    def op_Slice(self, node, kinds):
+        import numpy as np
+        a = _attrs(node)
+        rank = len(self.shapes[node.input[0]])
+        literal = not any(isinstance(k, _Const) and k.shape_dep for k in kinds[1:3])
+        if len(node.input) >= 3:
+            vals = []
+            for k in kinds[1:5]:
+                if k is not None and not isinstance(k, _Const):
+                    self.fail(f"{self.where(node)}: starts/ends/axes/steps are not constants")
+                vals.append(None if k is None else k.value.reshape(-1).tolist())
+            vals += [None] * (4 - len(vals))
+            starts, ends, axes, steps = vals
+        else:
+            starts, ends, axes, steps = a.get("starts"), a.get("ends"), a.get("axes"), None
+        if starts is None or ends is None or len(starts) != len(ends):
+            self.fail(f"{self.where(node)}: starts and ends must be given, of equal length")
+        axes = list(range(len(starts))) if axes is None else axes
+        steps = [1] * len(starts) if steps is None else steps
+        if not len(axes) == len(steps) == len(starts):
+            self.fail(f"{self.where(node)}: starts, ends, axes and steps differ in length")
+        big = np.iinfo(np.int64).max
+        src = node.input[0]
+        for i, (ax, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
+            st = int(st)
+            if st < 1:
+                return self.emit_other(node, "negative step")
+            s, e = int(s), int(e)
+            e = None if e >= big // 2 else e
+            out = node.output[0] if i == len(axes) - 1 else f"{node.output[0]}#{i}"
+            self._slice(node, src, out, int(ax), s, e, st,
+                        name=None if i == len(axes) - 1 else f"{self._name(node, out)}",
+                        literal=literal)
+            src = out
+
+    def _split_sizes(self, node, kinds, dim, n_out):
+        a = _attrs(node)
+        split = a.get("split")
+        if split is None and len(node.input) > 1 and node.input[1]:
+            if not isinstance(kinds[1], _Const):
+                self.fail(f"{self.where(node)}: split sizes are not a constant")
+            split = kinds[1].value.reshape(-1).tolist()
+        if split is None:
+            n = int(a.get("num_outputs", n_out))
+            if n < 1:
+                self.fail(f"{self.where(node)}: num_outputs must be positive")
+            part = -(-dim // n)
+            split = [min(part, dim - part * i) for i in range(n)]
+        split = [int(v) for v in split]
+        if any(v < 0 for v in split) or sum(split) != dim:
+            self.fail(f"{self.where(node)}: split {split} does not add up to {dim}")
+        return split
+
+    def op_Split(self, node, kinds):
+        xs = self.shapes[node.input[0]]
+        axis = int(_attrs(node).get("axis", 0))
+        if not -len(xs) <= axis < len(xs):
+            self.fail(f"{self.where(node)}: axis {axis} does not fit rank {len(xs)}")
+        split = self._split_sizes(node, kinds, xs[axis], len(node.output))
+        if len(split) != len(node.output):
+            self.fail(f"{self.where(node)}: {len(split)} parts for {len(node.output)} "
+                      f"outputs")
+        literal = len(node.input) > 1 and bool(node.input[1]) and not kinds[1].shape_dep
+        start = 0
+        for out, n in zip(node.output, split):
+            if out and self.readers[out]:
+                self._slice(node, node.input[0], out, axis, start, start + n, 1,
+                            name=self._name(node, out), literal=literal)
+            start += n
+
+    def op_SplitToSequence(self, node, kinds):
+        xs = self.shapes[node.input[0]]
+        a = _attrs(node)
+        axis = int(a.get("axis", 0))
+        if not -len(xs) <= axis < len(xs):
+            self.fail(f"{self.where(node)}: axis {axis} does not fit rank {len(xs)}")
+        dim = xs[axis]
+        if len(node.input) > 1 and node.input[1]:
+            k = kinds[1]
+            if not isinstance(k, _Const):
+                self.fail(f"{self.where(node)}: split sizes are not a constant")
+            v = k.value
+            if v.ndim == 0:
+                part = int(v)
+                if part < 1:
+                    self.fail(f"{self.where(node)}: split size {part} must be positive")
+                split = [min(part, dim - i) for i in range(0, dim, part)]
+            else:
+                split = [int(s) for s in v.reshape(-1)]
+            keep = 1
+        else:
+            split, keep = [1] * dim, int(a.get("keepdims", 1))
+        if any(s < 0 for s in split) or sum(split) != dim:
+            self.fail(f"{self.where(node)}: split {split} does not add up to {dim}")
+        bounds = [(sum(split[:i]), sum(split[:i + 1])) for i in range(len(split))]
+        self.vals[node.output[0]] = _Seq(node.input[0], axis, bounds, bool(keep))
+
+    def op_SequenceAt(self, node, kinds):
+        seq, pos = kinds[0], kinds[1] if len(kinds) > 1 else None
+        if not isinstance(seq, _Seq) or not isinstance(pos, _Const) or pos.value.size != 1:
+            return self.emit_other(node, "position not constant")
+        i = int(pos.value.reshape(-1)[0])
+        if not -len(seq.bounds) <= i < len(seq.bounds):
+            self.fail(f"{self.where(node)}: position {i} is outside the sequence of "
+                      f"{len(seq.bounds)}")
+        s, e = seq.bounds[i]
+        self._slice(node, seq.src, node.output[0], seq.axis, s, e, 1, keep=seq.keepdims)
+
+    def op_Gather(self, node, kinds):
+        idx = kinds[1] if len(kinds) > 1 else None
+        if not isinstance(idx, _Const) or idx.value.size < 1:
+            return self.emit_other(node, "indices not constant")
+        xs = self.shapes[node.input[0]]
+        axis = int(_attrs(node).get("axis", 0))
+        if not -len(xs) <= axis < len(xs):
+            self.fail(f"{self.where(node)}: axis {axis} does not fit rank {len(xs)}")
+        dim = xs[axis]
+        if idx.value.size > 1 or idx.value.ndim > 1:
+            # a run start, start+step, ... (as_strided, x[:, a:b]) is a slice, reshaped
+            # to the indices' shape
+            v = [int(i) % dim if -dim <= int(i) < dim else -1
+                 for i in idx.value.reshape(-1)]
+            step = v[1] - v[0] if len(v) > 1 else 1
+            if min(v) < 0 or step < 1 or v != list(range(v[0], v[0] + step * len(v), step)):
+                return self.emit_other(node, "indices not a run")
+            out = node.output[0]
+            self._slice(node, node.input[0], out + "#run", axis, v[0], v[-1] + 1, step)
+            ax = axis % len(xs)
+            return self._reshape_to(node, tuple(xs[:ax]) + tuple(idx.value.shape) +
+                                    tuple(xs[ax + 1:]), x=out + "#run", out=out)
+        i = int(idx.value.reshape(-1)[0])
+        if not -dim <= i < dim:
+            self.fail(f"{self.where(node)}: index {i} is outside axis {axis} of size {dim}")
+        i %= dim
+        self._slice(node, node.input[0], node.output[0], axis, i, i + 1, 1,
+                    keep=idx.value.ndim > 0)
 
     def op_Expand(self, node, kinds):
-        xs, os_ = self.shapes.get(node.input[0]), self.shapes.get(node.output[0])
-        if xs is not None and xs == os_:
+        xs, os_ = self.shapes.get(node.input[0]), self.oshapes.get(node.output[0])
+        k = kinds[1] if len(kinds) > 1 else None
+        if isinstance(k, _Const) and xs is not None:
+            t = [int(v) for v in k.value.reshape(-1)]
+            os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
+        if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
         return self.emit_other(node)
 
@@ -981,15 +1652,15 @@ class _Importer:
         import numpy as np
         s = self.shapes.get(node.input[0])
         if s is None:
-            self.fail(f"node {node.name or 'Shape'!r}: the shape of {node.input[0]!r} is "
-                      f"unknown; pass the input size, e.g. --input 640x480")
+            self.fail(f"{self.where(node)}: the shape of {node.input[0]!r} is unknown; pass "
+                      f"the input size, e.g. --input 640x480")
         a = _attrs(node)
-        v = np.array(s, dtype=np.int64)[a.get("start", 0):a.get("end", len(s))]
+        v = np.array(s, dtype=np.int64)[int(a.get("start", 0)):a.get("end", len(s))]
         self.vals[node.output[0]] = _Const(v, True)
 
     def op_Size(self, node, kinds):
         import numpy as np
-        s = self.shapes.get(node.input[0])
+        s = self.shapes[node.input[0]]
         self.vals[node.output[0]] = _Const(np.array(math.prod(s), dtype=np.int64), True)
 
     def op_Pad(self, node, kinds):
@@ -997,28 +1668,62 @@ class _Importer:
         mode = a.get("mode", b"constant")
         mode = mode.decode() if isinstance(mode, bytes) else mode
         pads = a.get("pads")
-        if pads is None and len(node.input) > 1 and isinstance(kinds[1], _Const):
-            pads = [int(v) for v in kinds[1].value.reshape(-1)]
-        out = node.output[0]
+        if pads is None and len(node.input) > 1 and node.input[1]:
+            if not isinstance(kinds[1], _Const):
+                return self.emit_other(node, "pads not constant")
+            pads = kinds[1].value.reshape(-1).tolist()
+        x, out = node.input[0], node.output[0]
+        xs = self.shapes[x]
+        rank = len(xs)
+        pads = [int(v) for v in (pads or [])]
+        if len(node.input) > 3 and node.input[3]:         # opset 18: pads of some axes
+            k = kinds[3]
+            if not isinstance(k, _Const):
+                return self.emit_other(node, "axes not constant")
+            axes = [int(v) % rank for v in k.value.reshape(-1)]
+            if len(pads) != 2 * len(axes):
+                self.fail(f"{self.where(node)}: {len(pads)} pads for {len(axes)} axes")
+            full = [0] * (2 * rank)
+            for i, ax in enumerate(axes):
+                full[ax], full[ax + rank] = pads[i], pads[i + len(axes)]
+            pads = full
+        if len(pads) != 2 * rank:
+            self.fail(f"{self.where(node)}: {len(pads)} pads for a rank-{rank} input "
+                      f"(expected {2 * rank})")
+        if min(pads) < 0:
+            return self.emit_other(node, "negative pads")
+        act = self.vals[x]
         consumers = [n for n in self.model.graph.node if out in n.input]
-        if (mode == "constant" and pads is not None and len(pads) == 8
-                and pads[0] == pads[1] == pads[4] == pads[5] == 0 and min(pads) >= 0
+        if (mode == "constant" and rank == 4 and act.bax == 0
+                and pads[0] == pads[1] == pads[4] == pads[5] == 0
                 and consumers and self.readers[out] == len(consumers)
                 and all(c.op_type in ("Conv", "MaxPool", "AveragePool") for c in consumers)):
-            self._padded[out] = (self.vals[node.input[0]].tensor,
-                                 (pads[2], pads[3], pads[6], pads[7]))
-            self.vals[out] = self.vals[node.input[0]]
+            self._padded[out] = (act.tensor, (pads[2], pads[3], pads[6], pads[7]))
+            self.vals[out] = act
+            self.shapes[out] = (1, xs[1], xs[2] + pads[2] + pads[6], xs[3] + pads[3] + pads[7])
             return
-        return self.emit_other(node)
+        if act.bax is not None:
+            if pads[act.bax] or pads[act.bax + rank]:
+                return self.emit_other(node, "pads the batch")
+            keep = [i for i in range(rank) if i != act.bax]
+        else:
+            keep = list(range(rank))
+        img = [pads[i] for i in keep] + [pads[i + rank] for i in keep]
+        if not any(img):
+            return self.alias(out, x)
+        name = self.emit(node, out, "reshape", [act.tensor], {"kind": "pad", "pads": img})
+        self.fixed.append(name)
 
     # -- result ---------------------------------------------------------------------
     def finish(self):
         from ..shapes import infer_shapes
         name = os.path.splitext(os.path.basename(self.path))[0]
         m = self.model
+        opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
+                    default="?")
         notes = [f"imported from {os.path.basename(self.path)} (producer "
                  f"{m.producer_name or '?'} {m.producer_version or ''}".rstrip() +
-                 f", opset {max((o.version for o in m.opset_import if o.domain in ('', 'ai.onnx')), default='?')})"]
+                 f", opset {opset})"]
         if self.unknown:
             listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
             msg = (f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
@@ -1027,43 +1732,51 @@ class _Importer:
             warnings.warn(f"{self.path}: {msg}", UnsupportedOnnxWarning, stacklevel=3)
         w, h = self.build_size
         if self.fixed:
-            notes.append(f"{len(self.fixed)} layer(s) have output shapes fixed at the "
-                         f"export size {w}x{h} (literal Reshape targets, Resize sizes or "
-                         f"unsupported ops): {', '.join(self.fixed[:6])}"
-                         f"{' ...' if len(self.fixed) > 6 else ''}; other input sizes may "
-                         f"fail or be wrong: re-export at the size you need")
-        self.notes = notes
-        size = (self.req_size[0] or w, self.req_size[1] or h)
+            notes.append(f"{len(self.fixed)} layer(s) hold sizes derived at {w}x{h} "
+                         f"(Reshape targets, Resize sizes, slices or unsupported ops): "
+                         f"{', '.join(self.fixed[:6])}{' ...' if len(self.fixed) > 6 else ''}"
+                         f"; for another input size import the file at that size")
         model = Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
                       source=f"ONNX file {self.path}", notes="; ".join(notes))
-        # the engine's own shapes must agree with ONNX's at the build size
+        # the engine's own shapes against ONNX shape inference, where it has an answer
         eng = infer_shapes(model, w, h)
         bad = []
         for layer in self.layers:
-            s = self.shapes.get(self.layer_out.get(layer.name, ""))
-            if s is not None and len(s) and s[0] == 1 and tuple(s[1:]) != eng[layer.name]:
-                bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s[1:])}, "
-                           f"sramfit {_fmt_dims(eng[layer.name])}")
+            s = self.oshapes.get(self.layer_out.get(layer.name, ""))
+            mine = _full(eng[layer.name], self.layer_bax.get(layer.name, 0))
+            if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
+                bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
+                           f"sramfit {_fmt_dims(mine)}")
+        if self.rederived:
+            notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
+                         f"size re-derived at {w}x{h}: {', '.join(self.rederived[:4])}"
+                         f"{' ...' if len(self.rederived) > 4 else ''}")
+            bad = []
         if bad:
             msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
                    f"ONNX shape inference: {'; '.join(bad[:4])}")
             notes.append(msg)
             warnings.warn(f"{self.path}: {msg}", UnsupportedOnnxWarning, stacklevel=3)
-        if size != (w, h):
-            from ..errors import ShapeError
-            if self.fixed:
-                self.fail(f"the graph bakes in its export size {w}x{h} (layers "
-                          f"{', '.join(self.fixed[:4])}{' ...' if len(self.fixed) > 4 else ''}"
-                          f" have fixed shapes), so it cannot be analysed at "
-                          f"{size[0]}x{size[1]}: re-export the model at "
-                          f"{size[0]}x{size[1]} or with dynamic height/width")
-            try:
-                infer_shapes(model, size[0], size[1])
-            except ShapeError as err:
-                self.fail(f"cannot run at {size[0]}x{size[1]}: {err}")
-            model = Model(name, model.layers, model.channels, (int(size[0]), int(size[1])),
-                          model.source, model.notes)
+            model = Model(name, model.layers, model.channels, model.default_size,
+                          model.source, "; ".join(notes))
         return model
+
+
+#: Exceptions a malformed file can raise from inside the importer or onnx; each
+#: becomes one ModelError line naming the file (and the node when known).
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, StopIteration, AttributeError,
+              ArithmeticError, RecursionError, UnicodeError, MemoryError, AssertionError,
+              NotImplementedError, RuntimeError)
+
+
+def _one_line(text: str) -> str:
+    """Names in a file may hold newlines or control characters: never in a message."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _short(err) -> str:
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
 
 
 def load(path, width: int | None = None, height: int | None = None) -> Model:
@@ -1071,4 +1784,12 @@ def load(path, width: int | None = None, height: int | None = None) -> Model:
     height/width are dynamic; when given for a static file, the model is checked to run
     at that size and it becomes the model's default size."""
     path = os.fspath(path)
-    return _Importer(path, width, height).run()
+    try:
+        return _Importer(path, width, height).run()
+    except SramfitError as err:
+        if str(err).startswith(path):
+            raise
+        raise ModelError(_one_line(f"{path}: {err}")) from None
+    except _MALFORMED as err:
+        raise ModelError(_one_line(f"{path}: malformed or unsupported ONNX model "
+                                   f"({_short(err)})")) from None

@@ -39,6 +39,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import torch_models  # noqa: E402
 from make_references import profile  # noqa: E402
 
 OUT = HERE.parent / "fixtures" / "onnx"
@@ -122,15 +123,216 @@ class FPNish(nn.Module):
         return self.head(self.c5(e))
 
 
-#: name -> (constructor, export size (W, H), other size (W, H))
+# -- tiny models with the op patterns of torchvision's newer families ----------------
+class LayerNorm2d(nn.LayerNorm):
+    """ConvNeXt's LayerNorm on NCHW: permute to channels-last, normalise, permute back."""
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class CNBlock(nn.Module):
+    """ConvNeXt block: depthwise 7x7, channels-last LayerNorm + Linear/GELU/Linear MLP,
+    a layer scale (nn.Parameter), residual add."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dw = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.fc1 = nn.Linear(dim, 4 * dim)
+        self.fc2 = nn.Linear(4 * dim, dim)
+        self.layer_scale = nn.Parameter(torch.rand(dim, 1, 1) + 0.5)
+
+    def forward(self, x):
+        y = self.dw(x).permute(0, 2, 3, 1)
+        y = self.fc2(F.gelu(self.fc1(self.norm(y)))).permute(0, 3, 1, 2)
+        return x + self.layer_scale * y
+
+
+class ConvNeXtish(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 4, 4)
+        self.ln0 = LayerNorm2d(8, eps=1e-6)
+        self.b1 = CNBlock(8)
+        self.down = nn.Sequential(LayerNorm2d(8, eps=1e-6), nn.Conv2d(8, 16, 2, 2))
+        self.b2 = CNBlock(16)
+        self.norm = nn.LayerNorm(16, eps=1e-6)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.b2(self.down(self.b1(self.ln0(self.stem(x)))))
+        return self.head(self.norm(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)))
+
+
+def channel_shuffle(x, groups):
+    n, c, h, w = x.size()
+    x = x.view(n, groups, c // groups, h, w).transpose(1, 2).contiguous()
+    return x.view(n, -1, h, w)
+
+
+class ShuffleUnit(nn.Module):
+    """ShuffleNetV2 unit with stride 1: chunk the channels, transform one half, concat,
+    shuffle."""
+
+    def __init__(self, c):
+        super().__init__()
+        h = c // 2
+        self.branch = nn.Sequential(ConvBN(h, h, 1), ConvBN(h, h, 3, groups=h, act=None),
+                                    ConvBN(h, h, 1))
+
+    def forward(self, x):
+        a, b = x.chunk(2, dim=1)
+        return channel_shuffle(torch.cat((a, self.branch(b)), 1), 2)
+
+
+class ShuffleNetish(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBN(3, 16, 3, 2)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.u1 = ShuffleUnit(16)
+        self.u2 = ShuffleUnit(16)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.u2(self.u1(self.pool(self.stem(x))))
+        return self.head(x.mean([2, 3]))
+
+
+class EncoderBlock(nn.Module):
+    """torchvision's ViT encoder block: nn.MultiheadAttention(batch_first=True)."""
+
+    def __init__(self, dim, heads, mlp):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(dim, eps=1e-6)
+        self.self_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.ln_2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp), nn.GELU(), nn.Linear(mlp, dim))
+
+    def forward(self, x):
+        y = self.ln_1(x)
+        y, _ = self.self_attention(y, y, y, need_weights=False)
+        x = x + y
+        return x + self.mlp(self.ln_2(x))
+
+
+class MiniViT(nn.Module):
+    """torchvision's VisionTransformer in miniature: patch conv, class token, position
+    embedding (fixes the token count), two blocks, head on the class token."""
+
+    def __init__(self, size=(32, 32), patch=8, dim=16, heads=2, mlp=32):
+        super().__init__()
+        self.conv_proj = nn.Conv2d(3, dim, patch, patch)
+        self.class_token = nn.Parameter(torch.rand(1, 1, dim))
+        tokens = (size[0] // patch) * (size[1] // patch) + 1
+        self.pos_embedding = nn.Parameter(torch.rand(1, tokens, dim))
+        self.layers = nn.Sequential(EncoderBlock(dim, heads, mlp),
+                                    EncoderBlock(dim, heads, mlp))
+        self.ln = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        n = x.shape[0]
+        x = self.conv_proj(x).reshape(n, self.conv_proj.out_channels, -1).permute(0, 2, 1)
+        x = torch.cat([self.class_token.expand(n, -1, -1), x], dim=1)
+        x = self.ln(self.layers(x + self.pos_embedding))
+        return self.head(x[:, 0])
+
+
+class WindowAttention(nn.Module):
+    """Swin's window attention with explicit modules: qkv Linear, scores and context
+    matmuls (hookable), a learned attention bias, proj Linear."""
+
+    def __init__(self, dim, heads, window):
+        super().__init__()
+        self.heads, self.window = heads, window
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.bias = nn.Parameter(torch.rand(heads, window * window, window * window))
+        self.scores = torch_models.MatMul()
+        self.context = torch_models.MatMul()
+
+    def forward(self, x):                        # x: B x H x W x C, channels-last
+        b, h, w, c = x.shape
+        ws = self.window
+        ph, pw = (ws - h % ws) % ws, (ws - w % ws) % ws
+        x = F.pad(x, (0, 0, 0, pw, 0, ph))
+        hp, wp = h + ph, w + pw
+        x = x.view(b, hp // ws, ws, wp // ws, ws, c).permute(0, 1, 3, 2, 4, 5)
+        x = x.reshape(-1, ws * ws, c)            # windows x tokens x C (batch merged)
+        qkv = self.qkv(x).reshape(x.size(0), ws * ws, 3, self.heads, c // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)
+        a = self.scores(q * (c // self.heads) ** -0.5, k.transpose(-2, -1)) + self.bias
+        y = self.context(a.softmax(-1), v).transpose(1, 2).reshape(x.size(0), ws * ws, c)
+        y = self.proj(y).view(b, hp // ws, wp // ws, ws, ws, c).permute(0, 1, 3, 2, 4, 5)
+        return y.reshape(b, hp, wp, c)[:, :h, :w, :].contiguous()
+
+
+class SwinBlock(nn.Module):
+    def __init__(self, dim, heads, window):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = WindowAttention(dim, heads, window)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class PatchMerging(nn.Module):
+    """Swin's patch merging: four strided slices, concat on channels, LN, Linear."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * dim)
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+
+    def forward(self, x):
+        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2],
+                       x[:, 1::2, 1::2]], -1)
+        return self.reduction(self.norm(x))
+
+
+class Swinish(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(3, 8, 4, 4)
+        self.norm0 = nn.LayerNorm(8)
+        self.s1 = SwinBlock(8, 2, 4)
+        self.merge = PatchMerging(8)
+        self.s2 = SwinBlock(16, 2, 4)
+        self.norm = nn.LayerNorm(16)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.norm0(self.patch(x).permute(0, 2, 3, 1))
+        x = self.norm(self.s2(self.merge(self.s1(x))))
+        return self.head(x.mean([1, 2]))
+
+
+#: name -> (constructor, export size (W, H), other size (W, H) or None when the model
+#: cannot run at another size (then the record says which size it refuses))
 MODELS = {
     "resnetish": (ResNetish, (64, 48), (70, 50)),
     "fpnish": (FPNish, (64, 48), (96, 80)),
+    "convnextish": (ConvNeXtish, (64, 48), (96, 80)),
+    "shufflenetish": (ShuffleNetish, (64, 48), (80, 56)),
+    "minivit": (MiniViT, (32, 32), None),
+    "swinish": (Swinish, (40, 40), (64, 48)),
 }
+#: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
+#: single file (no external data); the two CNNs above keep their original variants
+NEW = ("convnextish", "shufflenetish", "minivit", "swinish")
+REFUSED_SIZE = {"minivit": (40, 32)}
 
 
 def randomise_bn(model):
     g = torch.Generator().manual_seed(1)
+    for p in model.parameters():        # no two parameters alike: exporters dedup equal
+        p.data.copy_(torch.rand(p.shape, generator=g) * 0.2 - 0.1)   # tensors, drop zeros
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             n = m.num_features
@@ -189,11 +391,39 @@ def main():
     logging.disable(logging.WARNING)
     torch.manual_seed(0)
     OUT.mkdir(parents=True, exist_ok=True)
+    wanted = set(sys.argv[1:]) or set(MODELS)
     for name, (ctor, size, other) in MODELS.items():
+        if name not in wanted:
+            continue
         model = ctor().eval()
         randomise_bn(model)
         w, h = size
         x = torch.zeros(1, 3, h, w)
+        if name in NEW:
+            export(model, x, OUT / f"{name}.onnx", dynamo=False)
+            export(model, x, OUT / f"{name}_dynamo.onnx", dynamo=True, optimize=True,
+                   external_data=False)
+            export(model, x, OUT / f"{name}_dynamo_raw.onnx", dynamo=True, optimize=False,
+                   external_data=False)
+            sizes = [size] + ([other] if other else [])
+            refs = {f"{ww}x{hh}": record(model, name, ww, hh) for ww, hh in sizes}
+            doc = {"model": name, "export_size": list(size), "other_size":
+                   list(other) if other else None, "torch_version": torch.__version__,
+                   "opset": OPSET, "records": refs}
+            if name in REFUSED_SIZE:       # PyTorch itself cannot run it there
+                rw, rh = REFUSED_SIZE[name]
+                try:
+                    with torch.no_grad():
+                        model(torch.zeros(1, 3, rh, rw))
+                except Exception as err:      # noqa: BLE001 (any torch failure)
+                    doc["refused_size"] = [rw, rh]
+                    doc["refused_by_torch"] = type(err).__name__
+                else:
+                    raise SystemExit(f"{name} runs at {rw}x{rh}; pick a size it refuses")
+            (OUT / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
+            for p in sorted(OUT.glob(f"{name}*")):
+                print(f"{p.name:32s} {os.path.getsize(p):>9,d} bytes")
+            continue
         export(model, x, OUT / f"{name}.onnx", dynamo=False)
         for p in OUT.glob(f"{name}_dynamo.onnx*"):
             p.unlink()

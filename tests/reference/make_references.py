@@ -53,7 +53,30 @@ CASES: list[tuple[str, int, int]] = [
     ("yolov3", 1920, 1088),
     ("yolov3_tiny", 416, 416),
     ("yolov3_tiny", 1920, 1088),
+    ("vit_b_16", 224, 224),
 ]
+
+
+def mha_records(mod: nn.MultiheadAttention, name: str, x) -> list[dict]:
+    """Self-attention through nn.MultiheadAttention runs its projections functionally
+    (no Linear hook fires): its in-projection, scores, context and out-projection as
+    four records, shapes in batch-first terms."""
+    n, t = (x.shape[0], x.shape[1]) if mod.batch_first else (x.shape[1], x.shape[0])
+    e, heads = mod.embed_dim, mod.num_heads
+    hd = e // heads
+    bias = lambda b: b.numel() if b is not None else 0  # noqa: E731
+    return [
+        {"kind": "fc", "name": name + ".in_proj", "out_shape": [n, t, 3 * e],
+         "params": mod.in_proj_weight.numel() + bias(mod.in_proj_bias),
+         "macs": n * t * e * 3 * e},
+        {"kind": "matmul", "name": name + ".scores", "out_shape": [n, heads, t, t],
+         "params": 0, "macs": n * heads * t * t * hd},
+        {"kind": "matmul", "name": name + ".context", "out_shape": [n, heads, t, hd],
+         "params": 0, "macs": n * heads * t * t * hd},
+        {"kind": "fc", "name": name + ".out_proj", "out_shape": [n, t, e],
+         "params": mod.out_proj.weight.numel() + bias(mod.out_proj.bias),
+         "macs": n * t * e * e},
+    ]
 
 
 def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
@@ -63,6 +86,15 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
 
     def hook(mod, inputs, out):
         x = inputs[0]
+        if isinstance(mod, nn.MultiheadAttention):   # torchvision's ViT attention
+            layers.extend(mha_records(mod, names[mod], x))
+            return
+        if isinstance(mod, torch_models.MatMul):   # activation x activation (attention)
+            layers.append({"kind": "matmul", "name": names[mod],
+                           "in_shape": [list(x.shape), list(inputs[1].shape)],
+                           "out_shape": list(out.shape), "params": 0,
+                           "macs": out.numel() * x.shape[-1]})
+            return
         params = mod.weight.numel() + (mod.bias.numel() if mod.bias is not None else 0)
         if isinstance(mod, nn.Conv2d):
             kh, kw = mod.kernel_size
@@ -82,8 +114,7 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
                 "padding": list(mod.padding),
             }
         else:
-            n = x.shape[0]
-            macs = n * mod.in_features * mod.out_features
+            macs = out.numel() * mod.in_features    # rows x in x out, any rank
             rec = {
                 "kind": "fc",
                 "name": names[mod],
@@ -98,7 +129,8 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         layers.append(rec)
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+               if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul,
+                                 nn.MultiheadAttention))]
     t0 = time.perf_counter()
     with torch.no_grad():
         model(torch.zeros(1, 3, h, w))
@@ -106,6 +138,7 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
     for hd in handles:
         hd.remove()
 
+    attn = [l for l in layers if l["kind"] == "matmul"]
     convs = [l for l in layers if l["kind"] == "conv"]
     # Ties (e.g. ResNet-50 at 224: 64x112x112 and 256x56x56 both have 802,816
     # elements) resolve to the first conv in execution order (max() keeps the first).
@@ -115,11 +148,12 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         "input": [1, 3, h, w],
         "torch_version": torch.__version__,
         "params": sum(p.numel() for p in model.parameters()),
-        "conv_fc_macs": sum(l["macs"] for l in layers),
+        "conv_fc_macs": sum(l["macs"] for l in layers if l["kind"] != "matmul"),
+        "attn_macs": sum(l["macs"] for l in attn),
         "largest_conv_output": largest["out_shape"],
         "sum_conv_output_elems": sum(math.prod(l["out_shape"]) for l in convs),
         "n_conv": len(convs),
-        "n_fc": len(layers) - len(convs),
+        "n_fc": len(layers) - len(convs) - len(attn),
         "layers": layers,
     }
     return ref, elapsed

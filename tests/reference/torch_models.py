@@ -472,6 +472,74 @@ def yolov3_tiny() -> nn.Module:
     return Darknet(_yolov3_tiny_records())
 
 
+class MatMul(nn.Module):
+    """torch.matmul of two activations, as a module so a forward hook can record it."""
+
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+
+
+class ViTAttention(nn.Module):
+    """Multi-head self-attention with explicit Linear layers (torchvision's
+    nn.MultiheadAttention packs the same weights as in_proj_weight/out_proj)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.in_proj = nn.Linear(dim, 3 * dim)
+        self.out_proj = nn.Linear(dim, dim)
+        self.scores = MatMul()
+        self.context = MatMul()
+
+    def forward(self, x):
+        n, t, c = x.shape
+        qkv = self.in_proj(x).reshape(n, t, 3, self.heads, c // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)
+        a = self.scores(q, k.transpose(-2, -1)) * (c // self.heads) ** -0.5
+        y = self.context(a.softmax(-1), v)
+        return self.out_proj(y.transpose(1, 2).reshape(n, t, c))
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, dim, heads, mlp):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(dim, eps=1e-6)
+        self.self_attention = ViTAttention(dim, heads)
+        self.ln_2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp), nn.GELU(), nn.Dropout(0.0),
+                                 nn.Linear(mlp, dim), nn.Dropout(0.0))
+
+    def forward(self, x):
+        x = x + self.self_attention(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class VisionTransformer(nn.Module):
+    """torchvision's VisionTransformer (vit_b_16 configuration), written out."""
+
+    def __init__(self, image=224, patch=16, dim=768, depth=12, heads=12, mlp=3072,
+                 classes=1000):
+        super().__init__()
+        self.patch = patch
+        self.conv_proj = nn.Conv2d(3, dim, patch, patch)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
+        tokens = (image // patch) ** 2 + 1
+        self.pos_embedding = nn.Parameter(torch.zeros(1, tokens, dim))
+        self.layers = nn.Sequential(*[ViTBlock(dim, heads, mlp) for _ in range(depth)])
+        self.ln = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.conv_proj(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], 1)
+        x = self.ln(self.layers(x + self.pos_embedding))
+        return self.head(x[:, 0])
+
+
+def vit_b_16() -> nn.Module:
+    return VisionTransformer()
+
+
 MODELS = {
     "resnet50": resnet50,
     "resnet18": resnet18,
@@ -480,6 +548,7 @@ MODELS = {
     "mobilenet_v2": mobilenet_v2,
     "yolov3": yolov3,
     "yolov3_tiny": yolov3_tiny,
+    "vit_b_16": vit_b_16,
 }
 
 EXPECTED_PARAMS = {
@@ -490,4 +559,5 @@ EXPECTED_PARAMS = {
     "mobilenet_v2": 3_504_872,
     "yolov3": 61_949_149,
     "yolov3_tiny": 8_852_366,
+    "vit_b_16": 86_567_656,      # torchvision's num_params for vit_b_16
 }

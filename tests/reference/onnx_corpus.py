@@ -1,0 +1,247 @@
+"""Corpus check: export torchvision models with both PyTorch exporters and compare
+sramfit's ONNX import with PyTorch's own per-layer record. Needs torch, torchvision and
+onnxscript (not needed by the test suite; CI checks the committed tiny fixtures).
+
+For each model: random weights (exporters drop zero biases and merge equal tensors of
+untrained models), then
+
+- PyTorch's record at the export size and at another size: forward hooks on every
+  Conv2d and Linear, nn.MultiheadAttention (its projections run functionally: in/out
+  projection MACs and attention MACs) and torchvision's ShiftedWindowAttention (qkv and
+  proj projections and the window attention matmuls on the padded map); total params,
+  and the params with every BatchNorm folded into the conv before it (what eval-mode
+  exports hold);
+- three exports at the export size: classic (``dynamo=False``), dynamo optimised,
+  dynamo unoptimised;
+- sramfit's import of each at the export size and at the other size, compared on:
+  params (either PyTorch count), weight MACs (conv + fc), attention MACs, every conv
+  output shape. A size PyTorch cannot run must be refused by sramfit; a size sramfit
+  refuses that PyTorch runs is reported as "refused" (never wrong, but not re-derived).
+
+    python tests/reference/onnx_corpus.py                 # the default list
+    python tests/reference/onnx_corpus.py resnet18 vit_b_16 --size 224 --other 256x192
+    python tests/reference/onnx_corpus.py --all           # every classification,
+                                                          # segmentation and ViT/Swin model
+
+Prints one line per (model, exporter, size) and a summary; exit 1 on any mismatch.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import math
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from collections import Counter
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+from sramfit.engine.errors import SramfitError
+from sramfit.engine.footprint import Footprint, layer_cost
+from sramfit.engine.modelfile import load_model
+
+DEFAULT = ["resnet18", "mobilenet_v3_small", "shufflenet_v2_x0_5", "squeezenet1_1",
+           "efficientnet_b0", "regnet_x_400mf", "densenet121", "mnasnet0_5",
+           "convnext_tiny", "googlenet", "lraspp_mobilenet_v3_large",
+           "deeplabv3_mobilenet_v3_large", "fcn_resnet50", "vit_b_16", "swin_t"]
+SEGMENTATION = {"lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
+                "deeplabv3_resnet50", "deeplabv3_resnet101", "fcn_resnet50",
+                "fcn_resnet101"}
+
+
+class Out(nn.Module):
+    """Segmentation models return a dict; export its 'out' tensor."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x):
+        return self.m(x)["out"]
+
+
+def build(name):
+    kw = {"weights": None}
+    if name in SEGMENTATION:
+        kw.update(weights_backbone=None, aux_loss=False)
+        m = Out(torchvision.models.get_model(name, **kw))
+    else:
+        if name.startswith(("googlenet", "inception")):
+            kw.update(aux_logits=False, init_weights=False)
+        m = torchvision.models.get_model(name, **kw)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.rand(p.shape, generator=g) * 0.2 - 0.1)
+        for mod in m.modules():
+            if isinstance(mod, nn.modules.batchnorm._BatchNorm):
+                mod.running_mean.copy_(torch.rand(mod.num_features, generator=g) * 0.1)
+                mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+    return m.eval()
+
+
+def record(model, w, h):
+    """PyTorch's own figures at one size, or None when PyTorch cannot run there."""
+    convs, fcs = [], []
+    macs = {"weight": 0, "attn": 0}
+
+    def hook(mod, inp, out):
+        x = inp[0]
+        if isinstance(mod, nn.Conv2d):
+            kh, kw = mod.kernel_size
+            convs.append(tuple(out.shape))
+            macs["weight"] += out.numel() * (mod.in_channels // mod.groups) * kh * kw
+        elif isinstance(mod, nn.Linear):
+            fcs.append(tuple(out.shape))
+            macs["weight"] += out.numel() * mod.in_features
+        elif isinstance(mod, nn.MultiheadAttention):
+            n, t = (x.shape[0], x.shape[1]) if mod.batch_first else (x.shape[1], x.shape[0])
+            e = mod.embed_dim
+            macs["weight"] += n * t * e * 4 * e
+            macs["attn"] += 2 * n * t * t * e
+        else:                                     # torchvision ShiftedWindowAttention
+            b, hh, ww, c = x.shape
+            wh, wwin = mod.window_size
+            hp, wp = -(-hh // wh) * wh, -(-ww // wwin) * wwin
+            tokens = b * hp * wp
+            macs["weight"] += tokens * c * 3 * c + tokens * c * c
+            macs["attn"] += 2 * tokens * wh * wwin * c
+
+    kinds = [nn.Conv2d, nn.Linear, nn.MultiheadAttention]
+    try:
+        from torchvision.models.swin_transformer import ShiftedWindowAttention
+        kinds.append(ShiftedWindowAttention)
+    except ImportError:
+        pass
+    # Linear layers inside the attention modules run functionally: no hook fires
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, tuple(kinds))]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, h, w))
+    except Exception as err:                  # noqa: BLE001 (the model refuses the size)
+        return {"refused": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
+    finally:
+        for hd in handles:
+            hd.remove()
+    params = sum(p.numel() for p in model.parameters())
+    # a BatchNorm defined right after a conv of its width is folded into it by eval
+    # exports (a heuristic on definition order; the check accepts either count)
+    folded = params
+    seq = list(model.modules())
+    for a, b in zip(seq, seq[1:]):
+        if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d) \
+                and a.out_channels == b.num_features:
+            folded -= 2 * b.num_features - (0 if a.bias is not None else b.num_features)
+    return {"params": params, "params_folded": folded, "weight_macs": macs["weight"],
+            "attn_macs": macs["attn"], "convs": convs, "fcs": fcs}
+
+
+def export(model, x, path, dynamo, optimize=True):
+    with warnings.catch_warnings(), redirect_stdout(io.StringIO()), \
+            redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        kw = {"dynamo": dynamo}
+        if dynamo:
+            kw.update(optimize=optimize, external_data=True)
+        torch.onnx.export(model, (x,), str(path), opset_version=18, input_names=["image"],
+                          output_names=["out"], **kw)
+
+
+def compare(path, ref, w, h):
+    """'ok', 'refused ...' or 'MISMATCH ...' for sramfit's import at w x h."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = load_model(str(path), w, h)
+            fp = Footprint(model, w, h)
+    except SramfitError as err:
+        msg = str(err).split(": ", 1)[-1][:160]
+        if "refused" in ref:
+            return "ok (refused like PyTorch)"
+        return f"refused: {msg}"
+    if "refused" in ref:
+        return f"MISMATCH: PyTorch refuses ({ref['refused']}) but sramfit imports"
+    t = fp.totals()
+    bad = []
+    if t["params"] not in (ref["params"], ref["params_folded"]):
+        bad.append(f"params {t['params']:,} vs {ref['params']:,} "
+                   f"(folded {ref['params_folded']:,})")
+    if t["macs"] - t["attn_macs"] != ref["weight_macs"]:
+        bad.append(f"weight MACs {t['macs'] - t['attn_macs']:,} vs {ref['weight_macs']:,}")
+    if t["attn_macs"] != ref["attn_macs"]:
+        bad.append(f"attention MACs {t['attn_macs']:,} vs {ref['attn_macs']:,}")
+    mine = Counter((1, *fp.shapes[lay.name]) for lay in model.layers if lay.op == "conv")
+    if mine != Counter(ref["convs"]):
+        diff = (Counter(ref["convs"]) - mine) + (mine - Counter(ref["convs"]))
+        bad.append(f"conv shapes differ: {list(diff)[:3]}")
+    rest = [lay.attrs["type"] for lay in model.layers if lay.op == "other"
+            and lay.attrs["type"] not in ("constant", "ReduceMean", "ReduceMax")]
+    return "MISMATCH: " + "; ".join(bad) if bad else (
+        "ok" + (f" ({len(rest)} 'other': {sorted(set(rest))[:4]})" if rest else ""))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--all", action="store_true")
+    ap.add_argument("--size", default=None, help="export size WxH (default 224x224; "
+                                                 "segmentation 256x192)")
+    ap.add_argument("--other", default="256x192", help="the other size WxH")
+    ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
+    args = ap.parse_args(argv)
+    names = args.models or DEFAULT
+    if args.all:
+        names = (torchvision.models.list_models(module=torchvision.models)
+                 + torchvision.models.list_models(module=torchvision.models.segmentation))
+    logging.disable(logging.WARNING)
+    other = tuple(map(int, args.other.split("x")))
+    rows, failures = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            try:
+                model = build(name)
+            except Exception as err:          # noqa: BLE001
+                print(f"{name:32s} cannot build: {err}", flush=True)
+                continue
+            size = tuple(map(int, (args.size or ("256x192" if name in SEGMENTATION
+                                                 else "224x224")).split("x")))
+            refs = {s: record(model, *s) for s in (size, other)}
+            for exp in args.exporters.split(","):
+                path = Path(tmp) / f"{name}_{exp}.onnx"
+                t0 = time.perf_counter()
+                try:
+                    export(model, torch.zeros(1, 3, size[1], size[0]), path,
+                           dynamo=exp != "classic", optimize=exp != "dynamo_raw")
+                except Exception as err:      # noqa: BLE001
+                    print(f"{name:32s} {exp:10s} export failed: "
+                          f"{str(err).splitlines()[0][:100]}", flush=True)
+                    continue
+                for s in (size, other):
+                    try:
+                        res = compare(path, refs[s], *s)
+                    except Exception:         # noqa: BLE001 (a traceback is a bug)
+                        res = "MISMATCH: traceback " + traceback.format_exc(limit=2)[-300:]
+                    failures += res.startswith("MISMATCH")
+                    line = f"{name:32s} {exp:10s} {s[0]}x{s[1]:<5d} {res}"
+                    rows.append(line)
+                    print(line, f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                for p in Path(tmp).glob("*"):
+                    p.unlink()
+    ok = sum(r.split()[3].startswith("ok") for r in rows)
+    refused = sum(" refused: " in r for r in rows)
+    print(f"\n{len(rows)} imports: {ok} match PyTorch, {refused} refused (PyTorch runs), "
+          f"{failures} mismatches")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

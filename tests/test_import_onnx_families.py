@@ -1,0 +1,116 @@
+"""ONNX import of the newer model families against PyTorch's own per-layer records:
+channels-last Linear blocks with a layer scale (ConvNeXt), channel splits and shuffles
+(ShuffleNetV2), a vision transformer with a class token and nn.MultiheadAttention
+(ViT), window partitioning with padding and patch merging (Swin).
+
+The fixtures are tiny models written with the same op patterns as torchvision's
+(tests/reference/make_onnx_fixtures.py), exported by PyTorch with the classic exporter,
+the dynamo exporter optimised, and the dynamo exporter unoptimised. Expected numbers
+are PyTorch's forward-hook records (tests/fixtures/onnx/<name>.json), never the
+importer's: params (with BatchNorm folded as eval exports hold it), conv/fc/attention
+MACs and every conv/fc/matmul output shape, at the export size and at another size
+(or, for the ViT, a size PyTorch itself refuses, which sramfit must refuse too).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+pytest.importorskip("onnx")
+
+from conftest import FIXTURES  # noqa: E402
+from sramfit.engine.errors import SramfitError  # noqa: E402
+from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
+from sramfit.engine.modelfile import load_model  # noqa: E402
+
+ONNX_DIR = FIXTURES / "onnx"
+FAMILIES = ("convnextish", "shufflenetish", "minivit", "swinish")
+VARIANTS = ("", "_dynamo", "_dynamo_raw")
+#: Exports that write a size-dependent number as a literal that cannot be re-derived:
+#: Swin's window padding (F.pad by Python ints) and the window split it feeds. At
+#: another size these files are refused (PyTorch itself would run).
+BAKED = {"swinish": r"(Reshape|Pad|Slice)\).*exported at 40x40 and runs at that size"}
+
+
+def _doc(name):
+    return json.loads((ONNX_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _shape(shape):
+    """A shape without leading 1s: a window-partitioned tensor is 9 x 16 x 8 in PyTorch
+    (windows as its batch) and 1 x 9 x 16 x 8 in sramfit (windows per image)."""
+    shape = tuple(shape)
+    while len(shape) > 1 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _records(fp):
+    out = []
+    for step in fp.steps:
+        for layer in step.layers:
+            if layer.op in ("conv", "fc", "matmul"):
+                p, m = layer_cost(layer, fp.shapes[layer.inputs[0]], fp.shapes[layer.name])
+                kind = "matmul" if layer.op == "matmul" else layer.op
+                out.append((kind, _shape(fp.shapes[layer.name]), m))
+    return out
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+@pytest.mark.parametrize("name", FAMILIES)
+def test_family_matches_pytorch(name, variant):
+    doc = _doc(name)
+    path = str(ONNX_DIR / f"{name}{variant}.onnx")
+    for size, ref in doc["records"].items():
+        w, h = map(int, size.split("x"))
+        if name in BAKED and [w, h] != doc["export_size"]:
+            with pytest.raises(SramfitError, match=BAKED[name]):
+                load_model(path, w, h)
+            continue
+        model = load_model(path, w, h)
+        fp = Footprint(model, w, h)
+        t = fp.totals()
+        # classic and optimised exports fold BatchNorm into the conv; the raw dynamo
+        # graph may keep it: either PyTorch count is right, nothing else
+        assert t["params"] in (ref["params"], ref["params_folded"]), (size, t["params"])
+        assert t["macs"] - t["attn_macs"] == ref["conv_fc_macs"], size
+        assert t["attn_macs"] == ref["attn_macs"], size
+        theirs = Counter((r["kind"], _shape(r["out_shape"]), r["macs"])
+                         for r in ref["layers"])
+        assert Counter(_records(fp)) == theirs, size
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_vit_refuses_a_size_pytorch_refuses(variant):
+    doc = _doc("minivit")
+    rw, rh = doc["refused_size"]
+    with pytest.raises(SramfitError, match=r"minivit.*node .*(pos_embedding|[Aa]dd).*"
+                                           r"exported at 32x32"):
+        load_model(str(ONNX_DIR / f"minivit{variant}.onnx"), rw, rh)
+
+
+def test_families_exercise_the_new_ops():
+    """What the issue names is really in the fixtures (so the checks above mean it)."""
+    cnx = load_model(str(ONNX_DIR / "convnextish.onnx"))
+    fc4d = [lay for lay in cnx.layers if lay.op == "fc" and not lay.attrs["flatten"]]
+    assert len(fc4d) == 4 and all(lay.attrs["bias"] for lay in fc4d)
+    assert [lay.attrs["operand"] for lay in cnx.layers if lay.op == "add"
+            and lay.attrs["operand"]] == [(8, 1, 1), (16, 1, 1)]      # layer scales
+    assert sum(lay.op == "norm" and lay.attrs["kind"] == "layer" for lay in cnx.layers) == 5
+    shf = load_model(str(ONNX_DIR / "shufflenetish.onnx"))
+    assert sum(lay.op == "reshape" and lay.attrs["kind"] == "slice" for lay in shf.layers) >= 4
+    vit = load_model(str(ONNX_DIR / "minivit.onnx"))
+    assert sum(lay.op == "matmul" for lay in vit.layers) == 4
+    assert any(lay.op == "other" and lay.attrs["type"] == "constant" for lay in vit.layers)
+    swin = load_model(str(ONNX_DIR / "swinish_dynamo_raw.onnx"))
+    assert any(lay.op == "reshape" and lay.attrs["kind"] == "pad" for lay in swin.layers)
+    assert any(lay.op == "reshape" and lay.attrs["kind"] == "slice" and lay.attrs["step"] == 2
+               for lay in swin.layers)
+
+
+def test_fixtures_are_small():
+    """Committed fixtures stay small (the issue: a few hundred KB in all)."""
+    total = sum(p.stat().st_size for name in FAMILIES for p in ONNX_DIR.glob(f"{name}*"))
+    assert total < 600_000
