@@ -659,11 +659,22 @@ def best_of(cands: Candidates, capacity, b: float):
     best = np.full(G, np.inf)
     ci = np.zeros(G, dtype=np.int64)
     kb = np.zeros(G, dtype=np.int64)
-    lows = np.array([cp.base - cp.cum_benefit[-1] for cp in cands.collapsed])
     need = np.array([cp.fixed_pin + cp.max_pseudo for cp in cands.collapsed])
     cmax = C.max() if G else 0.0
+    if G == 1:          # a bound at this capacity: the most it could pin and keep
+        c0 = float(C[0])
+        lows = np.full(len(need), np.inf)
+        for i, cp in enumerate(cands.collapsed):
+            A0 = c0 - cp.fixed_pin
+            if A0 < cp.max_pseudo:
+                continue
+            kmax = int(np.searchsorted(cp.W, A0 - cp.max_pseudo, side="right")) - 1
+            lows[i] = (cp.base + (cp.W[-1] - cp.W[kmax]) / b
+                       - cp.cum_benefit[np.searchsorted(cp.r_sorted, A0 / b, side="right")])
+    else:
+        lows = np.array([cp.base - cp.cum_benefit[-1] for cp in cands.collapsed])
     for i in np.argsort(lows, kind="stable"):
-        if need[i] > cmax:
+        if need[i] > cmax or lows[i] == np.inf:
             continue
         if np.all(lows[i] >= best):
             break
