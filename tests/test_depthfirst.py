@@ -275,3 +275,59 @@ def test_export_schedule_flag(tmp_path, qapp, capsys):
     assert got == pytest.approx(df, rel=1e-5)
     assert df < lbl
     assert main(["export", str(p), "--out", str(out), "--schedule", "a,b,c"]) == 2
+
+
+def _chain(n, stride_at=(2,)):
+    L, prev = [], "input"
+    for i in range(n):
+        L.append(make_layer(f"c{i}", "conv", [prev], {
+            "out": 8, "kernel": 3, "padding": 1, "stride": 2 if i in stride_at else 1}))
+        prev = f"c{i}"
+    return Model("chain", tuple(L), 4, (24, 48))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st_.integers(2, 6), st_.floats(0, 40_000), st_.sampled_from([1.0, 4.0]))
+def test_dp_equals_brute_force_over_cuts(n, cap, b):
+    """The DP's partition costs, with every boundary tensor spilled, the least of all
+    2^(n-1) ways to cut the chain, each stack at its cheapest option that fits."""
+    fp = Footprint(_chain(n), 24, 48, 4, 1)
+    wb = fp.weight_bytes.astype(float)
+    st = depthfirst.stacks_of(fp, wb)
+    opts = depthfirst.options(st, b)
+    single = st.single_io + wb / b
+
+    def seg_cost(i, j):
+        if i == j:
+            return single[i]
+        p = depthfirst._pair_index(st, i, j)
+        ok = opts.occ_s[p] <= cap
+        return opts.cmin[p][ok].min() if ok.any() else np.inf
+
+    def cost(part):
+        return sum(seg_cost(i, j) for i, j, _ in part)
+    brute = np.inf
+    for mask in range(2 ** (n - 1)):
+        cuts = [0] + [k + 1 for k in range(n - 1) if mask >> k & 1] + [n]
+        brute = min(brute, sum(seg_cost(a, z - 1) for a, z in zip(cuts, cuts[1:])))
+    part = depthfirst.dp(st, opts, single, [cap])[0]
+    assert cost(part) == pytest.approx(brute, rel=1e-12)
+    two = depthfirst.dp(st, opts, single, [cap, cap + 1.0])[0]      # vectorised path
+    assert cost(two) == pytest.approx(brute, rel=1e-12)
+
+
+def test_every_byte_of_yolov3_chip_a():
+    """The per-layer DRAM bytes add up to the total, and the kinds add up to it too."""
+    a = Analysis(Scenario(model="yolov3", width=1920, height=1088, chip="chip_a",
+                          schedule="depth_first"))
+    t = a.totals()
+    assert t["depth_first_applied"]
+    assert sum(r["dram_bytes"] for r in a.layer_rows()) == pytest.approx(
+        t["dram_bytes_per_image"], rel=1e-12)
+    assert sum(t["traffic_per_image"].values()) == pytest.approx(t["dram_bytes_per_image"],
+                                                                 rel=1e-12)
+    assert sum(r["line_buffer_bytes"] for r in a.layer_rows()) == pytest.approx(
+        sum(k["line_buffer_bytes"] for k in t["stacks"]), abs=len(a.layer_rows()))
+    assert t["sram_used_peak_bytes"] == pytest.approx(
+        t["staging_bytes"] + t["weights_in_sram_bytes"] + t["activations_in_sram_bytes"],
+        abs=2)
