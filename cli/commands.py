@@ -365,8 +365,9 @@ def _stack_lines(rows, stacks) -> list:
     out = [("fused stacks", f"{len(stacks)}")]
     for k in stacks:
         out.append((f"  {rows[k['first_step']]['name']} .. {rows[k['last_step']]['name']}",
-                    f"{k['last_step'] - k['first_step'] + 1} steps, tiles of "
-                    f"{k['tile_rows']} rows x {k['tiles']}, weights {k['weights']}, line "
+                    f"{k['last_step'] - k['first_step'] + 1} steps, {k['tiles']} tiles of "
+                    f"{k['tile_rows']} row{'s' if k['tile_rows'] != 1 else ''}, weights "
+                    f"{k['weights']}, line "
                     f"buffers {fmt_bytes(k['line_buffer_bytes'])}, SRAM "
                     f"{fmt_bytes(k['sram_bytes'])}"))
     return out
