@@ -315,3 +315,20 @@ def test_yolov3_2mp_chip_b_exact_and_lower_bound():
     cap, _, _ = usable(a.chip, a.sram_bytes)
     lb = float(placement.lower_bound(pm, cap, 1.0))
     assert lb <= t["dram_bytes_per_image"] + 1e-6
+
+
+def test_split_sram_weights_and_activations_each_under_their_own():
+    d = {**engine.chip_to_dict(engine.load_chip("chip_b")), "sram_split": True,
+         "weight_sram_mb": 24.0, "activation_sram_mb": 40.0}
+    chip = engine.chip_from_dict(d)
+    sw, sa = chip.staging_parts
+    for model, w, h in (("yolov3", 1920, 1088), ("resnet50", 224, 224)):
+        s = Scenario(model=model, width=w, height=h, chip=d)
+        t = engine.analyze(s).totals()
+        assert t["weights_in_sram_bytes"] + sw <= 24e6 + 1e-6
+        assert t["activations_in_sram_bytes"] + sa <= 40e6 + 1e-6
+        assert t["sram_used_peak_bytes"] <= 64e6 + 1e-6
+        h_ = engine.Analysis(s, exact=False).totals()
+        assert t["dram_bytes_per_image"] <= h_["dram_bytes_per_image"] + 1e-6
+        assert h_["dram_bytes_per_image"] - h_["placement_gap_bytes_per_image"] <= \
+            t["dram_bytes_per_image"] + 1e-6
