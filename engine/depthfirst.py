@@ -75,7 +75,8 @@ curve, every partition found at any grid point or ladder step is evaluated at ev
 point (a schedule that fits a smaller SRAM fits a larger one), so the curve never
 rises with SRAM; a curve point may therefore be below the single analysis of that
 size, never above it. The chip's staging space comes off the capacity first, as for
-layer by layer; a chip with split weight/activation SRAMs stays layer by layer. The
+layer by layer; a chip with split weight/activation SRAMs, or a pipelined (dataflow)
+chip whose layers are all resident at once, stays layer by layer. The
 user can pin the tile height (``tile_rows`` in the scenario) and forbid stacks across
 chosen boundaries (``stack_cuts``: layer names a stack may not span into).
 
@@ -922,7 +923,8 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     used = out["sram_used_peak_bytes"].astype(float)
     dfmask = np.zeros(len(Cf), dtype=bool)
     df_detail = None
-    if schedule == "depth_first" and not chip.sram_split:
+    if schedule == "depth_first" and not chip.sram_split \
+            and getattr(chip, "execution", "sequential") != "pipelined":
         lbl_dram = out["dram_bytes_per_image"]
         st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
