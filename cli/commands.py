@@ -343,8 +343,10 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("  activations written", fmt_bytes(tr["activation_writes"])),
         ("  activations read back", fmt_bytes(tr["activation_reads"])),
         ("  output written", fmt_bytes(tr["output"])),
-        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"),
-        ("throughput", f"{t['throughput_ips']:,.1f} images/s"),
+        ("latency (batch)", f"{t['latency_s'] * 1e3:,.3f} ms"
+                            + (" (estimate)" if t.get("speed_estimated") else "")),
+        ("throughput", f"{t['throughput_ips']:,.1f} images/s"
+                       + (" (estimate)" if t.get("speed_estimated") else "")),
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
@@ -358,6 +360,8 @@ def format_analysis(d: dict, fmt: str) -> str:
     ]
     note = ("MB = 10^6 bytes; MACs and time per compiled batch; DRAM per image; "
             "* = weights streamed from DRAM; (+n) = n fused layers.")
+    if t.get("speed_estimated"):
+        note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
 
 
@@ -411,8 +415,10 @@ def cmd_sweep(args) -> int:
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])
+    est, why = _speed_estimate(s)
     if args.format == "json":
         d = {"scenario": s.name, "over": args.over,
+             "speed_estimated": est, "speed_estimate_reason": why,
              "units": {"bytes": "bytes", "dram_bytes_per_image": "bytes per image",
                        "latency_s": "seconds per client batch", "MB": "10^6 bytes"},
              "columns": {k: np.asarray(res[k]).tolist() for k in cols}}
@@ -436,8 +442,17 @@ def cmd_sweep(args) -> int:
     lines = [f"{s.name}: sweep over {args.over}", "",
              "  ".join(h.rjust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+    if est:
+        lines += ["", f"Speed figures (images/s, latency) are estimates: {why}."]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _speed_estimate(s) -> tuple[bool, str]:
+    """Whether the scenario's chip has no published measurement (engine.calibration)."""
+    from .engine.calibration import speed_estimate
+    from .engine.scenario import resolve_chip
+    return speed_estimate(resolve_chip(s))
 
 
 SWEEP_HEADS = {"sram_mb": "SRAM (MB)", "dram_bytes_per_image": "DRAM/img (MB)",
@@ -479,6 +494,7 @@ def cmd_compare(args) -> int:
     names = [s.name + (f" ({sc})" if sc and len(set(scheds)) > 1 else "")
              for s, sc in zip(scen, scheds)]
     rows = compare(figs, baseline=0)
+    est = [_speed_estimate(s) for s in scen]
     if args.format == "json":
         raw = {r.key: r.raw for r in rows}
         d = {"units": {"bytes": "bytes", "latency_s": "seconds per client batch",
@@ -488,6 +504,8 @@ def cmd_compare(args) -> int:
                        "dram_bytes_per_s": "bytes per second (DRAM per image x images per second)", "MB": "10^6 bytes"},
              "scenarios": [{"name": n, "file": p,
                             "figures": {k: v[i] for k, v in raw.items()},
+                            "speed_estimated": est[i][0],
+                            "speed_estimate_reason": est[i][1],
                             "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
                                                for f in FIGURES}}
                            for i, (n, p) in enumerate(zip(names, paths))]}
@@ -518,6 +536,10 @@ def cmd_compare(args) -> int:
                        for j, (c, w) in enumerate(zip(r, widths))) for r in [head] + table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += ["", "Deltas (in brackets) are relative to the first scenario. MB = 10^6 bytes."]
+    guessed = [n for n, (e, _) in zip(names, est) if e]
+    if guessed:
+        lines.append("Speed figures are estimates (no published measurement of the chip) "
+                     f"for: {', '.join(guessed)}.")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

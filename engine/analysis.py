@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import depthfirst, perf, placement, traffic, winograd
+from . import calibration, depthfirst, perf, placement, traffic, winograd
 from .chip import Chip
 from .footprint import MAX_BATCH, Footprint
 from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
@@ -87,36 +87,60 @@ def usable(chip: Chip, sram_bytes):
 
 
 def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy: str,
-             overlap: bool, rate: float, per_step: bool = True, exact: bool = False,
-             bound: bool = True) -> dict:
+             overlap: bool, rate: float, per_step: bool = True,
+             free_weights: bool = False, exact: bool = False, bound: bool = True) -> dict:
     """All figures on a grid: ``sram_bytes`` and ``batch`` (compiled) broadcast together
     (grid shape G); ``client_batch`` broadcasts with them. Per-step arrays get a last
-    axis of steps. ``exact``: policy ``optimal`` solved exactly at every grid point (one
-    integer program per point); else the threshold rule, with a gap bound if
-    ``bound``."""
+    axis of steps. ``free_weights`` drops streamed-weight DRAM bytes (a counterfactual
+    for :mod:`engine.batching`). ``exact``: policy ``optimal`` solved exactly at every
+    grid point (one integer program per point); else the threshold rule, with a gap
+    bound if ``bound``."""
     C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
                                   np.asarray(batch, dtype=np.float64),
                                   np.asarray(client_batch, dtype=np.float64))
     pm = prep.pm
-    cap, cap_w, stage = usable(chip, C)
-    if exact and policy == "optimal":
+    cap, cap_w, staging = usable(chip, C)
+    if chip.execution == "pipelined":
+        pl = _pipelined_placement(pm, cap, b, policy, cap_w, exact, bound)
+    elif exact and policy == "optimal":
         pl = _exact_grid(pm, cap, cap_w, b)
     else:
         pl = placement.place(pm, cap, b, policy, cap_w, bound=bound)
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
-    compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
-    memory_s = sbytes / chip.dram_bytes_per_s
-    time_s = perf.step_times(compute_s, memory_s, chip, overlap)
-    call_s = perf.call_latency(time_s, chip)
-    calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    if free_weights:
+        sbytes = sbytes - pm.weight_bytes * ~pl.pinned
+        dram_slot = dram_slot - kinds["weights"]
+        kinds = {**kinds, "weights": np.zeros_like(kinds["weights"])}
+    sbytes, w_again, in_again = _with_rereads(prep, chip, pl, C, b, sbytes)
+    dram_slot = dram_slot + (w_again + in_again).sum(axis=-1) / b
+    if chip.execution == "pipelined":
+        stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
+        mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
+        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n,
+                                                       prep.geo.fill)
+        compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
+        util = np.broadcast_to(util1, sbytes.shape)
+        memory_s = mem1 * b[..., None]
+        time_s = stage * b[..., None]
+        calls = np.ones_like(n)
+        call_s = latency
+    else:
+        compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
+        memory_s = perf.memory_seconds(sbytes, chip)
+        time_s = perf.step_times(compute_s, memory_s, chip, overlap)
+        call_s = perf.call_latency(time_s, chip)
+        calls, latency, thr = perf.dynamic_batching(call_s, n, b)
     pad = calls * b / n                                            # slots per client image
     sram_io = perf.sram_bytes_per_image(pm, prep.act_io_per_image, b)
     dram = dram_slot * pad
     out = {
         "placement": pl,
-        "traffic": {k: v * pad for k, v in kinds.items()},
+        "traffic": {**{k: v * pad for k, v in kinds.items()},
+                    **({"weight_rereads": w_again.sum(axis=-1) / b * pad,
+                        "activation_rereads": in_again.sum(axis=-1) / b * pad}
+                       if chip.tiling else {})},
         "dram_bytes_per_image": dram,
         "sram_bytes_accessed_per_image": sram_io * pad,
         "latency_s": latency,
@@ -127,8 +151,8 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         "weights_in_sram_bytes": pl.weights_in_sram,
         "activations_in_sram_bytes": pl.activations_in_sram,
         "fits": pl.kept_buffers[..., pm.useful].all(axis=-1) & pl.pinned.all(axis=-1),
-        "staging_bytes": stage,
-        "sram_used_peak_bytes": stage + pl.weights_in_sram + pl.activations_in_sram,
+        "staging_bytes": staging,
+        "sram_used_peak_bytes": staging + pl.weights_in_sram + pl.activations_in_sram,
         "placement_exact": (np.zeros(C.shape, bool) if pl.exact is None
                             else np.broadcast_to(pl.exact, C.shape)),
         "placement_gap_bytes_per_image": (np.full(C.shape, np.nan) if pl.gap is None
@@ -153,6 +177,56 @@ def _exact_grid(pm, cap, cap_w, b) -> placement.Placement:
     stacked = {f: np.stack([np.asarray(getattr(p, f)) for p in pts]) for f in fields}
     return placement.Placement(**{f: v.reshape(cap.shape + v.shape[1:])
                                   for f, v in stacked.items()})
+
+
+def _pipelined_placement(pm, C, b, policy, cap_w, exact=False, bound=True):
+    """Placement on a pipelined chip. Images stream through resident layers, so what
+    must fit is one image's tensors and every weight: the placement at batch 1. If
+    every weight is pinned there, that placement holds at any batch. If not, the
+    compiler splits the model into contexts that each take the whole chip: every
+    weight is reloaded once per batch (none stays pinned), and the batch's
+    activations at context boundaries need room: the placement at batch ``b`` with
+    nothing pinned. ``C``/``cap_w``: usable capacities (staging taken out). Exactness
+    and gap: those of the batch-1 placement where it holds, else of the activation
+    placement at batch ``b``."""
+    from dataclasses import replace
+    ones = np.ones_like(b)
+    one = (_exact_grid(pm, C, cap_w, ones) if exact and policy == "optimal"
+           else placement.place(pm, C, ones, policy, cap_w, bound=bound))
+    single = one.pinned.all(axis=-1)
+    if single.all():
+        return one
+    # contexts: nothing stays pinned, so activations get all of the (activation) SRAM
+    many = placement.place(pm, C, b, policy, np.zeros_like(C), bound=bound)
+    none = np.broadcast_to(pm.w_rank < 0, many.pinned.shape)
+    s1 = single[..., None]
+    return replace(
+        many, k=np.where(single, one.k, 0), budget=np.where(single, one.budget, many.budget),
+        kept=np.where(s1, one.kept, many.kept), pinned=np.where(s1, one.pinned, none),
+        kept_buffers=np.where(s1, one.kept_buffers, many.kept_buffers),
+        exact=(None if one.exact is None or many.exact is None
+               else np.where(single, one.exact, many.exact)),
+        gap=(None if one.gap is None or many.gap is None
+             else np.where(single, one.gap, many.gap)),
+        weights_in_sram=np.where(single, one.weights_in_sram, 0.0),
+        activations_in_sram=np.where(single, one.activations_in_sram,
+                                     many.activations_in_sram))
+
+
+def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
+    """(step DRAM bytes incl. tiling re-reads, weight re-reads, input re-reads), each
+    G x S per batch (perf.tiling_rereads)."""
+    if not chip.tiling:
+        return sbytes, np.zeros_like(sbytes), np.zeros_like(sbytes)
+    pm, tm = prep.pm, prep.tm
+    bb = b[..., None]
+    size = pm.size[tm.pair_tensor]
+    n_steps = sbytes.shape[-1]
+    in_all = traffic.per_step(tm, np.broadcast_to(size, sbytes.shape[:-1] + size.shape),
+                              n_steps) * bb
+    in_dram = traffic.per_step(tm, size * ~pl.kept[..., tm.pair_tensor], n_steps) * bb
+    w_again, in_again = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
+    return sbytes + w_again + in_again, w_again, in_again
 
 
 def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:
@@ -275,6 +349,10 @@ class Analysis:
             "time_s": np.asarray(self.time_s, dtype=float) / b,
             "peak_ops": 2.0 * chip.macs * chip.clock_hz * chip.rate(self.compute_precision),
             "dram_bytes_per_s": chip.dram_bytes_per_s,
+            # what the speed model lets the chip achieve (efficiency x peak)
+            "achievable_ops": 2.0 * chip.macs * chip.clock_hz
+            * chip.rate(self.compute_precision) * chip.compute_efficiency,
+            "achievable_dram_bytes_per_s": chip.dram_bytes_per_s * chip.dram_efficiency,
         }
 
     @property
@@ -315,7 +393,15 @@ class Analysis:
             "stacks": [dict(x) for x in self.stacks],
             "dram_lower_bound_bytes_per_image": float(r["dram_lower_bound_bytes_per_image"]),
         })
+        t.update(self.speed_flags())
         return t
+
+    def speed_flags(self) -> dict:
+        """Whether the speed figures are estimates (no published measurement of the
+        chip) and why; the mapping and execution kind they rest on."""
+        est, why = calibration.speed_estimate(self.chip)
+        return {"speed_estimated": est, "speed_estimate_reason": why,
+                "mapping": self.chip.mapping, "execution": self.chip.execution}
 
     def layer_rows(self) -> list[dict]:
         rows = self.footprint.layer_rows()

@@ -28,11 +28,31 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     sram_mm2_per_mb: 1.1         # SRAM macro area per MB at that process
     peak_tops_int8: 8.192        # published peak (informational; checked against
                                  # 2 x macs x clock within 10 %)
+    # -- speed model (engine/perf.py, engine/calibration.py) --
+    mapping: channels            # channels | im2col | gpu: how a layer's loops map on the array
+    gpu_tile: [128, 128]         # gpu mapping: output tile (positions x channels) per array
+    execution: sequential        # sequential | pipelined (dataflow: all layers resident)
+    compute_efficiency: 1.0      # achieved / peak MAC rate on mapped work, 0 < e <= 1
+    dram_efficiency: 1.0         # achieved / peak DRAM bandwidth, 0 < e <= 1
+    tiling: false                # count tiling re-reads when a layer exceeds the SRAM
+    calibration: []              # published measurements the unknowns were fitted on (<= 2)
+    validation: []               # other published measurements, predicted, never fitted
+    calibration_note: ""         # why there is no measurement / how the fit was done
+    fitted: []                   # fields fitted on the calibration list, in its order
+                                 # (fitted[i] on calibration[i]; never more than points)
     staging_mb: null             # SRAM reserved for streaming; null = from the array
     inplace: true                # the compiler writes elementwise ops in place etc.
     schedule: layer_by_layer     # what the chip's compiler does by default:
                                  # layer_by_layer | depth_first (fused stacks, see
                                  # engine/depthfirst.py); a scenario may override it
+
+A measurement (calibration / validation entry) is a mapping::
+
+    {model: resnet50, input: [224, 224], precision: int8, batch: 1,
+     metric: latency_ms | throughput_ips, value: 1.0, source: "...", note: "..."}
+
+(``compiled_batch`` optional). Speed figures of a chip with no calibration entry are
+estimates: analyses say so (``speed_estimated`` in the totals).
 
 Staging (``Chip.staging_bytes``): streaming weights or spilled activations through SRAM
 needs double buffers, one tile filling while one is computed. Unless the profile gives
@@ -99,6 +119,17 @@ class Chip:
     process_nm: float | None = None
     sram_mm2_per_mb: float = 1.1
     peak_tops_int8: float | None = None
+    # speed model (see engine/perf.py; calibration evidence: engine/calibration.py)
+    mapping: str = "channels"
+    gpu_tile: tuple = (128, 128)
+    execution: str = "sequential"
+    compute_efficiency: float = 1.0
+    dram_efficiency: float = 1.0
+    tiling: bool = False
+    calibration: tuple = ()             # (Measurement, ...)
+    validation: tuple = ()
+    calibration_note: str = ""
+    fitted: tuple = ()
     staging_mb: float | None = None
     inplace: bool = True
     schedule: str = "layer_by_layer"
@@ -175,10 +206,27 @@ SPEC: dict[str, tuple[tuple, Any]] = {
     "process_nm": (_NUM + (type(None),), None),
     "sram_mm2_per_mb": (_NUM, 1.1),
     "peak_tops_int8": (_NUM + (type(None),), None),
+    # speed model
+    "mapping": ((str,), "channels"),
+    "gpu_tile": ((list,), [128, 128]),
+    "execution": ((str,), "sequential"),
+    "compute_efficiency": (_NUM, 1.0),
+    "dram_efficiency": (_NUM, 1.0),
+    "tiling": ((bool,), False),
+    "calibration": ((list,), []),
+    "validation": ((list,), []),
+    "calibration_note": ((str,), ""),
+    "fitted": ((list,), []),
     "staging_mb": (_NUM + (type(None),), None),
     "inplace": ((bool,), True),
     "schedule": ((str,), "layer_by_layer"),
 }
+#: speed-model figures a profile may fit on its calibration measurements
+FITTABLE = ("compute_efficiency", "dram_efficiency", "layer_overhead_us",
+            "call_overhead_us")
+SPEED_FIELDS = ("mapping", "gpu_tile", "execution", "compute_efficiency",
+                "dram_efficiency", "tiling", "calibration", "validation", "calibration_note",
+                "fitted")
 DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
                float: "a number", list: "a list", dict: "a mapping",
@@ -246,6 +294,7 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
     if v is not None and (not math.isfinite(v) or v < 0):
         bad(("staging_mb",), f"field 'staging_mb': must be >= 0 (MB) or null (sized from "
                              f"the MAC array), got {v!r}")
+    _speed_problems(g, bad)
     est = g("estimated")
     for i, e in enumerate(est):
         if e not in SPEC:
@@ -291,6 +340,46 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
     return problems
 
 
+def _speed_problems(g, bad) -> None:
+    """Report problems in the speed-model fields through ``bad``."""
+    from .calibration import measurement_problems
+    from .perf import EXECUTIONS, MAPPINGS
+    if g("mapping") not in MAPPINGS:
+        bad(("mapping",), f"field 'mapping': {g('mapping')!r} is not a mapping; use "
+                          f"{', '.join(MAPPINGS)}")
+    if g("execution") not in EXECUTIONS:
+        bad(("execution",), f"field 'execution': {g('execution')!r} is not known; use "
+                            f"{', '.join(EXECUTIONS)}")
+    t = g("gpu_tile")
+    if len(t) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                              for v in t):
+        bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers > 0 "
+                           f"[positions, channels], got {t!r}")
+    for k in ("compute_efficiency", "dram_efficiency"):
+        v = g(k)
+        if not math.isfinite(v) or not 0 < v <= 1:
+            bad((k,), f"field {k!r}: must be in (0, 1] (achieved / peak), got {v!r}")
+    for k in ("calibration", "validation"):
+        for i, m in enumerate(g(k)):
+            for field_name, msg in measurement_problems(m):
+                bad((k, i) + ((field_name,) if field_name else ()), f"field '{k}[{i}]"
+                    + (f".{field_name}" if field_name else "") + f"': {msg}")
+    fitted = g("fitted")
+    for i, f in enumerate(fitted):
+        if f not in FITTABLE:
+            bad(("fitted", i), f"field 'fitted': {f!r} cannot be fitted; use "
+                               f"{', '.join(FITTABLE)}")
+        elif f in g("estimated"):
+            bad(("fitted", i), f"field 'fitted': {f!r} is also marked estimated; a "
+                               f"fitted figure is not an estimate")
+    if len(fitted) > len(g("calibration")):
+        bad(("fitted",), f"field 'fitted': {len(fitted)} fitted figures need as many "
+                         f"calibration measurements, there are {len(g('calibration'))}")
+    if len(g("calibration")) > 2:
+        bad(("calibration",), "field 'calibration': at most two measurements may be fitted "
+                              "per chip; move the others to 'validation'")
+
+
 def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
                    prefix: tuple = ()) -> Chip:
     """A Chip from the YAML form; ChipError listing every problem (file:line: field)."""
@@ -301,6 +390,13 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     rates = dict(d["precision_rate"])
     d["precision_rate"] = tuple((p, float(rates.get(p, 0.0))) for p in PRECISION_NAMES)
     d["estimated"] = tuple(d["estimated"])
+    from .calibration import measurement_from_dict
+    d["gpu_tile"] = tuple(int(v) for v in d["gpu_tile"])
+    d["calibration"] = tuple(measurement_from_dict(m) for m in d["calibration"])
+    d["fitted"] = tuple(d["fitted"])
+    d["validation"] = tuple(measurement_from_dict(m) for m in d["validation"])
+    d["compute_efficiency"] = float(d["compute_efficiency"])
+    d["dram_efficiency"] = float(d["dram_efficiency"])
     for k in ("sram_mb", "dram_gbps", "clock_mhz", "layer_overhead_us", "call_overhead_us",
               "sram_pj_per_byte", "dram_pj_per_byte", "sram_mm2_per_mb"):
         d[k] = float(d[k])
@@ -316,8 +412,11 @@ def chip_to_dict(chip: Chip) -> dict:
         v = getattr(chip, k)
         if k == "precision_rate":
             v = {p: r for p, r in v}
-        elif k == "estimated":
+        elif k in ("estimated", "gpu_tile", "fitted"):
             v = list(v)
+        elif k in ("calibration", "validation"):
+            from .calibration import measurement_to_dict
+            v = [measurement_to_dict(m) for m in v]
         out[k] = v
     return out
 

@@ -171,10 +171,12 @@ def batch_curves(scenarios: Sequence[Scenario], batches=BATCHES) -> list[dict]:
 
 def traffic_split(analysis) -> dict:
     """DRAM bytes per image in three kinds (weights, activations = spill writes + reads,
-    io = input + output), their total and each kind's share of the total (0..1)."""
+    io = input + output; tiling re-reads join the kind they re-read), their total and
+    each kind's share of the total (0..1)."""
     tr = analysis.traffic
-    b = {"weights": float(tr["weights"]),
-         "activations": float(tr["activation_writes"] + tr["activation_reads"]),
+    b = {"weights": float(tr["weights"] + tr.get("weight_rereads", 0.0)),
+         "activations": float(tr["activation_writes"] + tr["activation_reads"]
+                              + tr.get("activation_rereads", 0.0)),
          "io": float(tr["input"] + tr["output"])}
     total = sum(b.values())
     return {"bytes": b, "total": total,

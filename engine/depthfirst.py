@@ -180,6 +180,7 @@ class Stacks:
     maps: list                 # per step: list of (tensor, scale, e_shift, lo_shift)
     readers: list              # per tensor: list of reading steps
     is_output: np.ndarray      # per tensor
+    maps_in: list              # per step: tensors it reads
     opts: dict = field(default_factory=dict)   # per batch: Options, candidates (cache)
 
 
@@ -320,7 +321,7 @@ def _build(fp, wb, Tg, cuts=frozenset()) -> Stacks:
                   np.array(lbs).reshape(P, len(Tg)),
                   np.array(nts).reshape(P, len(Tg)), np.array(ios, dtype=np.float64),
                   np.array(ws, dtype=np.float64), by_j, single_io, size, H, rowbytes, maps,
-                  readers, is_output)
+                  readers, is_output, [list(s.inputs) for s in steps])
 
 
 #: tile heights tried (rows of the stack output; capped at the output height)
@@ -696,7 +697,8 @@ def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, 
 
 @dataclass
 class DFResult:
-    """One depth-first point, as plain data (whole-batch bytes unless per image)."""
+    """One depth-first point, as plain data (whole-batch bytes unless per image). Its DRAM
+    figures are those of :func:`evaluate` (``traffic``, ``step_dram_bytes``)."""
     segs: tuple
     stack: np.ndarray               # per step: segment index
     line_buffer_bytes: np.ndarray   # per step (whole batch)
@@ -704,10 +706,7 @@ class DFResult:
     kept: np.ndarray                # per tensor (0..n): never leaves SRAM (kept whole
                                     # between segments, or inside a stack)
     pinned: np.ndarray              # per step: weights pinned for the run (or none)
-    traffic: dict                   # kinds, bytes per image
-    step_dram_bytes: np.ndarray     # per step, whole batch
     ntiles: np.ndarray              # per step
-    dram_bytes_per_image: float
     sram_used_peak_bytes: float     # pinned + kept + working sets (+ staging, added later)
     sram_per_step: np.ndarray       # per step: resident bytes (staging not included)
     weights_in_sram_bytes: float    # pinned for the run
@@ -754,37 +753,6 @@ def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
     kept[cp.tensors[kept_ext]] = True
     kept[np.setdiff1d(np.arange(n + 1), cp.tensors)] = True   # inside a stack: on chip
     pinned = ((cp.w_rank < k) & (cp.w_pin > 0)) | cp.stack_pinned | cp.no_w
-    size, ext = cp.t_size, cp.tensors
-    spilled = ~kept_ext
-    is_out = st.is_output[ext]
-    inter = (ext > 0) & ~is_out
-    w_stream = float((cp.w_pin * ~pinned).sum() / b + cp.stack_w_traffic.sum())
-    traffic = {
-        "input": float(size[ext == 0].sum() * (1.0 if kept_ext[ext == 0].all()
-                                                else cp.t_readers[ext == 0].sum())),
-        "weights": w_stream,
-        "activation_writes": float((size * (spilled & inter)).sum()),
-        "activation_reads": float((size * cp.t_readers * (spilled & inter)).sum()),
-        "output": float(size[is_out].sum()),
-    }
-    # per step DRAM (whole batch): reads at the segment's first reader, writes at the
-    # producer, weights at each step
-    step = np.zeros(n)
-    for q, t in enumerate(ext):
-        prod_seg = -1 if t == 0 else int(cp.seg_of[t - 1])
-        if t > 0 and (is_out[q] or spilled[q]):
-            step[t - 1] += size[q] * b
-        readers = st.readers[t]
-        done = set()
-        for r in readers:
-            sg = int(cp.seg_of[r])
-            if sg == prod_seg or sg in done:
-                continue
-            done.add(sg)
-            if spilled[q] or (t == 0 and not done - {sg}):
-                if spilled[q] or len(done) == 1:
-                    step[r] += size[q] * b
-    step += cp.w_pin * ~pinned + cp.stack_w_traffic * b
     # line buffers, stacks and SRAM per segment
     nT = len(st.tiles_T)
     lbuf = np.zeros(n)
@@ -803,13 +771,12 @@ def detail(st: Stacks, cp: Collapsed, k: int, capacity: float, b: float,
                        "sram_bytes": float(cp.pseudo_occ[sg])})
     live = np.zeros(m)
     for q in np.flatnonzero(kept_ext):
-        live[cp.t_first[q]:cp.t_last[q] + 1] += size[q] * b
+        live[cp.t_first[q]:cp.t_last[q] + 1] += cp.t_size[q] * b
     act_use = live + cp.pseudo_occ
     seg_use = act_use + cp.W[k] + cp.fixed_pin
     per_step = seg_use[cp.seg_of]
-    dram = float(sum(traffic.values()))
-    return DFResult(cp.segs, cp.seg_of.copy(), lbuf, stacks, kept, pinned, traffic, step,
-                    cp.ntiles.copy(), dram, float(seg_use.max()) if m else 0.0, per_step,
+    return DFResult(cp.segs, cp.seg_of.copy(), lbuf, stacks, kept, pinned,
+                    cp.ntiles.copy(), float(seg_use.max()) if m else 0.0, per_step,
                     float(cp.W[k] + cp.fixed_pin), float(act_use.max()) if m else 0.0)
 
 
@@ -845,9 +812,13 @@ def _attribution(st: Stacks, cp: Collapsed, b: float):
     return Rs, Rk, Ws, fixed, live
 
 
-def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: float):
+def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: float,
+            chip=None, sram=None):
     """Per grid point (G) for one candidate: kept (G x T_ext), pinned (G x n), per-step
-    DRAM bytes (G x n, whole batch), traffic kinds and SRAM use."""
+    DRAM bytes (G x n, whole batch), traffic kinds and SRAM use. On a chip that counts
+    tiling re-reads (``chip.tiling``), single steps pay them as layer by layer does
+    (:func:`engine.perf.tiling_rereads` with the SRAM ``sram``); stacks do not (their
+    tiles are the line buffers)."""
     A = capacity - cp.fixed_pin - cp.W[k]
     kept = cp.r[None, :] <= (A / b)[:, None]
     spilled = ~kept
@@ -858,6 +829,16 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
     Rs, Rk, Ws, fixed, live = cp.attribution
     sb = spilled @ (Rs + Ws) + kept @ Rk + fixed
     sb = sb + cp.w_pin * ~pinned + cp.stack_w_traffic * b
+    extra = {}
+    if chip is not None and getattr(chip, "tiling", False):
+        single = np.array([o < 0 for _, _, o in cp.segs])[cp.seg_of]
+        in_all = np.array([sum(st.size[t] for t in st.maps_in[s]) for s in range(st.n)]) * b
+        in_dram = spilled @ Rs + kept @ Rk
+        w_again, in_again = perf.tiling_rereads(cp.w_pin, ~pinned, in_all, in_dram, sram)
+        w_again, in_again = w_again * single, in_again * single
+        sb = sb + w_again + in_again
+        extra = {"weight_rereads": w_again.sum(axis=1) / b,
+                 "activation_rereads": in_again.sum(axis=1) / b}
     ext, size = cp.tensors, cp.t_size
     is_out = st.is_output[ext]
     inter = (ext > 0) & ~is_out
@@ -868,6 +849,7 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
         "activation_writes": (spilled * (size * inter)).sum(axis=1),
         "activation_reads": (spilled * (size * cp.t_readers * inter)).sum(axis=1),
         "output": np.full(len(k), size[is_out].sum()),
+        **extra,
     }
     acts = kept @ live + cp.pseudo_occ                       # G x m
     peak = acts.max(axis=1) if acts.shape[1] else np.zeros(len(k))
@@ -934,11 +916,18 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 pts = sel[better & (ci == c)]
                 kk = k[better & (ci == c)]
                 cp = cands.collapsed[c]
-                f = figures(st, cp, kk, Ceff[pts], bv)
+                f = figures(st, cp, kk, Ceff[pts], bv, chip, Cf[pts])
                 p = pad[pts]
+                if "weight_rereads" in f["traffic"]:   # re-reads may tip the balance
+                    win = sum(f["traffic"].values()) * p < lbl_dram[pts]
+                    pts, kk, p = pts[win], kk[win], p[win]
+                    f = figures(st, cp, kk, Ceff[pts], bv, chip, Cf[pts])
+                    if not len(pts):
+                        continue
                 dfmask[pts] = True
-                for name, v in f["traffic"].items():
-                    out["traffic"][name][pts] = v * p
+                for name in out["traffic"]:         # kinds of the chip's model that
+                    out["traffic"][name][pts] = (      # stacks do not have (re-reads): 0
+                        f["traffic"][name] * p if name in f["traffic"] else 0.0)
                 dram = sum(f["traffic"].values()) * p
                 out["dram_bytes_per_image"][pts] = dram
                 out["weights_in_sram_bytes"][pts] = f["weights_in_sram"]
@@ -949,7 +938,7 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 acts = f["traffic"]["activation_writes"] + f["traffic"]["weights"]
                 out["fits"][pts] = acts <= 0
                 compute_s, util = perf.compute_seconds(prep.geo, chip, bv, rate)
-                memory_s = f["step_bytes"] / chip.dram_bytes_per_s
+                memory_s = perf.memory_seconds(f["step_bytes"], chip)
                 time_s = perf.step_times(compute_s, memory_s, chip, overlap) \
                     + (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6
                 call_s = perf.call_latency(time_s, chip)

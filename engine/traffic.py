@@ -69,6 +69,17 @@ def kinds(pm: PlacementModel, pl: Placement, batch) -> dict:
     return out
 
 
+def per_step(tm: TrafficModel, values: np.ndarray, n_steps: int) -> np.ndarray:
+    """Sum per-pair ``values`` (last axis: the read pairs) into per-step totals (last
+    axis: steps); a step that reads nothing (a view) gets 0."""
+    out = np.zeros(values.shape[:-1] + (n_steps,))
+    if len(tm.pair_step):                  # pairs are in step order
+        steps = np.unique(tm.pair_step)
+        starts = np.searchsorted(tm.pair_step, steps)
+        out[..., steps] = np.add.reduceat(values, starts, axis=-1)
+    return out
+
+
 def step_bytes(pm: PlacementModel, tm: TrafficModel, pl: Placement, batch) -> np.ndarray:
     """DRAM bytes per step for the whole batch (grid shape x steps)."""
     b = np.asarray(batch, dtype=np.float64)[..., None]
@@ -76,11 +87,7 @@ def step_bytes(pm: PlacementModel, tm: TrafficModel, pl: Placement, batch) -> np
     size = pm.size
     read = size[tm.pair_tensor] * (~kept[..., tm.pair_tensor] | tm.pair_first_input)
     n = len(size) - 1
-    reads = np.zeros(kept.shape[:-1] + (n,))
-    if len(tm.pair_step):                  # pairs are in step order; views read nothing
-        steps = np.unique(tm.pair_step)
-        starts = np.searchsorted(tm.pair_step, steps)
-        reads[..., steps] = np.add.reduceat(read, starts, axis=-1)
+    reads = per_step(tm, read, n)
     out_t = np.arange(1, len(size))
     writes = tm.written * (pm.is_output[out_t] | ~kept[..., out_t])
     return (reads + writes) * b + pm.weight_bytes * ~pl.pinned
