@@ -38,6 +38,7 @@ from . import precision as prec
 from .errors import InputError, ShapeError
 from .graph import FUSABLE, INPUT, Model
 from .liveness import live_bytes, plan_aliases, plan_offsets
+from .schema import MAX_MACS, MAX_PARAMS, MAX_TOTAL_ELEMENTS, show
 from .shapes import fc_rows, infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
@@ -115,6 +116,17 @@ class Step:
         return self.layers[0]
 
 
+def _check_limits(name: str, totals) -> None:
+    """Resource limits (engine/schema.py) that keep every int64 total exact."""
+    for value, limit, what in ((totals[0], MAX_PARAMS, "parameters (MAX_PARAMS)"),
+                               (totals[1], MAX_MACS, "MACs per image (MAX_MACS)"),
+                               (totals[2], MAX_TOTAL_ELEMENTS,
+                                "tensor values (MAX_TOTAL_ELEMENTS)")):
+        if value > limit:
+            raise ShapeError(f"layer {show(name)}: the model exceeds the limit of {limit} "
+                             f"{what}; check the layer sizes and the input size")
+
+
 class Footprint:
     """Chip-independent analysis of a model at one input size, batch and precision."""
 
@@ -188,6 +200,7 @@ class Footprint:
         elems = np.zeros(n + 1, dtype=np.int64)
         elems[0] = self.channels * self.height * self.width
         last = np.zeros(n + 1, dtype=np.int64)
+        totals = [0, 0, int(elems[0])]          # params, MACs, tensor values: capped
         for s in steps:
             p_sum = m_sum = wb = 0
             for layer in s.layers:
@@ -197,6 +210,10 @@ class Footprint:
                 if layer.op == "matmul":
                     attn[s.index] += m
                 wb += prec.nbytes(p, wbits)
+            totals[0] += p_sum
+            totals[1] += m_sum
+            totals[2] += math.prod(s.shape)
+            _check_limits(s.name, totals)
             params[s.index], macs[s.index], wbytes[s.index] = p_sum, m_sum, wb
             elems[s.index + 1] = math.prod(s.shape)
             for t in s.inputs:
