@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
+import os
 import sys
-import time
 from dataclasses import replace
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_engine import median_s  # noqa: E402  (wall and CPU medians)
 from sramfit.engine import depthfirst, sweep  # noqa: E402
 from sramfit.engine.analysis import Analysis  # noqa: E402
 from sramfit.engine.scenario import Scenario  # noqa: E402
-
-
-def median_s(fn, repeat: int) -> tuple[float, float]:
-    """(median wall seconds, median CPU seconds of this process): on a busy machine the
-    CPU time shows what the code costs, the wall time what a user would wait."""
-    fn()
-    ts, cs = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        ts.append(time.perf_counter() - t0)
-        cs.append(time.process_time() - c0)
-    return statistics.median(ts), statistics.median(cs)
 
 
 def main(argv=None) -> int:
