@@ -858,6 +858,35 @@ def figures(st: Stacks, cp: Collapsed, k: np.ndarray, capacity: np.ndarray, b: f
             "sram_used": w + peak, "weights_in_sram": w, "activations_in_sram": peak}
 
 
+def _with_tiling(st, cands, cost, ci, cap, sram, b, chip, top: int = 8):
+    """On a chip that charges tiling re-reads, re-rank candidates by their DRAM with
+    the re-reads: the winners at any point (and, at a single point, the ``top`` best
+    by the cost without them) are evaluated at every point, so the choice still never
+    gets worse as SRAM grows."""
+    G = len(cap)
+    pool = set(np.unique(ci[np.isfinite(cost)]).tolist())
+    if G == 1:
+        raw = np.array([collapsed_cost(cp, cap, b)[0][0] for cp in cands.collapsed])
+        pool |= set(np.argsort(raw)[:top].tolist())
+    best = np.full(G, np.inf)
+    bci = np.zeros(G, dtype=np.int64)
+    bk = np.zeros(G, dtype=np.int64)
+    for c in sorted(pool):
+        cp = cands.collapsed[c]
+        cc, kc = collapsed_cost(cp, cap, b)
+        ok = np.isfinite(cc)
+        if not ok.any():
+            continue
+        f = figures(st, cp, kc[ok], cap[ok], b, chip, sram[ok])
+        true = np.full(G, np.inf)
+        true[ok] = sum(f["traffic"].values())
+        win = true < best
+        best = np.where(win, true, best)
+        bci = np.where(win, c, bci)
+        bk = np.where(win, kc, bk)
+    return best, bci, bk
+
+
 def choose(fp, prep, capacity, batch, tile_rows=None, cuts=None):
     """For each grid point (flattened capacity and batch): the cheapest candidate.
     Returns the stacks and, per distinct batch, (batch, point indices, candidates,
@@ -911,6 +940,8 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
         st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
         for bv, sel, cands, cost, ci, k in groups:
+            if getattr(chip, "tiling", False):
+                cost, ci, k = _with_tiling(st, cands, cost, ci, Ceff[sel], Cf[sel], bv, chip)
             better = cost * pad[sel] < lbl_dram[sel] * (1 - 1e-12)
             for c in np.unique(ci[better]):
                 pts = sel[better & (ci == c)]
