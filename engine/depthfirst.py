@@ -74,7 +74,10 @@ always a candidate, so depth-first never needs more DRAM than layer by layer. On
 curve, every partition found at any grid point or ladder step is evaluated at every
 point (a schedule that fits a smaller SRAM fits a larger one), so the curve never
 rises with SRAM; a curve point may therefore be below the single analysis of that
-size, never above it. The chip's staging space comes off the capacity first, as for
+size, never above it. On a chip that charges tiling re-reads (``tiling: true``), single
+steps pay them as layer by layer does and stacks do not (their tiles are the line
+buffers); there the winners are re-ranked by their DRAM with the re-reads, each
+evaluated at every point. The chip's staging space comes off the capacity first, as for
 layer by layer; a chip with split weight/activation SRAMs, or a pipelined (dataflow)
 chip whose layers are all resident at once, stays layer by layer. The
 user can pin the tile height (``tile_rows`` in the scenario) and forbid stacks across
