@@ -617,9 +617,12 @@ def cmd_seek(args) -> int:
                        if getattr(args, g) is not None)
     r = seek.least_sram(s, goal, value)
     f = r.figures
+    from .engine.scenario import resolve_chip
+    sched = r.scenario.effective_schedule(resolve_chip(r.scenario))
     if args.format == "json":
         d = {"scenario": s.name, "goal": goal, "value": value, "reachable": r.reachable,
              "sram_mb": r.sram_mb, "batch": r.scenario.batch,
+             "schedule": sched,
              "dram_mb_per_image": f["dram_bytes_per_image"] / 1e6,
              "dram_gbps": f["dram_gbps"], "throughput_ips": f["throughput_ips"],
              "latency_ms": f["latency_s"] * 1e3, "fits": f["fits"],
@@ -633,6 +636,7 @@ def cmd_seek(args) -> int:
     rows = [("goal", r.description),
             ("least SRAM", f"{r.sram_mb:,.3f} MB" if r.reachable else "not reachable"),
             ("batch", f"{r.scenario.batch}"),
+            ("schedule", sched),
             ("DRAM per image", f"{f['dram_bytes_per_image'] / 1e6:,.2f} MB"),
             ("DRAM bandwidth", f"{f['dram_gbps']:,.3f} GB/s"),
             ("throughput", f"{f['throughput_ips']:,.2f} images/s"),
