@@ -628,3 +628,20 @@ def test_export_dialog_collects_size_dpi_and_style(qtbot, tmp_path):
     dlg.path.setText(str(tmp_path / "plot"))
     assert dlg.options() == {"path": str(tmp_path / "plot.png"), "size": (800, 600),
                              "dpi": 300, "style": "screen"}
+
+
+def test_hover_shows_every_per_layer_figure(main_window):
+    """Hover carries MACs, time (compute / memory), bound, utilisation and DRAM, from the
+    engine's layer rows (issue 15)."""
+    win = main_window
+    plot = win.plots.activation
+    vb = plot.plotItem.getViewBox()
+    plot._on_move(vb.mapViewToScene(QPointF(3, 0.0)))
+    r = win.doc.analysis.layer_rows()[3]
+    text = plot.hover_text
+    assert f"{r['macs'] / 1e6:,.1f} M MACs" in text
+    assert f"{r['time_s'] * 1e6:,.1f} µs" in text and f"{r['bound']}-bound" in text
+    assert "MAC utilisation" in text and "DRAM" in text
+    live = win.plots.live
+    live._on_move(live.plotItem.getViewBox().mapViewToScene(QPointF(3, 0.0)))
+    assert f"{r['macs'] / 1e6:,.1f} M MACs" in live.hover_text
