@@ -92,11 +92,9 @@ def scenario_frame(scenario, analysis):
 
 
 def footnote(scenario, analysis) -> str:
-    fp = analysis.footprint
-    s = scenario
-    return (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
-            f"{s.weights}/{s.activations}, {analysis.chip.name} with "
-            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes.")
+    """What was analysed and the assumptions the figures rest on (gui/explain.py)."""
+    from .explain import footnote as explained
+    return explained(scenario, analysis)
 
 
 def _logical(size, style):

@@ -14,6 +14,7 @@ from sramfit.engine.errors import SramfitError
 from sramfit.engine.graph import Model
 
 from . import dialogs
+from .assumptions import AssumptionsPanel, StatusClicks
 from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
@@ -112,6 +113,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Layers (analysis)")
         self.tabs.addTab(self.editor, "Model layers (definition)")
+        # what the figures rest on (gui/assumptions.py; the exports' footnote says the same)
+        self.assumptions = AssumptionsPanel()
+        self.tabs.addTab(self.assumptions, "Assumptions")
         self.model_dock = self._dock("Model", "model", self.model_panel,
                                      Qt.DockWidgetArea.LeftDockWidgetArea)
         self.chip_dock = self._dock("Chip", "chip", self.chip_panel,
@@ -128,6 +132,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.model_dock, self.chip_dock], [300, 520],
                          Qt.Orientation.Vertical)
         self._build_status()
+        self.status_clicks = StatusClicks(self, {k: self.status[k] for k in
+                                                 ("peak", "dram", "ips", "latency")})
         self._build_actions()
 
         for p in self.plots.plots:
@@ -243,6 +249,9 @@ class MainWindow(QMainWindow):
             self._action(plot_menu, p.title, lambda _=False, i=i: self.plots.focus(i),
                          f"Ctrl+{i + 1}")
         self._action(plot_menu, "All plots", lambda: self.plots.focus(None), "Ctrl+0")
+        self._action(vm, "&Assumptions", lambda: (self.table_dock.show(),
+                                                   self.tabs.setCurrentWidget(self.assumptions)),
+                     "Ctrl+Shift+A", "What the current figures rest on")
         vm.addSeparator()
         for dock in (self.model_dock, self.chip_dock, self.table_dock):
             vm.addAction(dock.toggleViewAction())
@@ -333,6 +342,10 @@ class MainWindow(QMainWindow):
         st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
         st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
         st["latency"].setText(f"latency <b>{fmt_seconds(t['latency_s'])}</b>")
+        self.assumptions.show_analysis(a, t)
+        dlg = self.status_clicks.dialog
+        if dlg is not None and dlg.isVisible():         # follow the edits while open
+            self.status_clicks.explain(dlg.formula.key)
 
     def select_step(self, step: int):
         self._selected = step
@@ -415,12 +428,8 @@ class MainWindow(QMainWindow):
 
     # -- export (all files leave through gui.export) ----------------------------------
     def _footnote(self) -> str:
-        s = self.doc.scenario
-        fp = self.doc.analysis.footprint
-        return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
-                f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "
-                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}. "
-                f"MB = 10^6 bytes.")
+        from .explain import footnote
+        return footnote(self.doc.scenario, self.doc.analysis)
 
     def export_plot(self) -> bool:
         from . import export

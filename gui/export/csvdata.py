@@ -200,8 +200,9 @@ def plot_csv(plot, *, title: str | None = None, footnote: str | None = None,
         buf.write(f"# title: {title}\n")
     if rest and _plain(rest):
         buf.write(f"# key: {_one_line(_plain(rest))}\n")
-    if footnote:
-        buf.write(f"# footnote: {_one_line(footnote)}\n")
+    for line in str(footnote or "").splitlines():       # one comment line per line
+        if line.strip():
+            buf.write(f"# footnote: {_one_line(line)}\n")
     if columns is not None:
         names = list(columns)
         cols = [list(np.asarray(columns[n]).tolist()) if not isinstance(columns[n], list)

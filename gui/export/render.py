@@ -303,7 +303,9 @@ class _Render:
         if title is None and self.style.title_from_plot:
             title = own_title or None
         self.title = _one_line(title or "")
-        self.footnote = _one_line(footnote or "")
+        # images show the footnote's first line (what was analysed); the CSV carries
+        # every line (the assumptions, gui/explain.py)
+        self.footnote = _one_line((footnote or "").split("\n")[0])
         # the plot's own small title is replaced by ours when we draw one; its extra
         # lines (a colour key) move under our title as a subtitle
         self.hide_plot_title = bool(self.title) and bool(own_title)

@@ -139,8 +139,9 @@ def export_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], path,
         buf = io.StringIO()
         if title:
             buf.write(f"# title: {_one_line(title)}\n")
-        if footnote:
-            buf.write(f"# footnote: {_one_line(footnote)}\n")
+        for line in str(footnote or "").splitlines():
+            if line.strip():
+                buf.write(f"# footnote: {_one_line(line)}\n")
         wr = csv.writer(buf, lineterminator="\n")
         wr.writerow(headers)
         for r in rows:

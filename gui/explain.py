@@ -1,0 +1,161 @@
+"""What the current figures rest on, and how the headline figures are made (issue 15).
+
+Qt-free (like gui/text.py): the assumptions dock, the status-bar explanations and every
+export's footnote take their text from here, so the screen and the files say the same.
+No arithmetic of the model here: every number is read from the analysis (its totals,
+its traffic kinds, its per-step arrays); this module only groups and formats them.
+MB = 10^6 bytes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import fmt_mb, fmt_seconds
+
+MB = 1e6
+
+
+def assumptions(analysis, totals=None) -> list[tuple[str, str, str]]:
+    """``(term, value, explanation)`` rows: the assumptions behind the current figures
+    (``totals``: ``analysis.totals()`` if already at hand)."""
+    a = analysis
+    s, chip = a.scenario, a.chip
+    t = totals if totals is not None else a.totals()
+    rows = [("schedule", t["schedule"],
+             "depth-first (fused stacks) applied" if t["depth_first_applied"]
+             else "layer by layer: each layer's output is written before the next runs")]
+    rows.append(("in-place buffers", "on" if t["inplace"] else "off",
+                 "elementwise/concat outputs share their input's buffer" if t["inplace"]
+                 else "every tensor gets its own buffer"))
+    if t["placement_exact"]:
+        pl = ("exact", f"policy {s.policy}: which tensors stay in SRAM is solved exactly")
+    else:
+        gap = t["placement_gap_bytes_per_image"]
+        gap_txt = "unknown gap" if gap != gap else f"at most {fmt_mb(gap)}/image above optimum"
+        pl = ("heuristic", f"policy {s.policy}: which tensors stay in SRAM is a heuristic, "
+                           f"{gap_txt}")
+    rows.append(("placement", f"{s.policy}, {pl[0]}", pl[1]))
+    rows.append(("staging reserved", fmt_mb(t["staging_bytes"]),
+                 "SRAM kept for streaming weight and activation tiles, "
+                 + ("from the chip profile" if chip.staging_mb is not None
+                    else "estimated from the MAC array")))
+    rows.append(("efficiency", f"compute {chip.compute_efficiency:g}, DRAM "
+                               f"{chip.dram_efficiency:g}",
+                 "achieved / peak MAC rate and DRAM bandwidth"))
+    rows.append(("array mapping", f"{chip.mapping}, {chip.execution}",
+                 f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s)"))
+    est = list(chip.estimated)
+    rows.append(("estimated chip figures", ", ".join(est) if est else "none",
+                 f"{chip.name}: values not from a published source" if est
+                 else f"{chip.name}: every figure has a source"))
+    rows.append(("speed", "estimated" if t["speed_estimated"] else "calibrated",
+                 t["speed_estimate_reason"] if t["speed_estimated"]
+                 else "fitted to a published measurement of this chip"))
+    rows.append(("units", "MB = 10^6 bytes", "GB/s = 10^9 bytes/s"))
+    return rows
+
+
+def assumptions_text(analysis) -> str:
+    """One line per assumption, ``term: value (explanation)``, for footnotes."""
+    return "\n".join(f"{k}: {v} ({e})" if e else f"{k}: {v}"
+                     for k, v, e in assumptions(analysis))
+
+
+def footnote(scenario, analysis) -> str:
+    """An export's footnote: what was analysed, then the assumptions (one per line;
+    CSV writes each line as a ``# footnote:`` comment, images show the first)."""
+    fp, s = analysis.footprint, scenario
+    head = (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
+            f"{s.weights}/{s.activations}, {analysis.chip.name} with "
+            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}, schedule "
+            f"{analysis.schedule}"
+            + (", speed estimated" if analysis.totals()["speed_estimated"] else "")
+            + ". MB = 10^6 bytes.")
+    return head + "\n" + assumptions_text(analysis)
+
+
+# -- how a headline figure is made ---------------------------------------------------
+@dataclass
+class Formula:
+    """``headline = op(parts)``: ``parts`` are ``(label, value)``; ``total`` is the
+    headline as the analysis reports it; ``text`` the formula with this scenario's
+    numbers."""
+    key: str
+    title: str
+    total: float
+    parts: list
+    text: str
+    note: str = ""
+
+
+_KIND_LABEL = {"input": "input", "weights": "streamed weights",
+               "activation_writes": "spill writes", "activation_reads": "spill reads",
+               "output": "outputs", "weight_rereads": "weight re-reads",
+               "activation_rereads": "activation re-reads"}
+
+
+def _sum_text(name, parts, total, unit):
+    terms = " + ".join(lbl for lbl, _ in parts) or "0"
+    nums = " + ".join(unit(v) for _, v in parts) or unit(0)
+    return f"{name} = {terms}\n= {nums}\n= {unit(total)}"
+
+
+def formula(analysis, key: str) -> Formula:
+    """How the status-bar figure ``key`` (peak, dram, ips, latency) is made."""
+    a = analysis
+    t = a.totals()
+    if key == "dram":
+        parts = [(_KIND_LABEL.get(k, k.replace("_", " ")), float(v))
+                 for k, v in t["traffic_per_image"].items()]
+        total = t["dram_bytes_per_image"]
+        note = (f"weights stream once per call of {a.batch} image(s)"
+                f" ({fmt_mb(t['weights_in_sram_bytes'])} of weights stay in SRAM)")
+        return Formula(key, "DRAM bytes per image", total, parts,
+                       _sum_text("DRAM/image", parts, total, fmt_mb), note)
+    if key == "peak":
+        fp = a.footprint
+        k = int(np.argmax(fp.live_bytes))
+        al = fp.aliasing
+        bufs = al.buffers()
+        live = bufs[(al.first[bufs] <= k) & (al.last[bufs] >= k)]
+        names = ["input"] + [st.name for st in fp.steps]
+        parts = [(names[i], float(al.size[i])) for i in live]
+        total = float(t["peak_live_bytes"])
+        note = (f"tensors live at step {k} ({names[k + 1]}), batch {fp.batch}; "
+                f"arena {fmt_mb(t['arena_bytes'])} (the buffers' packing)")
+        return Formula(key, "peak live activation memory", total, parts,
+                       _sum_text("peak live", parts, total, fmt_mb), note)
+    if key in ("latency", "ips"):
+        calls = int(t["calls"])
+        lat = float(t["latency_s"])
+        parts, note = [], ""
+        if a.chip.execution == "sequential" and a.df is None:
+            time_s = np.asarray(a.time_s, float)
+            ovh = a.chip.layer_overhead_us * 1e-6
+            busy = time_s - ovh
+            comp = a.bound == "compute"
+            parts = [(f"{int(comp.sum())} compute-bound steps", calls * busy[comp].sum()),
+                     (f"{int((~comp).sum())} memory-bound steps",
+                      calls * busy[~comp].sum()),
+                     (f"{len(time_s)} x layer overhead", calls * ovh * len(time_s)),
+                     ("call overhead", calls * a.chip.call_overhead_us * 1e-6)]
+            note = (f"{calls} call(s) of a compiled batch of {a.batch}; a step takes "
+                    f"max(compute, DRAM) " + ("(overlapped)" if a.scenario.overlap
+                                              else "(compute + DRAM, not overlapped)"))
+        else:
+            note = f"{a.chip.execution} execution, schedule {a.schedule}: see the DESIGN notes"
+        if key == "latency":
+            text = (_sum_text("latency", parts, lat, fmt_seconds) if parts
+                    else f"latency = {fmt_seconds(lat)}")
+            return Formula(key, "latency per batch", lat, parts, text, note)
+        ips = float(t["throughput_ips"])
+        if abs(a.client_batch / lat - ips) <= 1e-9 * ips:
+            text = (f"images/s = client batch / latency\n= {a.client_batch} / "
+                    f"{fmt_seconds(lat)}\n= {ips:,.2f}")
+        else:                       # pipelined: 1 / period, whatever the batch
+            text = f"images/s = 1 / period of the slowest stage\n= {ips:,.2f}"
+        return Formula(key, "throughput", ips, [("client batch", a.client_batch),
+                                                ("latency", lat)], text, note)
+    raise KeyError(key)
