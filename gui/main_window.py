@@ -87,6 +87,11 @@ class PlotArea(QWidget):
             self.focused = index
             for i, p in enumerate(self.plots):
                 p.setVisible(i == index)
+        # the shown plot's cell takes the whole area (hidden cells keep no stretch)
+        for k in range(3):
+            self.grid.setColumnStretch(k, int(self.focused is None or k == index % 3))
+        for k in range(2):
+            self.grid.setRowStretch(k, int(self.focused is None or k == index // 3))
 
     def render(self, frame):
         for p in self.plots:

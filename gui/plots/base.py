@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QToolTip
 
 from sramfit.gui.text import fmt_mb
 
+from .ticks import sparse_log_labels
+
 
 
 
@@ -72,7 +74,9 @@ def sram_line(anchor_y: float) -> pg.InfiniteLine:
                            pen=pg.mkPen(ACCENT, width=1.5, style=Qt.PenStyle.DashLine),
                            label="", labelOpts={"position": 0.98,
                                                 "anchors": [(1, anchor_y), (1, anchor_y)],
-                                                "color": ACCENT})
+                                                "color": ACCENT,
+                                                # readable over bars (bug 6)
+                                                "fill": pg.mkBrush(255, 255, 255, 225)})
 
 
 class PlotBase(pg.PlotWidget):
@@ -100,6 +104,7 @@ class PlotBase(pg.PlotWidget):
             ax.setTextPen(pg.mkPen(FG))
             ax.setStyle(tickFont=_font(8.5))
             ax.enableAutoSIPrefix(False)
+            sparse_log_labels(ax)          # log ticks that do not run together (bug 6)
         pi.getViewBox().setMouseEnabled(x=False, y=False)
         self.setToolTip(self.help_text)
         self.hover_text = ""

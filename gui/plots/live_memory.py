@@ -50,11 +50,14 @@ class LiveMemoryPlot(StepPlot):
         peak = float(live[i]) if n else 0.0
         arena = float(fp.arena_bytes)
         self.peak.setData([i], [peak / MB])
-        self.peak_text.setText(f"peak live {fmt_mb(peak)}")
+        # peak and arena equal as shown: one label, not two over each other (bug 6)
+        same = fmt_mb(peak) == fmt_mb(arena)
+        self.peak_text.setText(f"peak live = arena {fmt_mb(peak)}" if same
+                               else f"peak live {fmt_mb(peak)}")
         self.peak_text.setAnchor((1, 1) if i > n / 2 else (0, 1))
         self.peak_text.setPos(i, peak / MB)
         self.arena.setValue(arena / MB)
-        self.arena.label.setFormat(f"arena {fmt_mb(arena)}")
+        self.arena.label.setFormat("" if same else f"arena {fmt_mb(arena)}")
         cap = float(activation_capacity(a))
         self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
         self.capacity.setValue(cap / MB)

@@ -83,6 +83,24 @@ class SummaryFigure(pg.GraphicsLayoutWidget):
                 f"font-weight:bold; color:#1a1a1a'>{text}</span><br>"
                 f"<span style='font-size:{self.key_px:g}px; color:#333'>{keys}</span></div>")
 
+    def _spread_ends(self, n: int, yspan: float):
+        """End labels at (nearly) the same place stack upwards instead of overprinting
+        (bug 6): each is at least one label height above the one below it."""
+        vb = self.left.getViewBox()
+        px = vb.height() or 200.0
+        text_px = max((t.textItem.boundingRect().height() for t in self.ends[:n]),
+                      default=self.key_px)
+        gap = yspan * text_px * 1.2 / px
+        order = sorted(range(n), key=lambda i: (self.ends[i].pos().y(), i))
+        last = None
+        for i in order:
+            t = self.ends[i]
+            x, y = t.pos().x(), t.pos().y()
+            if last is not None and abs(x - last[0]) < 0.3 and y < last[1] + gap:
+                y = last[1] + gap
+                t.setPos(x, y)
+            last = (x, y)
+
     def render(self, data: CompareData):
         self._data = data
         n = len(data.names)
@@ -109,6 +127,7 @@ class SummaryFigure(pg.GraphicsLayoutWidget):
             self.ends[i].setVisible(True)
             ymax = max(ymax, float(np.nanmax(y)))
             xs.append(np.log10(b))
+        self._spread_ends(n, ymax * 1.15)
         for c, t in zip(self.curves[n:], self.ends[n:]):
             c.setVisible(False)
             t.setVisible(False)
