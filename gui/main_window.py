@@ -22,6 +22,7 @@ from .model_panel import ModelPanel
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
+from .widgets import SpinUndo
 
 MAX_RECENT = 8
 GLOSSARY = """<h3>Terms</h3>
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
         self.status_clicks = StatusClicks(self, {k: self.status[k] for k in
                                                  ("peak", "dram", "ips", "latency")})
         self._build_actions()
+        # Ctrl+Z in a spin box: commit the typed value, then undo (bug 16)
+        self.spin_undo = SpinUndo(self.doc.stack, self)
+        self.spin_undo.watch(self)
 
         for p in self.plots.plots:
             p.layerClicked.connect(self.select_step)

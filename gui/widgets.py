@@ -1,8 +1,10 @@
 """Small widget helpers shared by the model and chip panels."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSpinBox
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLabel, QSpinBox)
 
 
 def put(widget, value):
@@ -63,3 +65,37 @@ def hbox(*items) -> QHBoxLayout:
         else:
             row.addWidget(item)
     return row
+
+
+class SpinUndo(QObject):
+    """Ctrl+Z / Ctrl+Shift+Z in a spin box act on the document (bug 16): the typed,
+    not yet committed text is committed first (one undoable edit), then the document's
+    undo stack steps back; the line edit's own text undo never eats the key."""
+
+    def __init__(self, stack, parent=None):
+        super().__init__(parent)
+        self.stack = stack
+
+    def watch(self, root) -> None:
+        for sb in root.findChildren(QAbstractSpinBox):
+            sb.installEventFilter(self)
+
+    def _which(self, ev):
+        if ev.matches(QKeySequence.StandardKey.Undo):
+            return self.stack.undo
+        if ev.matches(QKeySequence.StandardKey.Redo) or (
+                ev.key() == Qt.Key.Key_Y and ev.modifiers() == Qt.KeyboardModifier.ControlModifier):
+            return self.stack.redo
+        return None
+
+    def eventFilter(self, obj, ev):
+        t = ev.type()
+        if t in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            step = self._which(ev)
+            if step is not None:
+                ev.accept()
+                if t == QEvent.Type.KeyPress:
+                    obj.interpretText()         # commit what was typed (valueChanged)
+                    step()
+                return True
+        return False

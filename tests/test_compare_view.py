@@ -201,3 +201,15 @@ def test_pareto_warns_when_the_workloads_differ(compare_window):
         win.set_checked(i, False)
     assert len(win.checked()) == 1
     assert win.pareto_warning.isHidden()
+
+
+def test_settings_diff_opens_on_two_different_scenarios(compare_window):
+    """Bug 16: the diff tab compared the first scenario with itself."""
+    win = compare_window
+    assert len(win.entries) == 1
+    win.add_path(F224)
+    a, b = win.diff_a.currentIndex(), win.diff_b.currentIndex()
+    assert (a, b) == (0, 1)
+    assert win.diff_rows, "two different scenarios differ in some setting"
+    head = [win.diff.horizontalHeaderItem(j).text() for j in range(3)]
+    assert head[1] != head[2].replace("B:", "A:")

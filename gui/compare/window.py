@@ -252,6 +252,10 @@ class CompareWindow(QWidget):
                     combo.setCurrentIndex([e.label for e in self.entries].index(prev))
                 elif len(self.entries) > default:
                     combo.setCurrentIndex(default)
+            # never a scenario against itself while there is another (bug 16)
+            ia = self.diff_a.currentIndex()
+            if len(self.entries) > 1 and self.diff_b.currentIndex() == ia:
+                self.diff_b.setCurrentIndex(1 if ia == 0 else 0)
         finally:
             self._updating = False
         self.render()
