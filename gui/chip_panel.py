@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QSlider, QVBoxLayout, QWidget)
 
+from .explain import chip_entry, chip_tooltip
 from sramfit.engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, list_chips, load_chip,
                          save_chip)
 from sramfit.engine.errors import SramfitError
@@ -65,6 +66,11 @@ class ChipPanel(QWidget):
         self.preset.setToolTip("Chip profiles from profiles/chips/ (each says where its "
                                "figures come from and which are estimates)")
         self.preset.activated.connect(self._on_preset)
+        # the entries are long: the closed box stays narrow, the list shows them whole
+        self.preset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset.setMinimumContentsLength(16)
+        self.preset.view().setMinimumWidth(460)
         form.addRow("Chip", self.preset)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -223,12 +229,14 @@ class ChipPanel(QWidget):
                 self._preset_items = (names, extra)
                 self.preset.clear()
                 for n in names:
-                    self.preset.addItem(n, n)
+                    # name, title, SRAM, TOPS and estimate flag (gui/explain.py)
                     try:
-                        title = load_chip(n).title
+                        c = load_chip(n)
+                        text, tip = chip_entry(c), chip_tooltip(c)
                     except SramfitError:
-                        title = ""
-                    self.preset.setItemData(self.preset.count() - 1, title,
+                        text, tip = n, ""
+                    self.preset.addItem(text, n)
+                    self.preset.setItemData(self.preset.count() - 1, tip,
                                             Qt.ItemDataRole.ToolTipRole)
                 if extra is not None:
                     self.preset.addItem(extra, None)

@@ -159,3 +159,29 @@ def formula(analysis, key: str) -> Formula:
         return Formula(key, "throughput", ips, [("client batch", a.client_batch),
                                                 ("latency", lat)], text, note)
     raise KeyError(key)
+
+
+# -- the chip list -------------------------------------------------------------------
+def chip_tops(chip) -> float:
+    """Peak int8 TOPS: the published figure, else 2 x MACs x clock x int8 rate."""
+    if chip.peak_tops_int8 is not None:
+        return float(chip.peak_tops_int8)
+    return 2.0 * chip.macs * chip.clock_hz * chip.rate("int8") / 1e12
+
+
+def chip_entry(chip) -> str:
+    """``chip_b — Chip B, 64 MB, 8.2 TOPS, estimated``: name, short title, SRAM
+    (MB = 10^6 bytes), peak int8 TOPS, and whether any figure is an estimate."""
+    title = (chip.title or "").split(" (")[0].strip()
+    parts = [f"{chip.name} — {title}" if title and title != chip.name else chip.name,
+             f"{chip.sram_mb:g} MB", f"{chip_tops(chip):.3g} TOPS"]
+    if chip.estimated:
+        parts.append("estimated")
+    return ", ".join(parts)
+
+
+def chip_tooltip(chip) -> str:
+    est = ", ".join(chip.estimated) if chip.estimated else "none"
+    return (f"{chip.title or chip.name}\nSRAM {chip.sram_mb:g} MB (10^6 bytes), "
+            f"DRAM {chip.dram_gbps:g} GB/s, peak {chip_tops(chip):.3g} TOPS int8\n"
+            f"estimated figures: {est}")

@@ -290,7 +290,7 @@ def test_chip_edit_and_save_as_profile(main_window, no_dialogs, tmp_path):
     assert win.chip_panel.save_profile()
     chip = load_chip(str(out))
     assert chip.name == "my_chip" and chip.dram_gbps == 2.0
-    i = win.chip_panel.preset.findText("chip_c")
+    i = win.chip_panel.preset.findData("chip_c")
     win.chip_panel.preset.setCurrentIndex(i)
     win.chip_panel.preset.activated.emit(i)
     assert win.doc.scenario.chip == "chip_c" and win.doc.analysis.sram_mb == 256.0
