@@ -26,7 +26,7 @@ class AssumptionsPanel(QTableWidget):
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(True)
-        self.setColumnWidth(1, 260)
+        self.setColumnWidth(1, 420)
         self.rows: list[tuple[str, str, str]] = []
 
     def show_analysis(self, analysis, totals=None):
