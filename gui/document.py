@@ -151,6 +151,14 @@ class Document(QObject):
         basis = dataclasses.replace(s, sram_mb=None)
         return self._cached("sram", basis, lambda: _sweep().over_sram(s, SRAM_GRID))
 
+    def dram_curves(self):
+        """Both schedules' DRAM-vs-SRAM curves and the floor (engine.sweep.dram_curves),
+        once per scenario change: the SRAM size and the schedule do not change them."""
+        s = self.scenario
+        basis = dataclasses.replace(s, sram_mb=None, schedule=None)
+        return self._cached("curves", basis,
+                            lambda: _sweep().dram_curves(s, SRAM_GRID))
+
     def batch_sweep(self):
         s = self.scenario
         basis = dataclasses.replace(s, batch=1)

@@ -87,6 +87,7 @@ def scenario_frame(scenario, analysis):
                  sram_bytes=float(analysis.sram_bytes),
                  sram_sweep=attempt(lambda: sweep.over_sram(scenario, SRAM_GRID)),
                  batch_sweep=attempt(lambda: sweep.over_batch(scenario, BATCH_GRID)),
+                 dram_curves=attempt(lambda: sweep.dram_curves(scenario, SRAM_GRID)),
                  reference_chips=refs,
                  names=[s.name for s in analysis.footprint.steps])
 

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         return Frame(analysis=a, batch=doc.scenario.batch,
                      sram_bytes=float(a.sram_bytes),
                      sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
+                     dram_curves=doc.dram_curves(),
                      reference_chips=self.chip_panel.reference_chips(),
                      names=[s.name for s in a.footprint.steps])
 

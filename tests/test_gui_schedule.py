@@ -46,3 +46,53 @@ def test_tile_rows_spin_pins_the_tile_height(main_window):
     assert win.doc.scenario.tile_rows is None
     win.doc.stack.undo()
     assert win.doc.scenario.tile_rows == 8 and ctl.tile_rows.value() == 8
+
+
+def test_dram_plot_draws_both_schedules_and_the_floor(main_window, tmp_path):
+    import numpy as np
+    from sramfit.engine import sweep
+    from sramfit.gui import export
+    from sramfit.gui.document import SRAM_GRID
+    win = main_window
+    plot = win.plots.dram
+    ref = sweep.dram_curves(win.doc.scenario, SRAM_GRID)     # the engine's arrays
+    keep = SRAM_GRID > 0
+    curves = {c.name(): c for c in plot.plotItem.listDataItems()
+              if c.isVisible() and hasattr(c, "name") and c.name()}
+    for name, key in (("layer by layer", "layer_by_layer"),
+                      ("depth-first (fused stacks)", "depth_first"),
+                      ("floor (no schedule does better)", "floor")):
+        x, y = curves[name].getOriginalDataset()
+        np.testing.assert_allclose(10 ** x * 1e6, SRAM_GRID[keep], rtol=1e-12)
+        np.testing.assert_allclose(y * 1e6, ref[key][keep], rtol=1e-12)
+    assert curves["floor (no schedule does better)"].opts["pen"].style() \
+        == __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.PenStyle.DashLine
+    # the scenario's own schedule ("DRAM per image") is drawn in its colour
+    def colour(name):
+        return curves[name].opts["pen"].color().name()
+    assert colour("DRAM per image") == colour("layer by layer") \
+        != colour("depth-first (fused stacks)")
+    n_before = win.doc._sweep_cache["curves"]
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    assert win.doc._sweep_cache["curves"] is n_before        # computed once, not again
+    assert colour("DRAM per image") == colour("depth-first (fused stacks)")
+    x, y = curves["DRAM per image"].getOriginalDataset()
+    np.testing.assert_allclose(y * 1e6, ref["depth_first"][keep], rtol=1e-12)
+    # CSV export carries the new series
+    out = tmp_path / "dram.csv"
+    export.export_plot(plot, str(out))
+    text = out.read_text()
+    for name in ("layer by layer", "depth-first (fused stacks)",
+                 "floor (no schedule does better)"):
+        assert name in text
+
+
+def test_slider_drag_does_not_recompute_the_curves(main_window, monkeypatch):
+    from sramfit.engine import sweep
+    calls = []
+    real = sweep.dram_curves
+    monkeypatch.setattr(sweep, "dram_curves", lambda *a, **k: calls.append(1) or real(*a, **k))
+    win = main_window
+    for pos in (150, 160, 170):
+        win.chip_panel.slider.setValue(pos)
+    assert calls == []
