@@ -96,3 +96,42 @@ def test_slider_drag_does_not_recompute_the_curves(main_window, monkeypatch):
     for pos in (150, 160, 170):
         win.chip_panel.slider.setValue(pos)
     assert calls == []
+
+
+def test_layer_table_and_layer_plot_show_the_fused_stacks(main_window):
+    from PySide6.QtCore import Qt
+    from sramfit.gui.layer_table import COLUMNS
+    win = main_window
+    headers = [c[1] for c in COLUMNS]
+    assert "stack" in headers and "line buffer (MB)" in headers
+    plot = win.plots.activation
+    assert not plot.stack_bands.item.isVisible()       # layer by layer: no stacks
+    assert "fused stack" not in plot.plotItem.titleLabel.text
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    a = win.doc.analysis
+    assert a.stacks
+    model = win.table.model
+    col_stack, col_lb = headers.index("stack"), headers.index("line buffer (MB)")
+    first = a.stacks[0]
+    lo, hi = int(first["first_step"]), int(first["last_step"])
+    assert hi > lo
+    for i in range(lo, hi + 1):
+        assert model.data(model.index(i, col_stack)) == "1"
+        want = f"{a.line_buffer_bytes[i] / 1e6:,.3f}"
+        assert model.data(model.index(i, col_lb)) == want
+    tip = model.data(model.index(lo, col_stack), Qt.ItemDataRole.ToolTipRole)
+    assert f"steps {lo}-{hi}" in tip and f"{first['tile_rows']}-row tiles" in tip
+    # a step outside every stack shows no stack number
+    inside = set()
+    for st in a.stacks:
+        inside.update(range(int(st["first_step"]), int(st["last_step"]) + 1))
+    outside = [i for i in range(len(a.stack)) if i not in inside]
+    assert outside and model.data(model.index(outside[0], col_stack)) == ""
+    # the per-layer plot: one shaded band per stack, spanning exactly its steps
+    bands = plot.stack_bands.item
+    assert bands.isVisible()
+    x, w = bands.opts["x"], bands.opts["width"]
+    assert len(x) == len(a.stacks)
+    assert x[0] - w[0] / 2 == lo - 0.5 and x[0] + w[0] / 2 == hi + 0.5
+    assert "in a fused stack (line-buffered)" in plot.plotItem.titleLabel.text.replace(
+        "&nbsp;", " ")
