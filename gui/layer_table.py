@@ -167,6 +167,9 @@ class LayerTable(QWidget):
         hh.setStretchLastSection(True)
         for col, width in enumerate((40, 170, 70, 150, 115, 105, 95, 110, 130, 90, 80)):
             self.view.setColumnWidth(col, width)
+        for key, width in (("fused_stack", 55), ("line_buffer_bytes", 125), ("time_us", 90),
+                           ("bound", 80)):     # issue 11's columns sit before time
+            self.view.setColumnWidth(KEYS.index(key), width)
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("filter layers by name or op (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)

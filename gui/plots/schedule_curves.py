@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from .base import ACCENT, FIT, MB, MUTED, WEIGHT, _font
+from .base import ACCENT, FIT, MB, MUTED, WEIGHT
 
 FLOOR_NAME = "floor (no schedule does better)"
 SERIES = (("layer_by_layer", "layer by layer", WEIGHT),
@@ -33,16 +33,13 @@ class ScheduleCurves:
                                      pen=pg.mkPen(FLOOR, width=1.6,
                                                   style=Qt.PenStyle.DashLine))
         self.floor.setZValue(1)
-        self.floor_text = pg.TextItem(FLOOR_NAME, color=FLOOR.darker(130), anchor=(1, 0))
-        self.floor_text.setFont(_font(8.5))
         plot_item.addItem(self.floor)
-        plot_item.addItem(self.floor_text)
         self.shown = False
         self._legend = None
         self._visible(False)
 
     def _visible(self, on: bool):
-        for item in (*self.curves.values(), self.floor, self.floor_text):
+        for item in (*self.curves.values(), self.floor):
             item.setVisible(on)
 
     def render(self, frame, keep, title, set_title):
@@ -65,12 +62,9 @@ class ScheduleCurves:
             self.curves[key].setData(x, np.asarray(c[key], dtype=float)[keep] / MB)
         floor = np.asarray(c["floor"], dtype=float)[keep] / MB
         self.floor.setData(x, floor)
-        if len(x):                           # at the left, where the curves are high
-            self.floor_text.setAnchor((0, 1))
-            self.floor_text.setPos(float(x[0]), float(floor[0]))
         legend = [(SHORT[key] + (" (used)" if key == chosen else ""), colour, "—")
                   for key, _, colour in SERIES]
-        self._title(set_title, title, legend + [("floor", FLOOR, "╌"),
+        self._title(set_title, title, legend + [(FLOOR_NAME, FLOOR, "╌"),
                                                 ("this chip", ACCENT, "●"),
                                                 ("chips A, B, C", MUTED, "┊")])
         return dict((k, c) for k, _, c in SERIES).get(chosen, WEIGHT)
