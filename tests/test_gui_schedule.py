@@ -135,3 +135,26 @@ def test_layer_table_and_layer_plot_show_the_fused_stacks(main_window):
     assert x[0] - w[0] / 2 == lo - 0.5 and x[0] + w[0] / 2 == hi + 0.5
     assert "in a fused stack (line-buffered)" in plot.plotItem.titleLabel.text.replace(
         "&nbsp;", " ")
+
+
+def test_live_memory_plot_shows_sram_use_per_step_under_depth_first(main_window):
+    import numpy as np
+    win = main_window
+    plot = win.plots.live
+    sm = plot.schedule_memory
+    assert not sm.curve.isVisible()            # layer by layer: no per-step figure
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    a = win.doc.analysis
+    assert sm.curve.isVisible() and sm.total.isVisible()
+    x, y = sm.curve.getOriginalDataset()
+    np.testing.assert_allclose(y * 1e6, a.df.sram_per_step, rtol=1e-12)
+    assert len(x) == len(a.df.sram_per_step) + 1          # step edges
+    # never above the capacity, and the total-SRAM line sits at the chip's 64 MB
+    assert float(np.max(y)) * 1e6 <= 64e6
+    assert sm.total.value() == 64.0
+    # the engine's peak (staging added) is what the per-step curve peaks at + staging
+    t = a.totals()
+    assert t["sram_used_peak_bytes"] <= 64e6
+    assert "SRAM in use, depth-first" in plot.plotItem.titleLabel.text.replace("&nbsp;", " ")
+    win.doc.stack.undo()
+    assert not sm.curve.isVisible()
