@@ -18,6 +18,7 @@ from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
 from .model_panel import ModelPanel
+from .schedule_info import SCHEDULE_STATUS_TIP, schedule_status
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 
@@ -166,7 +167,8 @@ class MainWindow(QMainWindow):
                          "many layers spill activations to DRAM"),
                 ("dram", "DRAM bytes moved per image (MB = 10^6 bytes)"),
                 ("ips", "throughput in images per second at this batch"),
-                ("latency", "time for one batch, including per-call overheads")):
+                ("latency", "time for one batch, including per-call overheads"),
+                ("schedule", SCHEDULE_STATUS_TIP)):
             label = QLabel()
             label.setToolTip(tip)
             label.setTextFormat(Qt.TextFormat.RichText)
@@ -299,6 +301,7 @@ class MainWindow(QMainWindow):
         st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
         st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
         st["latency"].setText(f"latency <b>{t['latency_s'] * 1e3:,.2f} ms</b>")
+        st["schedule"].setText(schedule_status(a))
 
     def select_step(self, step: int):
         self._selected = step

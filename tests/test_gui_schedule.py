@@ -158,3 +158,16 @@ def test_live_memory_plot_shows_sram_use_per_step_under_depth_first(main_window)
     assert "SRAM in use, depth-first" in plot.plotItem.titleLabel.text.replace("&nbsp;", " ")
     win.doc.stack.undo()
     assert not sm.curve.isVisible()
+
+
+def test_status_bar_shows_the_schedule_and_its_stacks(main_window):
+    win = main_window
+    label = win.status["schedule"]
+    assert "layer by layer" in label.text()
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    stacks = win.doc.analysis.stacks
+    assert len(stacks) >= 2
+    assert "depth-first" in label.text() and f"<b>{len(stacks)}</b> fused stacks" \
+        in label.text()
+    win.doc.stack.undo()
+    assert "layer by layer" in label.text()
