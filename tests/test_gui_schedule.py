@@ -52,18 +52,19 @@ def test_dram_plot_draws_both_schedules_and_the_floor(main_window, tmp_path):
     import numpy as np
     from sramfit.engine import sweep
     from sramfit.gui import export
-    from sramfit.gui.document import SRAM_GRID
+    from sramfit.gui.document import sram_grid
     win = main_window
     plot = win.plots.dram
-    ref = sweep.dram_curves(win.doc.scenario, SRAM_GRID)     # the engine's arrays
-    keep = SRAM_GRID > 0
+    grid = sram_grid(win.doc.scenario)
+    ref = sweep.dram_curves(win.doc.scenario, grid)          # the engine's arrays
+    keep = grid > 0
     curves = {c.name(): c for c in plot.plotItem.listDataItems()
               if c.isVisible() and hasattr(c, "name") and c.name()}
     for name, key in (("layer by layer", "layer_by_layer"),
                       ("depth-first (fused stacks)", "depth_first"),
                       ("floor (no schedule does better)", "floor")):
         x, y = curves[name].getOriginalDataset()
-        np.testing.assert_allclose(10 ** x * 1e6, SRAM_GRID[keep], rtol=1e-12)
+        np.testing.assert_allclose(10 ** x * 1e6, grid[keep], rtol=1e-12)
         np.testing.assert_allclose(y * 1e6, ref[key][keep], rtol=1e-12)
     assert curves["floor (no schedule does better)"].opts["pen"].style() \
         == __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.PenStyle.DashLine
@@ -72,9 +73,7 @@ def test_dram_plot_draws_both_schedules_and_the_floor(main_window, tmp_path):
         return curves[name].opts["pen"].color().name()
     assert colour("DRAM per image") == colour("layer by layer") \
         != colour("depth-first (fused stacks)")
-    n_before = win.doc._sweep_cache["curves"]
     _choose(win.chip_panel.schedule.combo, "depth_first")
-    assert win.doc._sweep_cache["curves"] is n_before        # computed once, not again
     assert colour("DRAM per image") == colour("depth-first (fused stacks)")
     x, y = curves["DRAM per image"].getOriginalDataset()
     np.testing.assert_allclose(y * 1e6, ref["depth_first"][keep], rtol=1e-12)
@@ -93,9 +92,16 @@ def test_slider_drag_does_not_recompute_the_curves(main_window, monkeypatch):
     real = sweep.dram_curves
     monkeypatch.setattr(sweep, "dram_curves", lambda *a, **k: calls.append(1) or real(*a, **k))
     win = main_window
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    assert len(calls) == 1                       # once per scenario change
+    slider = win.chip_panel.slider
+    slider.setSliderDown(True)                   # a drag: the document's fast path
     for pos in (150, 160, 170):
-        win.chip_panel.slider.setValue(pos)
-    assert calls == []
+        slider.setValue(pos)
+    slider.setSliderDown(False)                  # release: solved exactly
+    assert len(calls) == 1
+    assert win.doc.analysis.schedule == "depth_first"
+    assert win.plots.dram.schedules.curves["depth_first"].isVisible()
 
 
 def test_layer_table_and_layer_plot_show_the_fused_stacks(main_window):

@@ -50,6 +50,7 @@ class LiveMemoryPlot(StepPlot):
                        + ([("SRAM in use, depth-first", USED, "—")] if fused else []))
 
     def render(self, frame: Frame):
+        self._frame = frame
         a, fp = frame.analysis, frame.footprint
         live = np.asarray(fp.live_bytes, dtype=float)
         n = len(live)

@@ -47,7 +47,10 @@ class ScheduleCurves:
         sets the title's colour key. The colour of the scenario's schedule, or None
         (nothing drawn) if there are no curves."""
         c = frame.dram_curves
-        on = c is not None and len(np.asarray(c["sram_bytes"])) == len(keep)
+        sweep = frame.sram_sweep
+        on = (c is not None and sweep is not None
+              and np.array_equal(np.asarray(c["sram_bytes"], dtype=float),
+                                 np.asarray(sweep["sram_bytes"], dtype=float)))
         if on != self.shown:
             self._visible(on)
             self.shown = on
