@@ -95,12 +95,18 @@ def test_slider_drag_does_not_recompute_the_curves(main_window, monkeypatch):
     _choose(win.chip_panel.schedule.combo, "depth_first")
     assert len(calls) == 1                       # once per scenario change
     slider = win.chip_panel.slider
+    batch_calls = []
+    real_batch = sweep.over_batch
+    monkeypatch.setattr(sweep, "over_batch",
+                        lambda *a, **k: batch_calls.append(1) or real_batch(*a, **k))
     slider.setSliderDown(True)                   # a drag: the document's fast path
     for pos in (150, 160, 170):
         slider.setValue(pos)
+    assert batch_calls == []
     slider.setSliderDown(False)                  # release: solved exactly
     assert len(calls) == 1
     assert win.doc.analysis.schedule == "depth_first"
+    assert batch_calls == [1]                    # depth-first batch curve: on release only
     assert win.plots.dram.schedules.curves["depth_first"].isVisible()
 
 
