@@ -35,6 +35,10 @@ live ones overlapping (TFLite's greedy planner); at least the peak.</p>
 back by each layer that uses it.</p>
 <p><b>Placement policy</b>: what the SRAM holds: weights first, activations first, or
 the split that minimises DRAM bytes per image.</p>
+<p><b>Schedule</b>: layer by layer (each layer over the whole tensor) or depth-first
+(consecutive layers fused into stacks run over tiles of a few rows, each layer keeping a
+line buffer of the input rows it still needs; only stack inputs and outputs touch
+DRAM). <b>Floor</b>: the least DRAM any schedule in the modelled space could reach.</p>
 <p><b>Roofline</b>: a layer runs no faster than the chip's peak ops/s, nor than DRAM
 bandwidth × its arithmetic intensity (ops per DRAM byte).</p>
 <p><b>Compiled batch</b>: the batch the model is compiled for; a larger client batch
