@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -33,6 +34,7 @@ WARN = "#b06f00"          # the status bar's "weights streamed" colour
 OK = "#1d7a6f"
 MUTED = "#555"
 ESTIMATE_MARK = "estimate"
+FAR = 0.35                # ratios further off than this are shown in the warning colour
 
 # report rows are cached per chip (a chip's repr holds every field, the lists included)
 _REPORTS: dict[str, list[dict]] = {}
@@ -81,9 +83,15 @@ def speed_note(analysis) -> str:
 
 
 def footnote_suffix(analysis) -> str:
-    """What an export footnote adds for an uncalibrated chip ('' otherwise)."""
-    note = speed_note(analysis)
-    return f" {note[0].upper()}{note[1:].rstrip('.')}." if note else ""
+    """What an export footnote adds for an uncalibrated chip ('' otherwise):
+    "Speed estimated (...): <reason>." """
+    t = analysis.speed_flags()
+    if not t.get("speed_estimated"):
+        return ""
+    why = (t.get("speed_estimate_reason") or "").rstrip(".")
+    # the mark first: a PNG footnote is one line, elided at the plot's width
+    return (" Speed estimated (no published measurement of this chip)"
+            + (f": {why}." if why else "."))
 
 
 def mark_speed(label: QLabel, text: str, note: str) -> None:
@@ -143,7 +151,8 @@ class EvidenceLine(QWidget):
             self.dialog = EvidenceDialog(self.doc, self.window())
         self.dialog.refresh()
         self.dialog.show()
-        self.dialog.raise_()
+        if QGuiApplication.platformName() != "offscreen":   # (no window stacking there)
+            self.dialog.raise_()
         return self.dialog
 
 
@@ -224,7 +233,7 @@ class EvidenceDialog(QDialog):
         lay.addLayout(row)
         lay.addWidget(self.gain)
         lay.addWidget(buttons)
-        self.resize(1100, 420)
+        self.resize(1150, 620)
         self._batch_set_for = None
 
     def refresh(self):
@@ -244,9 +253,12 @@ class EvidenceDialog(QDialog):
                 item = QTableWidgetItem(_cell(key, r))
                 if key == "source":
                     item.setToolTip(r["source"] + (f"\n{r['note']}" if r["note"] else ""))
+                if key == "ratio" and max(r["ratio"], 1 / r["ratio"]) > 1 + FAR:
+                    item.setForeground(QBrush(QColor(WARN)))
+                    item.setToolTip(f"more than {FAR:.0%} off the published figure")
                 if key in ("batch", "published", "predicted", "ratio"):
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight
-                                              | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.setVisible(bool(rows))
         why = calibration.speed_estimate(chip)[1]

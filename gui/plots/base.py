@@ -107,6 +107,7 @@ class PlotBase(pg.PlotWidget):
 
     def set_title(self, title: str, legend=()):
         """Title with an inline colour legend: [(label, QColor, glyph)]."""
+        self._title_args = (title, list(legend))
         keys = "&nbsp;&nbsp; ".join(
             f"<span style='color:{c.name()}; font-size:11pt'>{g}</span>"
             f"<span style='font-size:8.5pt; color:#333'>&nbsp;{label.replace(' ', '&nbsp;')}"
@@ -119,6 +120,16 @@ class PlotBase(pg.PlotWidget):
         self._title_html = f"<div align='center'>{html}</div>"
         self.plotItem.setTitle(self._title_html)
         self._fit_title()
+
+    def mark_speed_estimate(self, frame):
+        """Issue 12: "(speed estimated)" after the title of a plot of speed figures when
+        the chip has no published measurement (the analysis's ``speed_estimated``)."""
+        flags = getattr(frame.analysis, "speed_flags", None)
+        est = bool(flags and flags().get("speed_estimated"))
+        shown = f"{self.title} (speed estimated)" if est else self.title
+        title, legend = getattr(self, "_title_args", (self.title, []))
+        if shown != title:
+            self.set_title(shown, legend)
 
     def _fit_title(self, width=None):
         """Wrap the title to the plot's width, so a narrow plot never gets wider than

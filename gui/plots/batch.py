@@ -14,7 +14,6 @@ class BatchPlot(PlotBase):
     """Throughput (left axis) and latency (right axis) vs batch size."""
 
     title = "Throughput and latency vs batch"
-    LEGEND = [("images/s", WEIGHT, "—"), ("latency", SPILL, "╌"), ("this batch", ACCENT, "│")]
     help_text = ("Images per second (solid, left axis) and latency of one batch (dashed, "
                  "right axis, milliseconds) for each batch size, everything else unchanged."
                  "\nThe vertical line marks the current batch. Bigger batches reuse each "
@@ -52,7 +51,9 @@ class BatchPlot(PlotBase):
                                        label="", labelOpts={"position": 0.55, "color": ACCENT,
                                                             "anchors": [(0, 0), (0, 0)]})
         pi.addItem(self.current)
-        self.set_title(self.title, self.LEGEND)
+        self.set_title(self.title, [("images/s", WEIGHT, "—"),
+                                    ("latency", SPILL, "╌"),
+                                    ("this batch", ACCENT, "│")])
         pi.getAxis("bottom").setLogMode(True, False)
         self.set_labels("throughput (images/s)", "batch size (log scale)")
         self.thr.scatter.opts["hoverable"] = True
@@ -71,12 +72,7 @@ class BatchPlot(PlotBase):
         self.lat_vb.linkedViewChanged(self.plotItem.getViewBox(), self.lat_vb.XAxis)
 
     def render(self, frame: Frame):
-        # issue 12: an uncalibrated chip's speed is an estimate: say so in the title
-        est = frame.analysis.speed_flags().get("speed_estimated", False)
-        shown = f"{self.title} (speed estimated)" if est else self.title
-        if shown != getattr(self, "_shown_title", self.title):
-            self._shown_title = shown
-            self.set_title(shown, self.LEGEND)
+        self.mark_speed_estimate(frame)         # issue 12
         sweep = frame.batch_sweep
         if sweep is None:
             return

@@ -20,8 +20,8 @@ class TrafficPlot(PlotBase):
              ("activation_writes", "spill writes"), ("activation_reads", "spill reads"),
              ("output", "output written"),
              # tiling re-reads (issue 12): only chips with ``tiling: true`` report them
-             ("weight_rereads", "weight re-reads (tiling)"),
-             ("activation_rereads", "activation re-reads (tiling)")]
+             ("weight_rereads", "weight re-reads"),
+             ("activation_rereads", "act. re-reads")]
     OPTIONAL = ("weight_rereads", "activation_rereads")
 
     def __init__(self, parent=None):
