@@ -257,3 +257,14 @@ def test_traffic_plot_shows_tiling_rereads(main_window, no_dialogs, tmp_path):
     assert "weight re-reads" in text and "act. re-reads" in text
     win.plots.focus(None)
     assert not math.isnan(widths.sum())
+
+
+def test_comparison_footnote_names_the_uncalibrated_chips():
+    from sramfit.gui import compare as cmpview
+    entries = []
+    for n in ("resnet50_224_t4_b1.yaml", "yolov3_2mp_chip_b.yaml"):
+        s = load_scenario(SCENARIOS / n)
+        entries.append(cmpview.Entry(s, engine.analyze(s), str(SCENARIOS / n)))
+    note = cmpview.comparison_footnote(cmpview.build_data(entries))
+    assert "Speed estimated on chip_b (no published measurement)." in note
+    assert "t4" not in note.split("Speed estimated")[1]
