@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -229,6 +230,8 @@ def analysis_dict(a) -> dict:
         "winograd": s.winograd,
         "winograd_plain_weights": s.winograd_plain_weights,
         "overlap": s.overlap,
+        "inplace": fp.inplace,
+        "notes": [n for n in (a.staging_note,) if n],
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
                   "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
                   "MB": "10^6 bytes"},
@@ -326,23 +329,37 @@ def _floats_list(text, what):
         raise InputError(f"--{what} {text!r}: expected comma-separated numbers") from None
 
 
+#: points of one sweep (each costs a row of per-layer arrays)
+MAX_SWEEP_POINTS = 10_000
+
+
 def cmd_sweep(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("sweep needs a chip: give a scenario file or --chip")
     if args.over == "sram":
-        if args.max_mb <= 0 or args.min_mb <= 0 or args.min_mb >= args.max_mb:
-            raise InputError("--min-mb and --max-mb: need 0 < min < max")
+        if not 0 < args.min_mb < args.max_mb <= 1e7:       # NaN fails too
+            raise InputError("--min-mb and --max-mb: need 0 < min < max <= 10^7 (MB)")
+        if args.points > MAX_SWEEP_POINTS:
+            raise InputError(f"--points: at most {MAX_SWEEP_POINTS} (limit "
+                             f"MAX_SWEEP_POINTS)")
         grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
         res = sweep.over_sram(s, grid)
         res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
         key = "sram_mb"
     elif args.over == "batch":
         b = _floats_list(args.batches, "batches")
+        if len(b) > MAX_SWEEP_POINTS:
+            raise InputError(f"--batches: at most {MAX_SWEEP_POINTS} values (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = {"batch": np.asarray(b), **sweep.over_batch(s, b)}
         key = "batch"
     else:
-        sizes = [parse_size(t) for t in args.sizes.split(",") if t.strip()]
+        sizes = [parse_size(t) for t in args.sizes.split(",")[:MAX_SWEEP_POINTS + 1]
+                 if t.strip()]
+        if len(sizes) > MAX_SWEEP_POINTS:
+            raise InputError(f"--sizes: at most {MAX_SWEEP_POINTS} sizes (limit "
+                             f"MAX_SWEEP_POINTS)")
         res = sweep.over_input(s, sizes)
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
@@ -549,7 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sramfit",
         description="How much on-chip SRAM does a model need? Without arguments, opens "
                     "the desktop app.",
-        epilog="MB = 10^6 bytes, MiB = 2^20 bytes.")
+        epilog="MB = 10^6 bytes, MiB = 2^20 bytes. Exit status: 0 done, 2 bad input, "
+               "3 internal error.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error (also "
+                             "accepted after the command)")
     sub = parser.add_subparsers(dest="command")
     rp = sub.add_parser("report", help="per-layer report: a scenario file, or --model "
                                        "(add --chip for SRAM, DRAM traffic and speed)")
@@ -631,15 +652,23 @@ def _app_command(module: str):
 
 
 def main(argv=None) -> int:
+    """Run one command. Exit status: 0 done, 2 bad input or usage (one ``sramfit:
+    error:`` message naming the file, line and field), 3 an internal error (one line;
+    ``--debug`` or SRAMFIT_DEBUG=1 shows the traceback)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv or os.environ.get("SRAMFIT_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     try:
         args = parser.parse_args(argv or ["gui"])
     except SystemExit as stop:                     # argparse: usage error (2) or --help (0)
-        return int(stop.code or 0)
+        return int(stop.code or 0) if isinstance(stop.code, (int, type(None))) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.command != "gui":
+        # a short run that makes few cycles: collect rarely (10 x faster on 10^5 layers)
+        gc.set_threshold(200_000, 50, 1000)
     try:
         return args.func(args)
     except SramfitError as err:
@@ -647,3 +676,14 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("sramfit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if debug:
+            raise
+        what = type(err).__name__
+        print(f"sramfit: internal error ({what}) while running '{args.command}'; this is "
+              f"a bug in sramfit, please report it with the input; run with --debug for "
+              f"the traceback", file=sys.stderr)
+        return 3

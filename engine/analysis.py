@@ -3,7 +3,14 @@
 The chip-independent part is the :class:`~engine.footprint.Footprint`; this module
 adds the chip. :func:`evaluate` is vectorised over any grid of SRAM capacities and
 batch sizes and is shared by :class:`Analysis` (a grid of one point) and the sweeps,
-so a sweep point and an analysis of the same scenario agree exactly.
+so a sweep point and an analysis of the same scenario agree exactly when both use the
+threshold rule. :class:`Analysis` places its one point exactly (policy ``optimal``:
+:func:`engine.placement.place_exact`); sweeps use the threshold rule unless asked
+(``exact=True``) and mark every point's ``placement_exact`` and gap bound.
+
+SRAM use: the chip's staging space (``Chip.staging_bytes``, at most the capacity) is
+taken out before placement; ``sram_used_peak_bytes`` = staging + pinned weights + the
+peak of kept activations, never above the capacity.
 """
 from __future__ import annotations
 
@@ -27,7 +34,8 @@ class Prepared:
     geo: perf.Geometry
     stored_weight_bytes: np.ndarray   # per step, after Winograd expansion
     wino: np.ndarray                  # per step: Winograd applied
-    act_io_per_image: float           # activation bytes read + written per image (SRAM)
+    act_io_per_image: float           # activation bytes read + written per image (SRAM;
+                                      # views and concat slices move nothing)
 
 
 _PREP: OrderedDict = OrderedDict()
@@ -35,7 +43,8 @@ _PREP: OrderedDict = OrderedDict()
 
 def prepare(fp: Footprint, use_winograd: bool, plain_weights: bool) -> Prepared:
     key = (id(fp.model), fp.width, fp.height, fp.channels, fp.weight_precision,
-           fp.activation_precision, fp.fusion, bool(use_winograd), bool(plain_weights))
+           fp.activation_precision, fp.fusion, fp.inplace, bool(use_winograd),
+           bool(plain_weights))
     hit = _PREP.get(key)
     if hit is not None and hit[0] is fp.model:
         _PREP.move_to_end(key)
@@ -47,7 +56,7 @@ def prepare(fp: Footprint, use_winograd: bool, plain_weights: bool) -> Prepared:
     tm = traffic.build(fp)
     geo = perf.geometry(fp, wino)
     size = pm.size
-    io = float(size[tm.pair_tensor].sum() + size[1:].sum())
+    io = float(size[tm.pair_tensor].sum() + tm.written.sum())
     prep = Prepared(pm, tm, geo, stored, wino, io)
     _PREP[key] = (fp.model, prep)
     while len(_PREP) > 32:
@@ -61,21 +70,42 @@ def split_fraction(chip: Chip) -> float | None:
     return (chip.weight_sram_mb / chip.sram_mb) if chip.sram_mb > 0 else 0.5
 
 
+def usable(chip: Chip, sram_bytes):
+    """(usable capacity for placement, weight SRAM's usable capacity or None, staging
+    bytes reserved) for SRAM of ``sram_bytes``: staging comes off first, at most what
+    there is (a split chip: weight tiles from the weight SRAM, activation tiles from
+    the activation SRAM)."""
+    C = np.asarray(sram_bytes, dtype=np.float64)
+    sw, sa = chip.staging_parts
+    frac = split_fraction(chip)
+    if frac is None:
+        stage = np.minimum(C, sw + sa)
+        return C - stage, None, stage
+    Cw, Ca = C * frac, C * (1 - frac)
+    stw, sta = np.minimum(Cw, sw), np.minimum(Ca, sa)
+    return Ca - sta, Cw - stw, stw + sta
+
+
 def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy: str,
              overlap: bool, rate: float, per_step: bool = True,
-             free_weights: bool = False) -> dict:
+             free_weights: bool = False, exact: bool = False, bound: bool = True) -> dict:
     """All figures on a grid: ``sram_bytes`` and ``batch`` (compiled) broadcast together
     (grid shape G); ``client_batch`` broadcasts with them. Per-step arrays get a last
     axis of steps. ``free_weights`` drops streamed-weight DRAM bytes (a counterfactual
-    for :mod:`engine.batching`)."""
+    for :mod:`engine.batching`). ``exact``: policy ``optimal`` solved exactly at every
+    grid point (one integer program per point); else the threshold rule, with a gap
+    bound if ``bound``."""
     C, b, n = np.broadcast_arrays(np.asarray(sram_bytes, dtype=np.float64),
                                   np.asarray(batch, dtype=np.float64),
                                   np.asarray(client_batch, dtype=np.float64))
     pm = prep.pm
+    cap, cap_w, staging = usable(chip, C)
     if chip.execution == "pipelined":
-        pl = _pipelined_placement(pm, C, b, policy, split_fraction(chip))
+        pl = _pipelined_placement(pm, cap, b, policy, cap_w, exact, bound)
+    elif exact and policy == "optimal":
+        pl = _exact_grid(pm, cap, cap_w, b)
     else:
-        pl = placement.place(pm, C, b, policy, split_fraction(chip))
+        pl = placement.place(pm, cap, b, policy, cap_w, bound=bound)
     kinds = traffic.kinds(pm, pl, b)
     dram_slot = sum(kinds.values())
     sbytes = traffic.step_bytes(pm, prep.tm, pl, b)               # G x S, per batch
@@ -120,7 +150,13 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         "energy_j_per_image": perf.energy_j(dram, sram_io * pad, chip),
         "weights_in_sram_bytes": pl.weights_in_sram,
         "activations_in_sram_bytes": pl.activations_in_sram,
-        "fits": pl.kept.all(axis=-1) & pl.pinned.all(axis=-1),
+        "fits": pl.kept_buffers[..., pm.useful].all(axis=-1) & pl.pinned.all(axis=-1),
+        "staging_bytes": staging,
+        "sram_used_peak_bytes": staging + pl.weights_in_sram + pl.activations_in_sram,
+        "placement_exact": (np.zeros(C.shape, bool) if pl.exact is None
+                            else np.broadcast_to(pl.exact, C.shape)),
+        "placement_gap_bytes_per_image": (np.full(C.shape, np.nan) if pl.gap is None
+                                          else np.broadcast_to(pl.gap, C.shape) * pad),
         "compute_bound_share": (compute_s >= memory_s).mean(axis=-1),
     }
     if per_step:
@@ -129,25 +165,49 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
     return out
 
 
-def _pipelined_placement(pm, C, b, policy, frac):
+def _exact_grid(pm, cap, cap_w, b) -> placement.Placement:
+    """place_exact at every grid point, stacked into one grid Placement."""
+    pts = [placement.place_exact(pm, float(c), float(bb),
+                                 None if cap_w is None else float(cw))
+           for c, bb, cw in zip(cap.reshape(-1), b.reshape(-1),
+                                (cap.reshape(-1) if cap_w is None
+                                 else np.broadcast_to(cap_w, cap.shape).reshape(-1)))]
+    fields = ("k", "budget", "kept", "pinned", "weights_in_sram", "activations_in_sram",
+              "kept_buffers", "exact", "gap")
+    stacked = {f: np.stack([np.asarray(getattr(p, f)) for p in pts]) for f in fields}
+    return placement.Placement(**{f: v.reshape(cap.shape + v.shape[1:])
+                                  for f, v in stacked.items()})
+
+
+def _pipelined_placement(pm, C, b, policy, cap_w, exact=False, bound=True):
     """Placement on a pipelined chip. Images stream through resident layers, so what
     must fit is one image's tensors and every weight: the placement at batch 1. If
     every weight is pinned there, that placement holds at any batch. If not, the
     compiler splits the model into contexts that each take the whole chip: every
     weight is reloaded once per batch (none stays pinned), and the batch's
     activations at context boundaries need room: the placement at batch ``b`` with
-    nothing pinned."""
+    nothing pinned. ``C``/``cap_w``: usable capacities (staging taken out). Exactness
+    and gap: those of the batch-1 placement where it holds, else of the activation
+    placement at batch ``b``."""
     from dataclasses import replace
-    one = placement.place(pm, C, np.ones_like(b), policy, frac)
+    ones = np.ones_like(b)
+    one = (_exact_grid(pm, C, cap_w, ones) if exact and policy == "optimal"
+           else placement.place(pm, C, ones, policy, cap_w, bound=bound))
     single = one.pinned.all(axis=-1)
     if single.all():
         return one
-    many = placement.place(pm, C, b, policy, frac)
+    # contexts: nothing stays pinned, so activations get all of the (activation) SRAM
+    many = placement.place(pm, C, b, policy, np.zeros_like(C), bound=bound)
     none = np.broadcast_to(pm.w_rank < 0, many.pinned.shape)
     s1 = single[..., None]
     return replace(
         many, k=np.where(single, one.k, 0), budget=np.where(single, one.budget, many.budget),
         kept=np.where(s1, one.kept, many.kept), pinned=np.where(s1, one.pinned, none),
+        kept_buffers=np.where(s1, one.kept_buffers, many.kept_buffers),
+        exact=(None if one.exact is None or many.exact is None
+               else np.where(single, one.exact, many.exact)),
+        gap=(None if one.gap is None or many.gap is None
+             else np.where(single, one.gap, many.gap)),
         weights_in_sram=np.where(single, one.weights_in_sram, 0.0),
         activations_in_sram=np.where(single, one.activations_in_sram,
                                      many.activations_in_sram))
@@ -161,27 +221,28 @@ def _with_rereads(prep: Prepared, chip: Chip, pl, C, b, sbytes):
     pm, tm = prep.pm, prep.tm
     bb = b[..., None]
     size = pm.size[tm.pair_tensor]
-    in_all = np.add.reduceat(np.broadcast_to(size, sbytes.shape[:-1] + size.shape),
-                             tm.starts, axis=-1) * bb
-    in_dram = np.add.reduceat(size * ~pl.kept[..., tm.pair_tensor], tm.starts,
-                              axis=-1) * bb
+    n_steps = sbytes.shape[-1]
+    in_all = traffic.per_step(tm, np.broadcast_to(size, sbytes.shape[:-1] + size.shape),
+                              n_steps) * bb
+    in_dram = traffic.per_step(tm, size * ~pl.kept[..., tm.pair_tensor], n_steps) * bb
     w_again, in_again = perf.tiling_rereads(pm.weight_bytes, ~pl.pinned, in_all, in_dram, C)
     return sbytes + w_again + in_again, w_again, in_again
 
 
 def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str) -> int:
-    """Largest b such that at every batch 1..b the policy keeps every activation tensor
-    in SRAM (weights may stream). 0 if even batch 1 spills."""
+    """Largest b such that at every batch 1..b the threshold rule of the policy keeps
+    every activation buffer that saves traffic in SRAM (weights may stream; staging
+    reserved). 0 if even batch 1 spills."""
     pm = prep.pm
     if pm.r_max <= 0:
         return MAX_BATCH
-    frac = split_fraction(chip)
-    act_cap = sram_bytes * (1 - frac) if frac is not None else sram_bytes
-    ub = int(min(MAX_BATCH, act_cap // pm.r_max))
+    cap, cap_w, _ = usable(chip, float(sram_bytes))
+    ub = int(min(MAX_BATCH, float(cap) // pm.r_max))
     if ub < 1:
         return 0
     bs = np.arange(1, ub + 1, dtype=np.float64)
-    k, budget = placement.choose(pm, np.full(ub, float(sram_bytes)), bs, policy, frac)
+    k, budget = placement.choose(pm, np.full(ub, float(cap)), bs, policy,
+                                 None if cap_w is None else np.full(ub, float(cap_w)))
     ok = budget / bs >= pm.r_max
     bad = np.flatnonzero(~ok)
     return int(bad[0]) if len(bad) else ub
@@ -191,7 +252,10 @@ class Analysis:
     """A scenario analysed on its chip. Per-step arrays are numpy arrays over
     ``footprint.steps``; per-tensor arrays over the footprint's tensors."""
 
-    def __init__(self, scenario: Scenario, model=None, chip: Chip | None = None):
+    def __init__(self, scenario: Scenario, model=None, chip: Chip | None = None,
+                 exact: bool = True):
+        """``exact``: solve policy ``optimal`` exactly (the default; tens of ms on big
+        models); False uses the threshold rule (the sweeps' fast path, marked)."""
         check_scenario(scenario) if model is None else None
         self.scenario = s = scenario
         self.model = model if model is not None else resolve_model(s)
@@ -200,21 +264,29 @@ class Analysis:
         b = s.effective_compiled_batch
         self.footprint = fp = Footprint(self.model, w if s.width is None else s.width,
                                         h if s.height is None else s.height, s.channels, b,
-                                        s.weights, s.activations, s.fusion)
+                                        s.weights, s.activations, s.fusion,
+                                        s.inplace and self.chip.inplace)
         cp = perf.compute_precision(s.weights, s.activations)
         self.compute_precision = cp
         rate = self.chip.check_precision(cp, "precision")
         self.sram_mb = self.chip.sram_mb if s.sram_mb is None else float(s.sram_mb)
         self.sram_bytes = self.sram_mb * 1e6
         self.prepared = prep = prepare(fp, s.winograd, s.winograd_plain_weights)
-        r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate)
+        r = evaluate(prep, self.chip, self.sram_bytes, b, s.batch, s.policy, s.overlap, rate,
+                     exact=exact)
         self._r = r
         self.placement = pl = r["placement"]
         self.batch = b
         self.client_batch = s.batch
         self.tensor_in_sram = pl.kept
         self.weights_pinned = pl.pinned
-        self.in_sram = pl.kept[1:].copy()
+        # layer rows: a model output is never kept (it is written out); it counts as
+        # in SRAM when it fits beside what is resident at its step, as a whole
+        out = prep.pm.is_output[1:]
+        occ = (placement.occupancy(prep.pm, pl.kept_buffers) * b + pl.weights_in_sram
+               + r["staging_bytes"])
+        fits_out = occ + prep.pm.size[1:] * b <= self.sram_bytes * (1 + 1e-12)
+        self.in_sram = np.where(out, fits_out[:len(out)], pl.kept[1:])
         self.dram_bytes = r["step_dram_bytes"] * (r["calls"] * b / s.batch)
         self.compute_s = r["compute_s"]
         self.memory_s = r["memory_s"]
@@ -226,6 +298,15 @@ class Analysis:
         self.winograd_steps = prep.wino
         self.traffic = {k: float(v) for k, v in r["traffic"].items()}
         self._max_batch = None
+
+    @property
+    def staging_note(self) -> str | None:
+        """Said when the SRAM is smaller than the chip's staging space."""
+        if self.sram_bytes < self.chip.staging_bytes:
+            return (f"SRAM ({self.sram_bytes / 1e6:.3f} MB) is below the staging space "
+                    f"({self.chip.staging_bytes / 1e6:.3f} MB): everything streams, "
+                    f"through tiles smaller than the staging estimate assumes")
+        return None
 
     @property
     def activation_budget_bytes(self) -> float:
@@ -274,6 +355,11 @@ class Analysis:
             "weights_in_sram_bytes": int(r["weights_in_sram_bytes"]),
             "activations_in_sram_bytes": int(round(float(r["activations_in_sram_bytes"]))),
             "fits": bool(r["fits"]),
+            "staging_bytes": int(round(float(r["staging_bytes"]))),
+            "sram_used_peak_bytes": int(round(float(r["sram_used_peak_bytes"]))),
+            "placement_exact": bool(r["placement_exact"]),
+            "placement_gap_bytes_per_image": float(r["placement_gap_bytes_per_image"]),
+            "inplace": bool(self.footprint.inplace),
             "compute_bound_steps": int((self.bound == "compute").sum()),
             "memory_bound_steps": int((self.bound == "memory").sum()),
         })

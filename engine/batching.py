@@ -40,12 +40,12 @@ def _run(s: Scenario, model, chip, batch: int, free_weights: bool) -> dict:
     w, h = model.default_size
     fp = Footprint(model, w if s.width is None else s.width,
                    h if s.height is None else s.height, s.channels, batch,
-                   s.weights, s.activations, s.fusion)
+                   s.weights, s.activations, s.fusion, s.inplace and chip.inplace)
     rate = chip.check_precision(compute_precision(s.weights, s.activations))
     prep = prepare(fp, s.winograd, s.winograd_plain_weights)
     sram = (chip.sram_mb if s.sram_mb is None else s.sram_mb) * 1e6
     return evaluate(prep, chip, sram, batch, batch, s.policy, s.overlap, rate,
-                    free_weights=free_weights)
+                    free_weights=free_weights, exact=True)   # as analyze() places it
 
 
 def batch_gain_breakdown(scenario: Scenario, batch: int) -> dict:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .schema import show
+
 METRICS = {"latency_ms": "ms per batch (client batch latency)",
            "throughput_ips": "images per second"}
 _KEYS = ("model", "input", "precision", "batch", "metric", "value", "source", "note",
@@ -62,25 +64,29 @@ def measurement_problems(m) -> list[tuple[str, str]]:
             out.append(("", f"missing {k!r}"))
     if out:
         return out
-    if m["model"] not in zoo.names():
-        out.append(("model", f"{m['model']!r} is not a built-in model; use one of "
+    if not isinstance(m["model"], str) or m["model"] not in zoo.names():
+        out.append(("model", f"{show(m['model'])} is not a built-in model; use one of "
                              f"{', '.join(zoo.names())}"))
     inp = m["input"]
     if not (isinstance(inp, list) and len(inp) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in inp)):
-        out.append(("input", f"expected [width, height] in pixels, got {inp!r}"))
-    if m["precision"] not in prec.NAMES:
-        out.append(("precision", f"{m['precision']!r}; use one of {', '.join(prec.NAMES)}"))
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 16384
+                    for v in inp)):
+        out.append(("input", f"expected [width, height] in pixels (1..16384), got "
+                             f"{show(inp)}"))
+    if not isinstance(m["precision"], str) or m["precision"] not in prec.NAMES:
+        out.append(("precision", f"{show(m['precision'])}; use one of "
+                                 f"{', '.join(prec.NAMES)}"))
     for k in ("batch", "compiled_batch"):
         v = m.get(k, 1)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            out.append((k, f"expected a whole number >= 1, got {v!r}"))
-    if m["metric"] not in METRICS:
-        out.append(("metric", f"{m['metric']!r}; use one of {', '.join(METRICS)}"))
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)
+                              or not 1 <= v <= 4096):
+            out.append((k, f"expected a whole number 1..4096, got {show(v)}"))
+    if not isinstance(m["metric"], str) or m["metric"] not in METRICS:
+        out.append(("metric", f"{show(m['metric'])}; use one of {', '.join(METRICS)}"))
     v = m["value"]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
             or v <= 0:
-        out.append(("value", f"expected a number > 0, got {v!r}"))
+        out.append(("value", f"expected a number > 0, got {show(v)}"))
     if not isinstance(m["source"], str) or not m["source"].strip():
         out.append(("source", "say where the figure was published"))
     return out

@@ -40,6 +40,8 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     calibration_note: ""         # why there is no measurement / how the fit was done
     fitted: []                   # fields fitted on the calibration list, in its order
                                  # (fitted[i] on calibration[i]; never more than points)
+    staging_mb: null             # SRAM reserved for streaming; null = from the array
+    inplace: true                # the compiler writes elementwise ops in place etc.
 
 A measurement (calibration / validation entry) is a mapping::
 
@@ -49,6 +51,18 @@ A measurement (calibration / validation entry) is a mapping::
 (``compiled_batch`` optional). Speed figures of a chip with no calibration entry are
 estimates: analyses say so (``speed_estimated`` in the totals).
 
+Staging (``Chip.staging_bytes``): streaming weights or spilled activations through SRAM
+needs double buffers, one tile filling while one is computed. Unless the profile gives
+``staging_mb`` (from a source), it is sized from the MAC array, an estimate: per array
+one weight tile of array_rows x array_cols and one input and one output activation
+tile of (array_rows resp. array_cols) channels x 64 pixels, 2 bytes per element (up to
+16-bit data), all double-buffered::
+
+    staging = 2 x 2 B x array_count x (rows x cols + 64 x (rows + cols))
+
+(chip B's 64x64 array: 48 KiB). Placement never uses it; on a split chip the weight
+tiles sit in the weight SRAM and the activation tiles in the activation SRAM.
+
 Required: name, sram_mb, dram_gbps, macs, clock_mhz, array_rows, array_cols,
 precision_rate. The others have the defaults of :data:`DEFAULTS`. Every error names
 file:line and the field, and says how to fix it.
@@ -57,6 +71,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -64,10 +79,12 @@ from typing import Any
 from .errors import SramfitError
 from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
+from .schema import REQUIRED, Field, check, from_legacy, is_number, key_problems, show
 from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
 
 SUPPORTED_VERSION = 1
+STAGING_TILE_PIXELS = 64      # pixels per activation tile of one array (estimate)
 
 
 class ChipError(SramfitError):
@@ -111,6 +128,8 @@ class Chip:
     validation: tuple = ()
     calibration_note: str = ""
     fitted: tuple = ()
+    staging_mb: float | None = None
+    inplace: bool = True
     path: str | None = field(default=None, compare=False, repr=False)
 
     # -- derived -------------------------------------------------------------------
@@ -125,6 +144,21 @@ class Chip:
     @property
     def clock_hz(self) -> float:
         return self.clock_mhz * 1e6
+
+    @property
+    def staging_parts(self) -> tuple[float, float]:
+        """(weight-tile, activation-tile) staging bytes (module docstring)."""
+        r, c, n = self.array_rows, self.array_cols, self.array_count
+        w, a = 2.0 * 2 * n * r * c, 2.0 * 2 * n * STAGING_TILE_PIXELS * (r + c)
+        if self.staging_mb is not None:
+            total = self.staging_mb * 1e6
+            return (total * w / (w + a), total * a / (w + a)) if w + a > 0 else (0.0, 0.0)
+        return w, a
+
+    @property
+    def staging_bytes(self) -> float:
+        """SRAM reserved for streaming (bytes; module docstring)."""
+        return float(sum(self.staging_parts))
 
     def rate(self, precision: str) -> float:
         return dict(self.precision_rate).get(str(precision).lower(), 0.0)
@@ -141,56 +175,67 @@ class Chip:
         return r
 
 
-# field -> (type check, default or REQUIRED)
-_REQ = object()
+# one line per field: Field(types, default or REQUIRED, range, fix); see engine/schema.py
+_REQ = REQUIRED
 _NUM = (int, float)
-SPEC: dict[str, tuple[tuple, Any]] = {
-    "version": ((int,), 1),
-    "name": ((str,), _REQ),
-    "title": ((str,), ""),
-    "source": ((str,), ""),
-    "notes": ((str,), ""),
-    "estimated": ((list,), []),
-    "sram_mb": (_NUM, _REQ),
-    "sram_split": ((bool,), False),
-    "weight_sram_mb": (_NUM + (type(None),), None),
-    "activation_sram_mb": (_NUM + (type(None),), None),
-    "dram_gbps": (_NUM, _REQ),
-    "macs": ((int,), _REQ),
-    "clock_mhz": (_NUM, _REQ),
-    "array_rows": ((int,), _REQ),
-    "array_cols": ((int,), _REQ),
-    "array_count": ((int,), 1),
-    "precision_rate": ((dict,), _REQ),
-    "layer_overhead_us": (_NUM, 0.0),
-    "call_overhead_us": (_NUM, 0.0),
-    "sram_pj_per_byte": (_NUM, 1.0),
-    "dram_pj_per_byte": (_NUM, 20.0),
-    "process_nm": (_NUM + (type(None),), None),
-    "sram_mm2_per_mb": (_NUM, 1.1),
-    "peak_tops_int8": (_NUM + (type(None),), None),
-    # speed model
-    "mapping": ((str,), "channels"),
-    "gpu_tile": ((list,), [128, 128]),
-    "execution": ((str,), "sequential"),
-    "compute_efficiency": (_NUM, 1.0),
-    "dram_efficiency": (_NUM, 1.0),
-    "tiling": ((bool,), False),
-    "calibration": ((list,), []),
-    "validation": ((list,), []),
-    "calibration_note": ((str,), ""),
-    "fitted": ((list,), []),
+_F = Field
+SPEC: dict[str, Field] = {
+    "version": _F((int,), 1),
+    "name": _F((str,), _REQ),
+    "title": _F((str,), ""),
+    "source": _F((str,), ""),
+    "notes": _F((str,), ""),
+    "estimated": _F((list,), [], items=str),
+    "sram_mb": _F(_NUM, _REQ, 0, 1e7, fix="give the on-chip SRAM in MB (10^6 bytes)"),
+    "sram_split": _F((bool,), False),
+    "weight_sram_mb": _F(_NUM + (type(None),), None, 0, 1e7),
+    "activation_sram_mb": _F(_NUM + (type(None),), None, 0, 1e7),
+    "dram_gbps": _F(_NUM, _REQ, 1e-6, 1e7, above=True,
+                    fix="give the DRAM bandwidth in GB/s (10^9 bytes/s), e.g. 25.6"),
+    "macs": _F((int,), _REQ, 0, 1 << 40, above=True, fix="give the number of int8 MAC units"),
+    "clock_mhz": _F(_NUM, _REQ, 1e-3, 1e7, above=True,
+                    fix="give the MAC clock in MHz, e.g. 1000"),
+    "array_rows": _F((int,), _REQ, 0, 1 << 20, above=True,
+                     fix="give the array's reduction lanes, e.g. 64"),
+    "array_cols": _F((int,), _REQ, 0, 1 << 20, above=True,
+                     fix="give the array's output lanes, e.g. 64"),
+    "array_count": _F((int,), 1, 0, 1 << 20, above=True,
+                      fix="give the number of identical arrays, e.g. 1"),
+    "precision_rate": _F((dict,), _REQ),
+    "layer_overhead_us": _F(_NUM, 0.0, 0, 1e9),
+    "call_overhead_us": _F(_NUM, 0.0, 0, 1e9),
+    "sram_pj_per_byte": _F(_NUM, 1.0, 0, 1e9),
+    "dram_pj_per_byte": _F(_NUM, 20.0, 0, 1e9),
+    "process_nm": _F(_NUM + (type(None),), None, 0, 1e6, above=True),
+    "sram_mm2_per_mb": _F(_NUM, 1.1, 0, 1e9),
+    "peak_tops_int8": _F(_NUM + (type(None),), None, 0, 1e12, above=True),
+    # speed model (choices and ranges checked in _speed_problems)
+    "mapping": _F((str,), "channels"),
+    "gpu_tile": _F((list,), [128, 128]),
+    "execution": _F((str,), "sequential"),
+    "compute_efficiency": _F(_NUM, 1.0),
+    "dram_efficiency": _F(_NUM, 1.0),
+    "tiling": _F((bool,), False),
+    "calibration": _F((list,), []),
+    "validation": _F((list,), []),
+    "calibration_note": _F((str,), ""),
+    "fitted": _F((list,), [], items=str),
+    # SRAM held back for streaming (double buffers); null: sized from the MAC array
+    "staging_mb": _F(_NUM + (type(None),), None, 0, 1e7,
+                     fix="give the staging SRAM in MB, or null to size it from the MAC array"),
+    "inplace": _F((bool,), True),
 }
+SPEC = {k: from_legacy(v) for k, v in SPEC.items()}   # fields added as (types, default)
 #: speed-model figures a profile may fit on its calibration measurements
 FITTABLE = ("compute_efficiency", "dram_efficiency", "layer_overhead_us",
             "call_overhead_us")
 SPEED_FIELDS = ("mapping", "gpu_tile", "execution", "compute_efficiency",
                 "dram_efficiency", "tiling", "calibration", "validation", "calibration_note",
                 "fitted")
-DEFAULTS = {k: d for k, (_, d) in SPEC.items() if d is not _REQ}
-_TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
-               float: "a number", list: "a list", dict: "a mapping",
-               type(None): "null"}
+DEFAULTS = {k: f.default for k, f in SPEC.items() if not f.required}
+#: fields only a chip profile has: a mapping with none of them is some other file
+_KIND_KEYS = ("sram_mb", "dram_gbps", "macs", "clock_mhz", "array_rows", "array_cols",
+              "precision_rate")
 
 
 def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
@@ -207,20 +252,10 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
     if not isinstance(data, dict):
         bad((), "a chip profile must be a mapping of fields (sram_mb, dram_gbps, ...)")
         return problems
-    for k in data:
-        if k not in SPEC:
-            bad((k,), f"unknown field {k!r}; allowed: {', '.join(SPEC)}")
-    for k, (types, default) in SPEC.items():
-        if k not in data:
-            if default is _REQ:
-                bad((), f"missing required field {k!r}")
-            continue
-        v = data[k]
-        ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
-        if not ok:
-            want = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in types
-                               if not (t is int and float in types))
-            bad((k,), f"field {k!r}: expected {want}, got {v!r}")
+    if not key_problems(data, SPEC, "a chip profile", bad,
+                        _KIND_KEYS if not prefix else ()):
+        return problems
+    check(data, SPEC, bad)
     if problems:
         return problems
     g = lambda k: data.get(k, DEFAULTS.get(k))  # noqa: E731
@@ -229,37 +264,20 @@ def chip_problems(data: Any, path: str = "<chip>", lines: dict | None = None,
                           f"sramfit reads chip profiles of version {SUPPORTED_VERSION}")
     if not g("name"):
         bad(("name",), "field 'name': give the chip a name")
-    for k in ("sram_mb", "layer_overhead_us", "call_overhead_us", "sram_pj_per_byte",
-              "dram_pj_per_byte", "sram_mm2_per_mb"):
-        v = g(k)
-        if not math.isfinite(v) or v < 0:
-            bad((k,), f"field {k!r}: must be a finite number >= 0, got {v!r}")
-    for k, fix in (("dram_gbps", "give the DRAM bandwidth in GB/s (10^9 bytes/s), e.g. 25.6"),
-                   ("clock_mhz", "give the MAC clock in MHz, e.g. 1000"),
-                   ("macs", "give the number of int8 MAC units"),
-                   ("array_rows", "give the array's reduction lanes, e.g. 64"),
-                   ("array_cols", "give the array's output lanes, e.g. 64"),
-                   ("array_count", "give the number of identical arrays, e.g. 1")):
-        v = g(k)
-        if not math.isfinite(v) or v <= 0:
-            bad((k,), f"field {k!r}: must be > 0, got {v!r}; {fix}")
-    for k in ("process_nm", "peak_tops_int8"):
-        v = g(k)
-        if v is not None and (not math.isfinite(v) or v <= 0):
-            bad((k,), f"field {k!r}: must be > 0 or null, got {v!r}")
     _speed_problems(g, bad)
     est = g("estimated")
     for i, e in enumerate(est):
         if e not in SPEC:
-            bad(("estimated", i), f"field 'estimated': {e!r} is not a chip field")
+            bad(("estimated", i), f"field 'estimated': {show(e)} is not a chip field")
     rates = g("precision_rate")
     for p, r in rates.items():
-        if p not in PRECISION_NAMES:
-            bad(("precision_rate", p), f"field 'precision_rate.{p}': unknown precision; "
-                                       f"use {', '.join(PRECISION_NAMES)}")
-        elif isinstance(r, bool) or not isinstance(r, _NUM) or not math.isfinite(r) or r < 0:
-            bad(("precision_rate", p), f"field 'precision_rate.{p}': expected a rate >= 0 "
-                                       f"(relative to int8; 0 = unsupported), got {r!r}")
+        if not isinstance(p, str) or p not in PRECISION_NAMES:
+            bad(("precision_rate", p), f"field 'precision_rate.{show(p)}': unknown "
+                                       f"precision; use {', '.join(PRECISION_NAMES)}")
+        elif not is_number(r) or not math.isfinite(r) or not 0 <= r <= 1e3:
+            bad(("precision_rate", p), f"field 'precision_rate.{p}': expected a rate "
+                                       f"0..1000 (relative to int8; 0 = unsupported), "
+                                       f"got {show(r)}")
     if not any(isinstance(r, _NUM) and not isinstance(r, bool) and r > 0
                for r in rates.values()):
         bad(("precision_rate",), "field 'precision_rate': at least one precision needs a "
@@ -298,20 +316,20 @@ def _speed_problems(g, bad) -> None:
     from .calibration import measurement_problems
     from .perf import EXECUTIONS, MAPPINGS
     if g("mapping") not in MAPPINGS:
-        bad(("mapping",), f"field 'mapping': {g('mapping')!r} is not a mapping; use "
+        bad(("mapping",), f"field 'mapping': {show(g('mapping'))} is not a mapping; use "
                           f"{', '.join(MAPPINGS)}")
     if g("execution") not in EXECUTIONS:
-        bad(("execution",), f"field 'execution': {g('execution')!r} is not known; use "
+        bad(("execution",), f"field 'execution': {show(g('execution'))} is not known; use "
                             f"{', '.join(EXECUTIONS)}")
     t = g("gpu_tile")
-    if len(t) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                              for v in t):
-        bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers > 0 "
-                           f"[positions, channels], got {t!r}")
+    if len(t) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
+                              and 0 < v <= 1 << 20 for v in t):
+        bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers 1..2^20 "
+                           f"[positions, channels], got {show(t)}")
     for k in ("compute_efficiency", "dram_efficiency"):
         v = g(k)
         if not math.isfinite(v) or not 0 < v <= 1:
-            bad((k,), f"field {k!r}: must be in (0, 1] (achieved / peak), got {v!r}")
+            bad((k,), f"field {k!r}: must be in (0, 1] (achieved / peak), got {show(v)}")
     for k in ("calibration", "validation"):
         for i, m in enumerate(g(k)):
             for field_name, msg in measurement_problems(m):
@@ -320,10 +338,10 @@ def _speed_problems(g, bad) -> None:
     fitted = g("fitted")
     for i, f in enumerate(fitted):
         if f not in FITTABLE:
-            bad(("fitted", i), f"field 'fitted': {f!r} cannot be fitted; use "
+            bad(("fitted", i), f"field 'fitted': {show(f)} cannot be fitted; use "
                                f"{', '.join(FITTABLE)}")
         elif f in g("estimated"):
-            bad(("fitted", i), f"field 'fitted': {f!r} is also marked estimated; a "
+            bad(("fitted", i), f"field 'fitted': {show(f)} is also marked estimated; a "
                                f"fitted figure is not an estimate")
     if len(fitted) > len(g("calibration")):
         bad(("fitted",), f"field 'fitted': {len(fitted)} fitted figures need as many "
@@ -353,7 +371,7 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     for k in ("sram_mb", "dram_gbps", "clock_mhz", "layer_overhead_us", "call_overhead_us",
               "sram_pj_per_byte", "dram_pj_per_byte", "sram_mm2_per_mb"):
         d[k] = float(d[k])
-    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8"):
+    for k in ("weight_sram_mb", "activation_sram_mb", "peak_tops_int8", "staging_mb"):
         d[k] = None if d[k] is None else float(d[k])
     return Chip(path=None if path.startswith("<") else path, **d)
 
@@ -414,13 +432,18 @@ def load_chip(name_or_path) -> Chip:
     if isinstance(name_or_path, Chip):
         return name_or_path
     p = chip_path(name_or_path)
-    if not p.is_file():
+    try:
+        st = os.stat(p)
+        is_file = stat.S_ISREG(st.st_mode)
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
         if p.parent == chips_dir() and not str(name_or_path).endswith((".yaml", ".yml")):
-            raise ChipError(f"unknown chip {str(name_or_path)!r}; use one of "
+            raise ChipError(f"unknown chip {show(str(name_or_path))}; use one of "
                             f"{', '.join(list_chips())} or the path of a chip .yaml file")
-        raise ChipError(f"{p}: chip file not found")
-    key = str(p.resolve())
-    mtime = p.stat().st_mtime_ns
+        raise ChipError(f"{show(str(p))}: chip file not found (or not a regular file)")
+    key = os.path.abspath(p)
+    mtime = st.st_mtime_ns
     hit = _CACHE.get(key)
     if hit and hit[0] == mtime:
         return hit[1]
@@ -428,7 +451,7 @@ def load_chip(name_or_path) -> Chip:
     chip = chip_from_dict(data, str(p), lines)
     object.__setattr__(chip, "path", str(p))
     if p.parent == chips_dir() and chip.name != p.stem:
-        raise ChipError(f"{p}:{_line(lines, ('name',))}: field 'name': {chip.name!r} must "
+        raise ChipError(f"{p}:{_line(lines, ('name',))}: field 'name': {show(chip.name)} must "
                         f"equal the file name {p.stem!r}")
     _CACHE[key] = (mtime, chip)
     return chip

@@ -10,6 +10,12 @@ its input is never written to memory, as on an accelerator that folds batchnorm 
 applies activations and residual adds on the way out of the MAC array. A step is
 reported under its first layer's name and op, with the fused layers listed.
 
+In-place buffers (on by default; ``inplace=False`` for compilers that copy): an
+elementwise step writes over an input that dies there, concat producers write into
+slices of the concat's buffer, single-input routes are views
+(:func:`~engine.liveness.plan_aliases`). Live bytes, the peak and the arena count
+buffers, not tensors.
+
 Weights are counted as PyTorch counts parameters (conv/fc weight and bias,
 batchnorm/layernorm scale and shift, learned elementwise operands such as layer scales
 and position embeddings), and stored at the weight precision.
@@ -31,7 +37,8 @@ import numpy as np
 from . import precision as prec
 from .errors import InputError, ShapeError
 from .graph import FUSABLE, INPUT, Model
-from .liveness import live_bytes, plan_offsets
+from .liveness import live_bytes, plan_aliases, plan_offsets
+from .schema import MAX_MACS, MAX_PARAMS, MAX_TOTAL_ELEMENTS, show
 from .shapes import fc_rows, infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
@@ -109,13 +116,25 @@ class Step:
         return self.layers[0]
 
 
+def _check_limits(name: str, totals) -> None:
+    """Resource limits (engine/schema.py) that keep every int64 total exact."""
+    for value, limit, what in ((totals[0], MAX_PARAMS, "parameters (MAX_PARAMS)"),
+                               (totals[1], MAX_MACS, "MACs per image (MAX_MACS)"),
+                               (totals[2], MAX_TOTAL_ELEMENTS,
+                                "tensor values (MAX_TOTAL_ELEMENTS)")):
+        if value > limit:
+            raise ShapeError(f"layer {show(name)}: the model exceeds the limit of {limit} "
+                             f"{what}; check the layer sizes and the input size")
+
+
 class Footprint:
     """Chip-independent analysis of a model at one input size, batch and precision."""
 
     def __init__(self, model: Model, width: int, height: int, channels: int | None = None,
                  batch: int = 1, weights: str = "int8", activations: str = "int8",
-                 fusion: bool = True):
+                 fusion: bool = True, inplace: bool = True):
         self.model = model
+        self.inplace = bool(inplace)
         self.width = _check_int(width, "input width", 1, MAX_SIDE,
                                 "give the image width in pixels, e.g. 1920")
         self.height = _check_int(height, "input height", 1, MAX_SIDE,
@@ -181,6 +200,7 @@ class Footprint:
         elems = np.zeros(n + 1, dtype=np.int64)
         elems[0] = self.channels * self.height * self.width
         last = np.zeros(n + 1, dtype=np.int64)
+        totals = [0, 0, int(elems[0])]          # params, MACs, tensor values: capped
         for s in steps:
             p_sum = m_sum = wb = 0
             for layer in s.layers:
@@ -190,6 +210,10 @@ class Footprint:
                 if layer.op == "matmul":
                     attn[s.index] += m
                 wb += prec.nbytes(p, wbits)
+            totals[0] += p_sum
+            totals[1] += m_sum
+            totals[2] += math.prod(s.shape)
+            _check_limits(s.name, totals)
             params[s.index], macs[s.index], wbytes[s.index] = p_sum, m_sum, wb
             elems[s.index + 1] = math.prod(s.shape)
             for t in s.inputs:
@@ -207,12 +231,46 @@ class Footprint:
         self.tensor_first = first
         self.tensor_last = last
         self.activation_bytes = self.tensor_bytes[1:]
-        self.live_bytes = live_bytes(self.tensor_bytes, first, last, n)
+        self.tensor_is_output = unread
+        self.aliasing = al = plan_aliases(self._alias_steps(), self.tensor_bytes, first,
+                                          last, unread, self.inplace)
+        bufs = al.buffers()
+        self.live_bytes = live_bytes(al.size[bufs], al.first[bufs], al.last[bufs], n)
+
+    def _alias_steps(self) -> list[tuple]:
+        """Per step ``(kind, inputs, candidates)`` for :func:`plan_aliases`."""
+        ids = {INPUT: 0}
+        for s in self.steps:
+            ids[s.layers[-1].name] = s.index + 1
+        out = []
+        for s in self.steps:
+            a = s.anchor
+            kind, cands = None, []
+            if len(s.layers) == 1 and a.op == "concat" and len(a.inputs) == 1:
+                kind = "view"
+            elif len(s.layers) == 1 and a.op == "reshape" and a.attrs.get("kind") == "flatten":
+                kind = "view"
+            elif (len(s.layers) == 1 and a.op == "concat"
+                  and len(set(a.inputs)) == len(a.inputs)):
+                kind, cands = "concat", [ids[t] for t in a.inputs]
+            else:
+                own = {layer.name for layer in s.layers}
+                ew = s.layers if a.op in FUSABLE else s.layers[1:]
+                for layer in ew:
+                    for t in layer.inputs:
+                        if t not in own and self.shapes[t] == s.shape and ids[t] not in cands:
+                            cands.append(ids[t])
+                kind = "elementwise" if cands else None
+            out.append((kind, s.inputs, cands))
+        return out
 
     @cached_property
     def arena(self) -> tuple[list[int], int]:
-        return plan_offsets(list(zip(self.tensor_bytes.tolist(), self.tensor_first.tolist(),
-                                     self.tensor_last.tolist())))
+        """(offsets per buffer id in ``aliasing.buffers()`` order, arena bytes)."""
+        al = self.aliasing
+        bufs = al.buffers()
+        return plan_offsets(list(zip(al.size[bufs].tolist(), al.first[bufs].tolist(),
+                                     al.last[bufs].tolist())))
 
     @property
     def arena_bytes(self) -> int:
@@ -244,6 +302,10 @@ class Footprint:
     def layer_rows(self) -> list[dict]:
         rows = []
         names = [INPUT] + [s.name for s in self.steps]  # inputs by row name
+        slices: dict[int, list] = {}
+        for u, c in enumerate(self.aliasing.slice_of.tolist()):
+            if c >= 0:
+                slices.setdefault(c, []).append(names[u])
         for s in self.steps:
             i = s.index
             row = {
@@ -265,8 +327,26 @@ class Footprint:
                 row["stride"] = list(a["stride"])
             if len(s.layers) > 1:
                 row["fused"] = [layer.name for layer in s.layers[1:]]
+            row.update(self._alias_fields(i + 1, names, slices))
             rows.append(row)
         return rows
+
+
+    def _alias_fields(self, t: int, names: list, slices: dict) -> dict:
+        """Layer-row fields: the buffer tensor ``t`` lives in (named after the tensor
+        owning it) and the aliases that put it there."""
+        al = self.aliasing
+        out = {"buffer": names[int(al.buffer[t])]}
+        aliases = []
+        if al.kind[t] is not None:
+            aliases.append({"kind": al.kind[t], "of": names[int(al.of[t])]})
+        if al.slice_of[t] >= 0:
+            aliases.append({"kind": "slice_of", "of": names[int(al.slice_of[t])]})
+        if t in slices:
+            aliases.append({"kind": "concat_of_slices", "of": slices[t]})
+        if aliases:
+            out["aliases"] = aliases
+        return out
 
 
 def suggest_sizes(model: Model, width: int, height: int, channels: int, reach: int = 256) -> str:

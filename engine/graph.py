@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .errors import ModelError
+from .schema import (MAX_CHANNELS, MAX_KERNEL, MAX_MACS, MAX_PARAMS, MAX_RANK, MAX_SCALE,
+                     MAX_TENSOR_ELEMENTS, is_int, is_number, show)
 
 INPUT = "input"
 
@@ -101,18 +103,20 @@ class Layer:
         return d
 
 
-def _pair(value, what: str, allow_zero=False) -> tuple[int, int]:
+def _pair(value, what: str, allow_zero=False, hi=MAX_KERNEL) -> tuple[int, int]:
     if isinstance(value, bool):
-        raise ModelError(f"{what}: expected an integer or [h, w], got {value!r}")
+        raise ModelError(f"{what}: expected an integer or [h, w], got {show(value)}")
     if isinstance(value, int):
         value = (value, value)
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value):
         lo = 0 if allow_zero else 1
         if min(value) < lo:
-            raise ModelError(f"{what}: must be >= {lo}, got {list(value)}")
+            raise ModelError(f"{what}: must be >= {lo}, got {show(list(value))}")
+        if max(value) > hi:
+            raise ModelError(f"{what}: must be <= {hi} (limit), got {show(list(value))}")
         return (int(value[0]), int(value[1]))
-    raise ModelError(f"{what}: expected an integer or [h, w], got {value!r}")
+    raise ModelError(f"{what}: expected an integer or [h, w], got {show(value)}")
 
 
 def _padding(value, what: str):
@@ -123,7 +127,10 @@ def _padding(value, what: str):
     if isinstance(value, (list, tuple)) and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value):
         if any(v < 0 for v in value):
-            raise ModelError(f"{what}: padding must be >= 0, got {list(value)}")
+            raise ModelError(f"{what}: padding must be >= 0, got {show(list(value))}")
+        if any(v > MAX_KERNEL for v in value):
+            raise ModelError(f"{what}: padding must be <= {MAX_KERNEL} (limit MAX_KERNEL), "
+                             f"got {show(list(value))}")
         if len(value) == 1:
             return (value[0],) * 4
         if len(value) == 2:  # [ph, pw]
@@ -131,43 +138,59 @@ def _padding(value, what: str):
         if len(value) == 4:  # [top, left, bottom, right]
             return tuple(int(v) for v in value)
     raise ModelError(f"{what}: expected an integer, [ph, pw], [top, left, bottom, right] "
-                     f"or 'same', got {value!r}")
+                     f"or 'same', got {show(value)}")
 
 
-def _posint(value, what: str) -> int:
+def _posint(value, what: str, hi=MAX_CHANNELS) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ModelError(f"{what}: expected a positive integer, got {value!r}")
+        raise ModelError(f"{what}: expected a positive integer, got {show(value)}")
+    if value > hi:
+        raise ModelError(f"{what}: {value} is more than the limit {hi}")
     return value
 
 
-def _int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ModelError(f"{what}: expected an integer, got {value!r}")
+def _count(value, what: str, hi: int):
+    if value is None:
+        return value
+    if not is_number(value) or not 0 <= value <= hi:   # NaN fails both comparisons
+        raise ModelError(f"{what}: expected a number 0..{hi} (limit), got {show(value)}")
     return value
+
+
+def _int(value, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    if not is_int(value):
+        raise ModelError(f"{what}: expected an integer, got {show(value)}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ModelError(f"{what}: expected an integer {lo}..{hi}, got {show(value)}")
+    return int(value)
 
 
 def _dims(value, what: str, lo: int = 1) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= lo for v in value):
-        raise ModelError(f"{what}: expected a list of integers >= {lo}, got {value!r}")
+    """A list of at most 2 x MAX_RANK integers lo..MAX_TENSOR_ELEMENTS (a shape, pads)."""
+    if not isinstance(value, (list, tuple)) or len(value) > 2 * MAX_RANK or not all(
+            is_int(v) and lo <= v <= MAX_TENSOR_ELEMENTS for v in value):
+        raise ModelError(f"{what}: expected a list of integers >= {lo} (at most "
+                         f"{2 * MAX_RANK}, each <= {MAX_TENSOR_ELEMENTS}), got {show(value)}")
     return tuple(int(v) for v in value)
 
 
 def _choice(value, choices, what: str) -> str:
-    if value not in choices:
-        raise ModelError(f"{what}: {value!r} is not one of {', '.join(choices)}")
+    if not isinstance(value, str) or value not in choices:
+        raise ModelError(f"{what}: {show(value)} is not one of {', '.join(choices)}")
     return value
 
 
 def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = None) -> Layer:
     """Validate and normalise one layer. Raises ModelError naming the field."""
-    where = f"layer {name!r}"
+    where = "layer"
     if not isinstance(name, str) or not name:
-        raise ModelError(f"layer name: expected a non-empty string, got {name!r}")
+        raise ModelError(f"layer name: expected a non-empty string, got {show(name)}")
+    where = f"layer {show(name)}"
     if name == INPUT:
         raise ModelError(f"{where}: the name {INPUT!r} is reserved for the model input")
-    if op not in _SPEC:
-        raise ModelError(f"{where}: field 'op': unknown op {op!r}; use one of {', '.join(OPS)}")
+    if not isinstance(op, str) or op not in _SPEC:
+        raise ModelError(f"{where}: field 'op': unknown op {show(op)}; use one of "
+                         f"{', '.join(OPS)}")
     if isinstance(inputs, str):
         inputs = (inputs,)
     if not isinstance(inputs, (list, tuple)) or not inputs or not all(
@@ -175,9 +198,9 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         raise ModelError(f"{where}: field 'inputs': expected a list of tensor names")
     attrs = dict(attrs or {})
     spec = _SPEC[op]
-    unknown = sorted(set(attrs) - set(spec))
+    unknown = sorted((k for k in attrs if not isinstance(k, str) or k not in spec), key=str)
     if unknown:
-        raise ModelError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))} for op "
+        raise ModelError(f"{where}: unknown field(s) {', '.join(map(show, unknown[:5]))} for op "
                          f"{op!r}; allowed: {', '.join(spec)}")
     a = {k: attrs.get(k, d) for k, d in spec.items()}
     for k, d in spec.items():
@@ -209,7 +232,7 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         a["mode"] = _choice(a["mode"], POOL_MODES, f("mode"))
         a["global"] = bool(a["global"])
         if a["output_size"] is not None:
-            a["output_size"] = _pair(a["output_size"], f("output_size"))
+            a["output_size"] = _pair(a["output_size"], f("output_size"), hi=MAX_CHANNELS)
         elif not a["global"]:
             if a["kernel"] is None:
                 raise ModelError(f"{where}: missing required field 'kernel' for op 'pool' "
@@ -228,12 +251,11 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
             raise ModelError(f"{where}: op 'add' needs at least two inputs (or one and an "
                              f"'operand' shape), got {list(inputs)}")
     elif op == "concat":
-        if isinstance(a["axis"], bool) or not isinstance(a["axis"], int):
-            raise ModelError(f"{f('axis')}: expected an integer, got {a['axis']!r}")
+        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
         a["groups"] = _posint(a["groups"], f("groups"))
         if isinstance(a["group_id"], bool) or not isinstance(a["group_id"], int) or not (
                 0 <= a["group_id"] < a["groups"]):
-            raise ModelError(f"{f('group_id')}: expected 0..groups-1, got {a['group_id']!r}")
+            raise ModelError(f"{f('group_id')}: expected 0..groups-1, got {show(a['group_id'])}")
     elif op == "upsample":
         if (a["scale"] is None) == (a["size"] is None):
             raise ModelError(f"{where}: op 'upsample' needs exactly one of 'scale' or 'size'")
@@ -242,31 +264,37 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
             if isinstance(s, (int, float)) and not isinstance(s, bool):
                 s = (s, s)
             if not (isinstance(s, (list, tuple)) and len(s) == 2 and all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in s)):
-                raise ModelError(f"{f('scale')}: expected a positive number or [sh, sw], "
-                                 f"got {a['scale']!r}")
+                    is_number(v) and 1 / MAX_SCALE <= v <= MAX_SCALE for v in s)):
+                raise ModelError(f"{f('scale')}: expected a number {1 / MAX_SCALE:g}.."
+                                 f"{MAX_SCALE} (limit MAX_SCALE) or [sh, sw], "
+                                 f"got {show(a['scale'])}")
             a["scale"] = tuple(int(v) if float(v).is_integer() else float(v) for v in s)
         else:
-            a["size"] = _pair(a["size"], f("size"))
+            a["size"] = _pair(a["size"], f("size"), hi=MAX_CHANNELS)
         a["mode"] = _choice(a["mode"], UPSAMPLE_MODES, f("mode"))
     elif op == "act":
         a["fn"] = _choice(a["fn"], ACT_FNS, f("fn"))
     elif op == "norm":
         a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])
-        a["axis"] = _int(a["axis"], f("axis"))
+        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
+    elif op == "softmax":
+        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "reshape":
         a["kind"] = _choice(a["kind"], RESHAPE_KINDS, f("kind"))
+        a["start_dim"] = _int(a["start_dim"], f("start_dim"), -MAX_RANK, MAX_RANK)
         if a["kind"] == "transpose":
-            if not isinstance(a["perm"], (list, tuple)):
-                raise ModelError(f"{f('perm')}: a transpose needs perm: [..] (batch excluded)")
+            if not isinstance(a["perm"], (list, tuple)) or len(a["perm"]) > MAX_RANK or \
+                    not all(is_int(v) for v in a["perm"]):
+                raise ModelError(f"{f('perm')}: a transpose needs perm: [..] (batch "
+                                 f"excluded; whole numbers), got {show(a['perm'])}")
             a["perm"] = tuple(a["perm"])
         if a["kind"] == "shape":
             if not isinstance(a["shape"], (list, tuple)) or not all(
                     isinstance(v, int) and not isinstance(v, bool) and v >= -1
                     for v in a["shape"]):
                 raise ModelError(f"{f('shape')}: a reshape needs shape: [..] of sizes >= 1 "
-                                 f"(one may be -1; batch excluded), got {a['shape']!r}")
+                                 f"(one may be -1; batch excluded), got {show(a['shape'])}")
             a["shape"] = tuple(a["shape"])
         if a["kind"] == "slice":
             a["axis"] = _int(a["axis"], f("axis"))
@@ -280,8 +308,12 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
                 raise ModelError(f"{f('pads')}: expected [before..., after...] per axis, "
                                  f"got {list(a['pads'])}")
     elif op == "other":
+        if not isinstance(a["type"], str):
+            raise ModelError(f"{f('type')}: expected a name, got {show(a['type'])}")
         if a["out_shape"] is not None:
-            a["out_shape"] = tuple(int(v) for v in a["out_shape"])
+            a["out_shape"] = _dims(a["out_shape"], f("out_shape"))
+        a["params"] = _count(a["params"], f("params"), MAX_PARAMS)
+        a["macs"] = _count(a["macs"], f("macs"), MAX_MACS)
     return Layer(name, op, tuple(inputs), a)
 
 

@@ -12,8 +12,11 @@ The user model YAML form::
       - {name: relu1, op: act, fn: relu}
       - {name: skip, op: add, inputs: [relu1, conv1]}   # inputs default to the previous layer
 
-Errors name the file, line and field. YAML is read with ``yaml.safe_load`` only;
-``yaml.compose`` (no object construction) provides the line numbers.
+Errors name the file, line and field. YAML is read by engine/yamlio.py (one bounded
+pass over libyaml's events: plain values only, aliases budgeted, duplicate keys
+refused); line numbers come from the same pass. Types and ranges of layer fields are
+checked by :func:`engine.graph.make_layer`; a model has at most
+:data:`engine.schema.MAX_LAYERS` layers.
 """
 from __future__ import annotations
 
@@ -23,9 +26,11 @@ from typing import Any
 import yaml
 
 from . import zoo
+from . import yamlio
 from .errors import ModelError, SramfitError
-from .fileio import read_text
-from .graph import INPUT, Model, make_layer
+from .graph import INPUT, Layer, Model, make_layer
+from .footprint import MAX_SIDE
+from .schema import MAX_LAYERS, show
 
 MODEL_KEYS = {"version", "name", "source", "notes", "input", "layers"}
 INPUT_KEYS = {"channels", "width", "height"}
@@ -33,38 +38,17 @@ LAYER_BASE_KEYS = {"name", "op", "inputs"}
 SUPPORTED_VERSION = 1
 
 
-def read_yaml(path: str) -> tuple[Any, dict]:
-    """(data, lines): the safe_load'ed document and {path tuple: line number (1-based)}.
+def read_yaml(path: str) -> tuple[Any, Any]:
+    """(data, lines): the document's plain values and its line numbers (a
+    :class:`yamlio.Lines`, indexed by key path like {path tuple: line (1-based)}).
 
-    Raises SramfitError naming the file (and line, for syntax errors)."""
-    return parse_yaml(read_text(path), path)
+    Raises SramfitError naming the file (and line) on any problem: see engine/yamlio.py
+    for the limits (aliases, nesting, duplicate keys, tags, number sizes)."""
+    return yamlio.read(path)
 
 
-def parse_yaml(text: str, path: str = "<text>") -> tuple[Any, dict]:
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        problem = getattr(err, "problem", None) or str(err)
-        raise SramfitError(f"{where}: not valid YAML: {problem}; check indentation, "
-                           f"colons and brackets") from None
-    lines: dict[tuple, int] = {}
-
-    def walk(n, key):
-        lines[key] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                lines[key + (k.value,)] = k.start_mark.line + 1
-                walk(v, key + (k.value,)) if isinstance(v, (yaml.MappingNode,
-                                                            yaml.SequenceNode)) else None
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, key + (i,))
-    if node is not None:
-        walk(node, ())
-    return data, lines
+def parse_yaml(text: str, path: str = "<text>") -> tuple[Any, Any]:
+    return yamlio.parse(text, path)
 
 
 def _line(lines: dict, key: tuple) -> int | None:
@@ -93,65 +77,100 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
 
     if not isinstance(data, dict):
         fail((), "a model file must be a mapping with 'name' and 'layers'")
-    unknown = sorted(set(map(str, data)) - MODEL_KEYS)
+    unknown = [k for k in data if not isinstance(k, str) or k not in MODEL_KEYS]
     if unknown:
-        fail((unknown[0],), f"unknown field {unknown[0]!r}; allowed: "
-                            f"{', '.join(sorted(MODEL_KEYS))}")
+        if not any(k in data for k in ("layers", "input", "name")):
+            fail((), "this is not a model file (it has no field 'layers')")
+        k = unknown[0]
+        fail((k,) if isinstance(k, str) else (), f"unknown field {show(k)}; allowed: "
+                                                 f"{', '.join(sorted(MODEL_KEYS))}")
     version = data.get("version", SUPPORTED_VERSION)
-    if version != SUPPORTED_VERSION:
-        fail(("version",), f"field 'version': {version!r} is not supported; this sramfit "
-                           f"reads version {SUPPORTED_VERSION}")
+    if version != SUPPORTED_VERSION or isinstance(version, bool):
+        fail(("version",), f"field 'version': {show(version)} is not supported; this "
+                           f"sramfit reads version {SUPPORTED_VERSION}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
         fail(("name",), "field 'name': give the model a name (a non-empty string)")
+    for k in ("source", "notes"):
+        if data.get(k) is not None and not isinstance(data[k], str):
+            fail((k,), f"field {k!r}: expected text, got {show(data[k])}")
     inp = data.get("input", {}) or {}
     if not isinstance(inp, dict):
         fail(("input",), "field 'input': expected {channels: C, width: W, height: H}")
-    bad = sorted(set(map(str, inp)) - INPUT_KEYS)
+    bad = [k for k in inp if not isinstance(k, str) or k not in INPUT_KEYS]
     if bad:
-        fail(("input", bad[0]), f"field 'input.{bad[0]}' is unknown; allowed: "
-                                f"channels, width, height")
-    for k, default in (("channels", 3), ("width", 224), ("height", 224)):
+        fail(("input", bad[0]) if isinstance(bad[0], str) else ("input",),
+             f"field 'input.{show(bad[0])}' is unknown; allowed: channels, width, height")
+    for k, default, hi in (("channels", 3, 65536), ("width", 224, MAX_SIDE),
+                           ("height", 224, MAX_SIDE)):
         v = inp.get(k, default)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            fail(("input", k), f"field 'input.{k}': expected a positive whole number, "
-                               f"got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
+            fail(("input", k), f"field 'input.{k}': expected a whole number 1..{hi}, "
+                               f"got {show(v)}")
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         fail(("layers",), "field 'layers': expected a non-empty list of layers")
+    if len(raw_layers) > MAX_LAYERS:
+        fail(("layers",), f"field 'layers': {len(raw_layers)} layers, more than the limit "
+                          f"MAX_LAYERS = {MAX_LAYERS}")
     layers = []
     prev = INPUT
     names = {INPUT}
+    seen_attrs: dict = {}
     for i, raw in enumerate(raw_layers):
         key = ("layers", i)
         if not isinstance(raw, dict):
             fail(key, f"layers[{i}]: expected a mapping like {{name: conv1, op: conv, ...}}")
+        for k in raw:
+            if not isinstance(k, str):
+                fail(key, f"layers[{i}]: field names must be text, got {show(k)}")
         lname = raw.get("name", f"layer{i}")
         if not isinstance(lname, str):
-            fail(key + ("name",), f"layers[{i}]: field 'name': expected a string")
+            fail(key + ("name",), f"layers[{i}]: field 'name': expected text, got "
+                                  f"{show(lname)}")
         op = raw.get("op")
         if op is None:
-            fail(key, f"layers[{i}] ({lname!r}): missing field 'op'")
+            fail(key, f"layers[{i}] ({show(lname)}): missing field 'op'")
+        if not isinstance(op, str):
+            fail(key + ("op",), f"layers[{i}] ({show(lname)}): field 'op': expected an op "
+                                f"name (text), got {show(op)}")
         inputs = raw.get("inputs", [prev])
         if isinstance(inputs, str):
             inputs = [inputs]
         if isinstance(inputs, list):
             for j, t in enumerate(inputs):
+                if not isinstance(t, str):
+                    fail(key + ("inputs", j), f"layers[{i}] ({show(lname)}): field "
+                                              f"'inputs': expected layer names (text), "
+                                              f"got {show(t)}")
                 if t not in names:
-                    fail(key + ("inputs",), f"layers[{i}] ({lname!r}): field 'inputs': {t!r} "
-                                            f"is not an earlier layer (use a layer name above "
-                                            f"this one, or {INPUT!r})")
+                    fail(key + ("inputs",), f"layers[{i}] ({show(lname)}): field 'inputs': "
+                                            f"{show(t)} is not an earlier layer (use a "
+                                            f"layer name above this one, or {INPUT!r})")
         attrs = {k: v for k, v in raw.items() if k not in LAYER_BASE_KEYS}
         try:
-            layer = make_layer(lname, op, inputs, attrs)
+            # layers with the same op and fields share one validation (big models
+            # repeat a few layer kinds); make_layer's other checks are on name/inputs
+            try:
+                ckey = (op, tuple(attrs.items()), len(inputs)) \
+                    if isinstance(inputs, list) else None
+                hit = seen_attrs.get(ckey) if ckey is not None else None
+            except TypeError:                  # unhashable values (lists): no sharing
+                ckey = hit = None
+            if hit is not None and lname and lname != INPUT:
+                layer = Layer(lname, op, tuple(inputs), dict(hit))
+            else:
+                layer = make_layer(lname, op, inputs, attrs)
+                if ckey is not None and len(seen_attrs) < 4096:
+                    seen_attrs[ckey] = layer.attrs
         except ModelError as err:
             field = _field_of(str(err))
             if field is None and "unknown field(s) '" in str(err):
                 field = str(err).split("unknown field(s) '", 1)[1].split("'", 1)[0]
             fail(key + ((field,) if field else ()), f"layers[{i}]: {err}")
         if lname in names:
-            fail(key + ("name",), f"layers[{i}]: the name {lname!r} is used twice; every "
-                                  f"layer needs a unique name")
+            fail(key + ("name",), f"layers[{i}]: the name {show(lname)} is used twice; "
+                                  f"every layer needs a unique name")
         names.add(lname)
         layers.append(layer)
         prev = lname
@@ -182,7 +201,8 @@ def load_model(spec, width: int | None = None, height: int | None = None) -> Mod
         from .importers import darknet
         return darknet.load(spec)
     if os.path.sep in spec or os.path.exists(spec):
-        raise ModelError(f"{spec}: unknown model file type {ext or '(none)'!r}; use .yaml, "
+        raise ModelError(f"{show(spec)}: unknown model file type {show(ext or '(none)')}; "
+                         f"use .yaml, "
                          f".onnx or .cfg")
     return zoo.get(spec)
 

@@ -23,9 +23,12 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     sram_mb: null            # null = the chip's; else override the SRAM size (MB)
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
+    inplace: true            # in-place buffers (off also if the chip's inplace is off)
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
-unknown keys included; YAML is read with ``yaml.safe_load`` only. ``version`` is
+unknown keys included; YAML is read by engine/yamlio.py (plain values only, bounded),
+and field types and ranges come from the one-line-per-field schema ``_SPEC`` (see
+engine/schema.py). ``version`` is
 checked; older versions are upgraded by :data:`MIGRATIONS`. Saving is atomic.
 Edit a scenario with ``dataclasses.replace(s, batch=8)``.
 """
@@ -46,6 +49,7 @@ from .graph import Model
 from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
 from .placement import POLICIES
+from .schema import Field, check as check_fields, from_legacy, key_problems, show
 from .precision import NAMES as PRECISIONS
 
 SUPPORTED_VERSION = 1
@@ -78,6 +82,7 @@ class Scenario:
     policy: str = "optimal"
     overlap: bool = True
     compiled_batch: int | None = None
+    inplace: bool = True
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -91,59 +96,37 @@ FIELDS = tuple(f.name for f in fields(Scenario) if f.name != "base_dir")
 YAML_KEYS = ("version",) + FIELDS
 _DEFAULTS = {f.name: f.default for f in fields(Scenario)}
 
-# field -> (allowed types, extra check returning an error message or None)
-_INT = (int,)
+# one line per field: Field(types, default, range / choices, fix); see engine/schema.py.
+# (The older form ``(types, check function or None)`` is still accepted.)
 _OPT_INT = (int, type(None))
-_NUM = (int, float)
-
-
-def _range(lo, hi, fix):
-    def check(v):
-        if v is None:
-            return None
-        if not lo <= v <= hi:
-            return f"{v} is out of range {lo}..{hi}; {fix}"
-        return None
-    return check
-
-
-def _choice(options):
-    def check(v):
-        if str(v).lower() not in options:
-            return f"{v!r} is not one of {', '.join(options)}"
-        return None
-    return check
-
-
-def _sram_check(v):
-    if v is None:
-        return None
-    if not math.isfinite(v) or v < 0:
-        return f"{v!r}: give the SRAM size in MB (10^6 bytes), >= 0, or null for the chip's"
-    return None
-
-
-_SPEC: dict[str, tuple[tuple, Any]] = {
-    "name": ((str,), None),
-    "notes": ((str,), None),
-    "model": ((str, dict), None),
-    "width": (_OPT_INT, _range(1, MAX_SIDE, "give the image width in pixels, e.g. 1920")),
-    "height": (_OPT_INT, _range(1, MAX_SIDE, "give the image height in pixels, e.g. 1088")),
-    "channels": (_OPT_INT, _range(1, 65536, "e.g. 3 for RGB, or null for the model's")),
-    "batch": (_INT, _range(1, MAX_BATCH, "use a batch of 1 or more")),
-    "weights": ((str,), _choice(PRECISIONS)),
-    "activations": ((str,), _choice(PRECISIONS)),
-    "fusion": ((bool,), None),
-    "winograd": ((bool,), None),
-    "winograd_plain_weights": ((bool,), None),
-    "chip": ((str, dict), None),
-    "sram_mb": ((int, float, type(None)), _sram_check),
-    "policy": ((str,), _choice(POLICIES)),
-    "overlap": ((bool,), None),
-    "compiled_batch": (_OPT_INT, _range(1, MAX_BATCH, "use null (= batch) or >= 1")),
+_F = Field
+_SPEC: dict[str, Field] = {
+    "name": _F((str,)),
+    "notes": _F((str,)),
+    "model": _F((str, dict)),
+    "width": _F(_OPT_INT, None, 1, MAX_SIDE, fix="give the image width in pixels, e.g. 1920"),
+    "height": _F(_OPT_INT, None, 1, MAX_SIDE,
+                 fix="give the image height in pixels, e.g. 1088"),
+    "channels": _F(_OPT_INT, None, 1, 65536, fix="e.g. 3 for RGB, or null for the model's"),
+    "batch": _F((int,), None, 1, MAX_BATCH, fix="use a batch of 1 or more"),
+    "weights": _F((str,), choices=PRECISIONS),
+    "activations": _F((str,), choices=PRECISIONS),
+    "fusion": _F((bool,)),
+    "winograd": _F((bool,)),
+    "winograd_plain_weights": _F((bool,)),
+    "chip": _F((str, dict)),
+    "sram_mb": _F((int, float, type(None)), None, 0, 1e7,
+                  fix="give the SRAM size in MB (10^6 bytes), or null for the chip's"),
+    "policy": _F((str,), choices=POLICIES),
+    "overlap": _F((bool,)),
+    "compiled_batch": _F(_OPT_INT, None, 1, MAX_BATCH, fix="use null (= batch) or >= 1"),
+    "inplace": _F((bool,)),
 }
-_WORDS = {str: "a string", bool: "true or false", int: "a whole number", float: "a number",
-          dict: "a mapping", type(None): "null"}
+_SPEC = {k: from_legacy(v) for k, v in _SPEC.items()}
+#: fields only a scenario has: a mapping with unknown keys and none of them is some
+#: other file, reported without quoting it
+_KIND_KEYS = ("model", "chip", "width", "height", "batch", "weights", "activations",
+              "policy", "sram_mb", "fusion")
 
 
 # -- migrations -----------------------------------------------------------------------
@@ -210,31 +193,22 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
         bad((), "a scenario file must be a mapping (name, model, width, height, chip, ...)")
         return problems
     v = data.get("version", None)
+    if v is None and not any(isinstance(k, str) and k in YAML_KEYS for k in data):
+        bad((), "this is not a scenario (it has none of the fields "
+                f"{', '.join(_KIND_KEYS[:6])}, ...)")
+        return problems
     if v is None:
         bad((), f"missing field 'version'; add 'version: {SUPPORTED_VERSION}'")
     elif isinstance(v, bool) or not isinstance(v, int):
-        bad(("version",), f"field 'version': expected a whole number, got {v!r}")
+        bad(("version",), f"field 'version': expected a whole number, got {show(v)}")
     elif v != SUPPORTED_VERSION:
         newer = v > SUPPORTED_VERSION
         bad(("version",), f"field 'version': {v} is not supported; this sramfit reads "
                           f"version {SUPPORTED_VERSION}"
                           + (" (the file is from a newer sramfit)" if newer else ""))
-    for k in data:
-        if k not in YAML_KEYS:
-            bad((k,), f"unknown field {k!r}; allowed: {', '.join(YAML_KEYS)}")
-    for k, (types, check) in _SPEC.items():
-        if k not in data:
-            continue
-        val = data[k]
-        ok = isinstance(val, types) and not (isinstance(val, bool) and bool not in types)
-        if not ok:
-            want = " or ".join(_WORDS[t] for t in types if not (t is int and float in types))
-            bad((k,), f"field {k!r}: expected {want}, got {val!r}")
-            continue
-        if check is not None:
-            msg = check(val)
-            if msg:
-                bad((k,), f"field {k!r}: {msg}")
+    if not key_problems(data, dict.fromkeys(YAML_KEYS), "a scenario", bad, _KIND_KEYS):
+        return problems
+    check_fields(data, _SPEC, bad)
     # model
     model = data.get("model", _DEFAULTS["model"])
     if isinstance(model, str):
@@ -242,10 +216,10 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
             bad(("model",), "field 'model': give a built-in model name or a model file")
         elif _is_path(model):
             if not os.path.isfile(_resolve(model, base_dir)):
-                bad(("model",), f"field 'model': file {model!r} not found (paths are "
+                bad(("model",), f"field 'model': file {show(model)} not found (paths are "
                                 f"relative to the scenario file)")
         elif model.lower().replace("-", "_") not in zoo.names():
-            bad(("model",), f"field 'model': unknown model {model!r}; use one of "
+            bad(("model",), f"field 'model': unknown model {show(model)}; use one of "
                             f"{', '.join(zoo.names())}, a model file, or an inline model")
     elif isinstance(model, dict):
         try:
@@ -263,10 +237,10 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
             target = _resolve(chip, base_dir)
             if not os.path.isfile(target):
                 target = None
-                bad(("chip",), f"field 'chip': file {chip!r} not found (paths are relative "
+                bad(("chip",), f"field 'chip': file {show(chip)} not found (paths are relative "
                                f"to the scenario file)")
         elif chip not in list_chips():
-            bad(("chip",), f"field 'chip': unknown chip {chip!r}; use one of "
+            bad(("chip",), f"field 'chip': unknown chip {show(chip)}; use one of "
                            f"{', '.join(list_chips())}, a chip file or an inline chip")
         else:
             target = chip
@@ -318,7 +292,7 @@ def scenario_to_dict(s: Scenario) -> dict:
 
 def check_scenario(s: Scenario) -> None:
     """Raise ScenarioError listing every problem of an in-memory scenario."""
-    problems = scenario_problems(scenario_to_dict(s), f"scenario {s.name!r}",
+    problems = scenario_problems(scenario_to_dict(s), f"scenario {show(s.name)}",
                                  None, s.base_dir)
     if problems:
         raise ScenarioError(problems)
@@ -392,13 +366,17 @@ def resolve_model(s: Scenario) -> Model:
     if isinstance(m, Model):
         return m
     if isinstance(m, dict):
-        key = ("inline", yaml.safe_dump(m, sort_keys=True))
-        hit = _MODEL_CACHE.get(key)
+        try:
+            key = ("inline", yaml.safe_dump(m, sort_keys=True))
+        except Exception:  # noqa: BLE001 - odd values (mixed-type keys): no caching
+            key = None
+        hit = _MODEL_CACHE.get(key) if key is not None else None
         if hit is None:
-            hit = model_from_dict(m, f"scenario {s.name!r}: model")
+            hit = model_from_dict(m, f"scenario {show(s.name)}: model")
             if len(_MODEL_CACHE) > 64:
                 _MODEL_CACHE.clear()
-            _MODEL_CACHE[key] = hit
+            if key is not None:
+                _MODEL_CACHE[key] = hit
         return hit
     m = str(m)
     if _is_path(m):
@@ -406,7 +384,7 @@ def resolve_model(s: Scenario) -> Model:
         try:
             key = ("file", os.path.abspath(p), os.stat(p).st_mtime_ns, s.width, s.height)
         except OSError:
-            raise ScenarioError([f"scenario {s.name!r}: field 'model': file {m!r} not "
+            raise ScenarioError([f"scenario {show(s.name)}: field 'model': file {show(m)} not "
                                  f"found"]) from None
         hit = _MODEL_CACHE.get(key)
         if hit is None:
@@ -421,7 +399,7 @@ def resolve_chip(s: Scenario) -> Chip:
     if isinstance(c, Chip):
         return c
     if isinstance(c, dict):
-        return chip_from_dict({"name": "inline", **c}, f"scenario {s.name!r}: chip")
+        return chip_from_dict({"name": "inline", **c}, f"scenario {show(s.name)}: chip")
     c = str(c)
     if _is_path(c):
         return load_chip(_resolve(c, s.base_dir))

@@ -20,9 +20,10 @@ import math
 
 from .errors import ShapeError
 from .graph import INPUT, Model
+from .schema import MAX_TENSOR_ELEMENTS
 
 #: Resource cap: elements of one per-image tensor (2^40; 1 TB at int8).
-MAX_ELEMS = 1 << 40
+MAX_ELEMS = MAX_TENSOR_ELEMENTS
 
 
 def _conv_out(size, k, s, d, p0, p1, ceil_mode=False):

@@ -10,6 +10,12 @@ equal shape), with the same figures as :meth:`engine.analysis.Analysis.totals`.
 ``over_batch`` varies the batch. If the scenario has no ``compiled_batch`` the
 compiled batch follows the batch; if it has one, the compiled batch stays fixed and
 the client batch varies (dynamic batching: ``ceil(n/b)`` calls).
+
+Placement: sweeps use the threshold rule (fast, monotone, feasible) and say so per
+point: ``placement_exact`` (True only where its cost meets the lower bound) and
+``placement_gap_bytes_per_image`` (how far above the best lower bound it may be).
+``exact=True`` solves every point with the integer program instead (one solve per
+point: for a few points, not a slider).
 """
 from __future__ import annotations
 
@@ -23,7 +29,8 @@ from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
 
 FIGURES = ("dram_bytes_per_image", "throughput_ips", "latency_s", "energy_j_per_image",
            "weights_in_sram_bytes", "activations_in_sram_bytes", "fits", "calls",
-           "sram_bytes_accessed_per_image")
+           "sram_bytes_accessed_per_image", "staging_bytes", "sram_used_peak_bytes",
+           "placement_exact", "placement_gap_bytes_per_image")
 
 
 def _setup(s: Scenario, batch: int | None = None, size=None):
@@ -34,7 +41,7 @@ def _setup(s: Scenario, batch: int | None = None, size=None):
     w = w if size is not None or s.width is None else s.width
     h = h if size is not None or s.height is None else s.height
     fp = Footprint(model, w, h, s.channels, batch or s.effective_compiled_batch,
-                   s.weights, s.activations, s.fusion)
+                   s.weights, s.activations, s.fusion, s.inplace and chip.inplace)
     rate = chip.check_precision(perf.compute_precision(s.weights, s.activations))
     prep = prepare(fp, s.winograd, s.winograd_plain_weights)
     return model, chip, fp, prep, rate
@@ -43,6 +50,7 @@ def _setup(s: Scenario, batch: int | None = None, size=None):
 def _pack(r: dict, chip, sram_bytes) -> dict:
     out = {k: np.asarray(r[k]) for k in FIGURES}
     out["fits"] = out["fits"].astype(bool)
+    out["placement_exact"] = out["placement_exact"].astype(bool)
     for k, v in r["traffic"].items():
         out[f"traffic_{k}"] = np.asarray(v)
     out["sram_area_mm2"] = perf.sram_area_mm2(np.asarray(sram_bytes) / 1e6, chip)
@@ -64,7 +72,7 @@ def _sram(values) -> np.ndarray:
     return c
 
 
-def grid(scenario: Scenario, sram_bytes, batches) -> dict:
+def grid(scenario: Scenario, sram_bytes, batches, exact: bool = False) -> dict:
     """Figures on the (batch x SRAM size) grid: arrays of shape (len(batches), len(sram))."""
     s = scenario
     C = _sram(sram_bytes)
@@ -74,31 +82,32 @@ def grid(scenario: Scenario, sram_bytes, batches) -> dict:
         b, n = B[:, None], B[:, None]
     else:
         b, n = np.full((len(B), 1), s.compiled_batch), B[:, None]
-    r = evaluate(prep, chip, C[None, :], b, n, s.policy, s.overlap, rate, per_step=False)
+    r = evaluate(prep, chip, C[None, :], b, n, s.policy, s.overlap, rate, per_step=False,
+                 exact=exact)
     out = _pack(r, chip, np.broadcast_to(C[None, :], r["latency_s"].shape))
     out["sram_bytes"] = np.broadcast_to(C[None, :], out["latency_s"].shape).copy()
     out["batch"] = np.broadcast_to(B[:, None], out["latency_s"].shape).copy()
     return out
 
 
-def over_sram(scenario: Scenario, sram_bytes) -> dict:
+def over_sram(scenario: Scenario, sram_bytes, exact: bool = False) -> dict:
     """Figures vs SRAM size (bytes) at the scenario's batch."""
     C = _sram(sram_bytes)
     s = scenario
-    out = grid(s, C, [s.batch])
+    out = grid(s, C, [s.batch], exact)
     return {k: v[0] for k, v in out.items()}
 
 
-def over_batch(scenario: Scenario, batches) -> dict:
+def over_batch(scenario: Scenario, batches, exact: bool = False) -> dict:
     """Figures vs batch at the scenario's SRAM size."""
     s = scenario
     chip = resolve_chip(s)
     sram = (chip.sram_mb if s.sram_mb is None else s.sram_mb) * 1e6
-    out = grid(s, [sram], batches)
+    out = grid(s, [sram], batches, exact)
     return {k: v[:, 0] for k, v in out.items()}
 
 
-def over_input(scenario: Scenario, sizes) -> dict:
+def over_input(scenario: Scenario, sizes, exact: bool = False) -> dict:
     """Figures vs input size; ``sizes`` is a list of (width, height)."""
     s = scenario
     sizes = [tuple(int(v) for v in wh) for wh in sizes]
@@ -110,7 +119,7 @@ def over_input(scenario: Scenario, sizes) -> dict:
     for wh in sizes:
         _, chip, fp, prep, rate = _setup(s, size=wh)
         r = evaluate(prep, chip, sram, s.effective_compiled_batch, s.batch, s.policy,
-                     s.overlap, rate, per_step=False)
+                     s.overlap, rate, per_step=False, exact=exact)
         t = fp.totals()
         row = _pack(r, chip, sram)
         row.update(width=wh[0], height=wh[1], pixels=wh[0] * wh[1],

@@ -76,6 +76,10 @@ class Document(QObject):
         except SramfitError as err:
             self.rejected.emit(str(err))
             return False
+        except Exception as err:  # noqa: BLE001 - last resort: reject, keep the document
+            self.rejected.emit(f"internal error ({type(err).__name__}); the edit was not "
+                               f"applied")
+            return False
         self._pending = (new, analysis)
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
         return True
@@ -95,8 +99,14 @@ class Document(QObject):
     @staticmethod
     def read(path: str):
         """(scenario, analysis) of a scenario file; SramfitError on any problem."""
-        scenario = sc.load_scenario(path)
-        return scenario, engine.analyze(scenario)
+        try:
+            scenario = sc.load_scenario(path)
+            return scenario, engine.analyze(scenario)
+        except SramfitError:
+            raise
+        except Exception as err:  # noqa: BLE001 - last resort: a message, no change
+            raise SramfitError(f"{path}: cannot open: internal error "
+                               f"({type(err).__name__}); nothing was changed") from err
 
     def load(self, path: str) -> None:
         """Open a scenario file. Raises SramfitError (nothing changes) on any problem."""

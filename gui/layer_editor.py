@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.graph import INPUT, OPS, Model
+from sramfit.engine import yamlio
 from sramfit.engine.modelfile import model_from_dict
 
 # (key, header, tooltip)
@@ -44,8 +45,8 @@ def _parse(text: str):
     if not text:
         return None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return yamlio.parse(text, "cell")[0]     # bounded: aliases, nesting, numbers
+    except SramfitError:
         return text
 
 
@@ -149,6 +150,10 @@ class ModelLayersModel(QAbstractTableModel):
             model = model_from_dict(data, self.model.name)
         except SramfitError as err:
             self.problem.emit(str(err))
+            return False
+        except Exception as err:  # noqa: BLE001 - last resort: refuse the edit
+            self.problem.emit(f"internal error ({type(err).__name__}); the edit was not "
+                              f"applied")
             return False
         self.modelEdited.emit(model, text)
         return True

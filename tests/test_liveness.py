@@ -78,8 +78,12 @@ def test_residual_input_stays_live_across_the_block():
     pool = 64 * 56 * 56
     i1, i2 = names.index("layer1.0.conv1"), names.index("layer1.0.conv2")
     assert fp.live_bytes[i1] == pool + pool + 0      # input + its conv1 output
-    assert fp.live_bytes[i2] == pool + pool + pool   # identity + conv1 out + conv2 out
+    # the add writes over the identity, which dies there: identity + conv1 out
+    assert fp.live_bytes[i2] == pool + pool
     assert rows["layer1.0.conv2"]["inputs"] == ["layer1.0.conv1", "maxpool"]
+    assert rows["layer1.0.conv2"]["aliases"] == [{"kind": "in_place", "of": "maxpool"}]
+    copies = engine.Footprint(engine.zoo.get("resnet18"), 224, 224, inplace=False)
+    assert copies.live_bytes[i2] == pool + pool + pool   # identity + conv1 + conv2 out
 
 
 def test_peak_and_arena_for_real_models():
@@ -88,9 +92,15 @@ def test_peak_and_arena_for_real_models():
         t = fp.totals()
         assert t["peak_live_bytes"] <= t["arena_bytes"] <= t["sum_activation_bytes"] + t["input_bytes"]
         offsets, total = fp.arena
-        buffers = list(zip(fp.tensor_bytes.tolist(), fp.tensor_first.tolist(),
-                           fp.tensor_last.tolist()))
+        al = fp.aliasing
+        bufs = al.buffers()
+        buffers = list(zip(al.size[bufs].tolist(), al.first[bufs].tolist(),
+                           al.last[bufs].tolist()))
         assert_valid(buffers, offsets, total)
+        # every tensor's lifetime lies inside its buffer's, and fits its size
+        b = al.buffer
+        assert (al.first[b] <= fp.tensor_first).all() and (al.last[b] >= fp.tensor_last).all()
+        assert (al.size[b] >= fp.tensor_bytes).all()
 
 
 def test_yolov3_route_tensor_live_until_its_concat():

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sramfit import engine
-from sramfit.engine import Scenario, ScenarioError, load_scenario, save_scenario
+from sramfit.engine import Scenario, ScenarioError, SramfitError, load_scenario, save_scenario
 from sramfit.engine.resources import scenarios_dir
 from sramfit.engine.scenario import (dumps_scenario, loads_scenario, scenario_from_dict,
                              scenario_to_dict)
@@ -92,7 +92,7 @@ def test_every_problem_reported_with_line(tmp_path):
     text = str(ei.value)
     assert len(probs) == 5
     for line, words in ((4, "field 'width': expected a whole number"),
-                        (5, "field 'batch': 0 is out of range"),
+                        (5, "field 'batch': must be >= 1, got 0"),
                         (6, "unknown field 'colour'"),
                         (7, "field 'policy': 'greedy' is not one of"),
                         (8, "field 'chip': unknown chip 'chip_z'")):
@@ -104,7 +104,7 @@ def test_inline_chip_negative_bandwidth(tmp_path):
     p.write_text("version: 1\nmodel: resnet50\nchip:\n  name: x\n  sram_mb: 8\n"
                  "  dram_gbps: -5\n  macs: 64\n  clock_mhz: 100\n  array_rows: 8\n"
                  "  array_cols: 8\n  precision_rate: {int8: 1}\n")
-    with pytest.raises(ScenarioError, match=r"s.yaml:6: field 'dram_gbps': must be > 0"):
+    with pytest.raises(ScenarioError, match=r"s.yaml:6: field 'dram_gbps': must be >"):
         load_scenario(p)
 
 
@@ -169,9 +169,10 @@ def test_atomic_save_failure_leaves_old_file(tmp_path, monkeypatch, where):
                 self.fh.flush()
                 raise OSError("disk full (injected)")
         monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: HalfWrite(real(fd, *a, **k)))
-    with pytest.raises(OSError, match="injected"):
+    with pytest.raises(SramfitError, match="injected") as ei:
         save_scenario(Scenario(name="new", model="yolov3", chip="chip_b"), p)
     monkeypatch.undo()
+    assert str(ei.value).startswith(f"{p}: cannot save") and ".tmp" not in str(ei.value)
     assert p.read_bytes() == old
     assert sorted(os.listdir(tmp_path)) == ["s.yaml"]     # no temp file left behind
 

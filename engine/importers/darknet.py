@@ -28,7 +28,9 @@ import os
 
 from ..errors import ModelError
 from ..fileio import read_text
+from ..footprint import MAX_SIDE
 from ..graph import INPUT, Model, make_layer
+from ..schema import MAX_CHANNELS, MAX_LAYERS, show
 
 ACTIVATIONS = {"leaky": "leaky", "relu": "relu", "logistic": "sigmoid", "tanh": "tanh",
                "mish": "mish", "swish": "silu", "silu": "silu", "relu6": "relu6",
@@ -42,6 +44,12 @@ SECTIONS = {"net", "network", "convolutional", "conv", "shortcut", "route", "ups
             "soft"} | DETECTION
 
 
+#: options in one section (darknet's own have at most ~30)
+MAX_OPTIONS = 1000
+#: largest .cfg read (darknet's biggest, yolov4, is ~12 kB)
+MAX_CFG_BYTES = 4 * 2 ** 20
+
+
 class _Section:
     def __init__(self, kind, line):
         self.kind, self.line = kind, line
@@ -50,26 +58,41 @@ class _Section:
 
 
 def parse_cfg(text: str, path: str) -> list[_Section]:
+    """The sections of a cfg. A file whose first line (comments aside) is not a
+    [section] is refused without quoting any of it: it is some other kind of file."""
     sections: list[_Section] = []
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].split(";", 1)[0].strip()
         if not line:
             continue
+        if not sections and not line.startswith("["):
+            raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
+                             f"the [net] section (width, height, channels)")
         if line.startswith("["):
+            if not sections and (not line.endswith("]") or len(line) < 3):
+                raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
+                                 f"the [net] section (width, height, channels)")
             if not line.endswith("]") or len(line) < 3:
-                raise ModelError(f"{path}:{n}: malformed section header {raw.strip()!r}; "
+                raise ModelError(f"{path}:{n}: malformed section header {show(raw.strip())}; "
                                  f"expected e.g. [convolutional]")
+            if len(sections) > MAX_LAYERS:
+                raise ModelError(f"{path}:{n}: more than {MAX_LAYERS} sections (limit "
+                                 f"MAX_LAYERS)")
             sections.append(_Section(line[1:-1].strip(), n))
             continue
         if "=" not in line:
             where = f" in [{sections[-1].kind}]" if sections else ""
             raise ModelError(f"{path}:{n}{where}: expected key=value or [section], got "
-                             f"{raw.strip()!r}")
+                             f"{show(raw.strip())}")
         if not sections:
-            raise ModelError(f"{path}:{n}: option {line!r} before the first [section]; a "
+            raise ModelError(f"{path}:{n}: an option before the first [section]; a "
                              f"darknet cfg starts with [net]")
         key, value = (s.strip() for s in line.split("=", 1))
-        sections[-1].opts[key] = (value, n)
+        opts = sections[-1].opts
+        if len(opts) >= MAX_OPTIONS and key not in opts:
+            raise ModelError(f"{path}:{n}: more than {MAX_OPTIONS} options in one section "
+                             f"(limit MAX_OPTIONS)")
+        opts[key] = (value, n)
     if not sections:
         raise ModelError(f"{path}: no [sections] found; not a darknet .cfg file")
     return sections
@@ -82,7 +105,7 @@ class _Reader:
     def where(self, key=None):
         line = self.sec.opts[key][1] if key in self.sec.opts else self.sec.line
         idx = f" (layer {self.index})" if self.index is not None else ""
-        return f"{self.path}:{line}: [{self.sec.kind}]{idx}"
+        return f"{self.path}:{line}: [{self.sec.kind[:40]}]{idx}"
 
     def fail(self, msg, key=None):
         raise ModelError(f"{self.where(key)}: {msg}")
@@ -94,42 +117,51 @@ class _Reader:
             return default
         return self.sec.opts[key][0]
 
-    def int(self, key, default=None, lo=None):
+    def int(self, key, default=None, lo=None, hi=MAX_CHANNELS):
         if key not in self.sec.opts:
             if default is None:
-                self.fail(f"missing option {key!r}")
+                self.fail(f"missing option {show(key)}")
             return default
         v = self.sec.opts[key][0]
         try:
-            out = int(v)
+            out = int(v) if len(v) <= 40 else None
         except ValueError:
-            self.fail(f"option {key}={v!r}: expected a whole number", key)
+            out = None
+        if out is None:
+            self.fail(f"option {key}={show(v)}: expected a whole number", key)
         if lo is not None and out < lo:
             self.fail(f"option {key}={out}: must be >= {lo}", key)
+        if out > hi:
+            self.fail(f"option {key}={out}: must be <= {hi} (limit)", key)
         return out
 
     def ints(self, key):
         v = self.str(key)
         try:
-            return [int(s) for s in v.split(",") if s.strip()]
+            out = [int(s) for s in v.split(",") if s.strip() and len(s) <= 40]
         except ValueError:
-            self.fail(f"option {key}={v!r}: expected comma-separated whole numbers", key)
+            out = None
+        if out is None or len(out) != len([s for s in v.split(",") if s.strip()]):
+            self.fail(f"option {key}={show(v)}: expected comma-separated whole numbers", key)
+        return out
 
 
 def load(path) -> Model:
     path = os.fspath(path)
-    return from_text(read_text(path, ModelError, "a darknet .cfg text file"), path)
+    return from_text(read_text(path, ModelError, "a darknet .cfg text file",
+                               limit=MAX_CFG_BYTES, limit_name="MAX_CFG_BYTES"), path)
 
 
 def from_text(text: str, path: str = "<cfg>") -> Model:
     sections = parse_cfg(text, path)
     net = sections[0]
     if net.kind not in ("net", "network"):
-        raise ModelError(f"{path}:{net.line}: the first section is [{net.kind}]; a darknet "
+        first = f"[{net.kind}]" if net.kind in SECTIONS else "not [net]"
+        raise ModelError(f"{path}:{net.line}: the first section is {first}; a darknet "
                          f"cfg starts with [net] (width, height, channels)")
     r = _Reader(path, net)
-    width, height = r.int("width", 416, 1), r.int("height", 416, 1)
-    channels = r.int("channels", 3, 1)
+    width, height = r.int("width", 416, 1, MAX_SIDE), r.int("height", 416, 1, MAX_SIDE)
+    channels = r.int("channels", 3, 1, 65536)
     layers = []
     outs: list[str] = []          # darknet layer index -> engine tensor
     last = INPUT
@@ -149,7 +181,7 @@ def from_text(text: str, path: str = "<cfg>") -> Model:
             return last
         fn = ACTIVATIONS.get(act)
         if fn is None:
-            rd.fail(f"unknown activation {act!r}; darknet's are "
+            rd.fail(f"unknown activation {show(act)}; darknet's are "
                     f"{', '.join(['linear'] + sorted(ACTIVATIONS))}", key)
         return add(f"{i:03d}_{act}", "act", [last], fn=fn)
 
@@ -164,7 +196,7 @@ def from_text(text: str, path: str = "<cfg>") -> Model:
         rd = _Reader(path, sec, i)
         kind = sec.kind
         if kind not in SECTIONS:
-            rd.fail(f"unsupported section type [{kind}]; supported: "
+            rd.fail(f"unsupported section type [{show(kind)[1:-1]}]; supported: "
                     f"{', '.join(sorted(SECTIONS - {'network', 'conv', 'max', 'avg', 'conn', 'soft'}))}")
         if kind in ("net", "network"):
             rd.fail("a second [net] section")
@@ -232,6 +264,8 @@ def from_text(text: str, path: str = "<cfg>") -> Model:
         elif kind in DETECTION:
             pass                            # box decoding on the host: no tensor
         outs.append(last)
+        if len(layers) > MAX_LAYERS:
+            rd.fail(f"more than {MAX_LAYERS} layers (limit MAX_LAYERS)")
     if not layers:
         raise ModelError(f"{path}: the cfg has no layers after [net]")
     name = os.path.splitext(os.path.basename(path))[0]
