@@ -25,7 +25,7 @@ from .engine import analyze, load_model, sweep
 from .engine.chip import list_chips, load_chip
 from .engine.errors import InputError, SramfitError
 from .engine.placement import POLICIES
-from .engine.scenario import Scenario, _is_path, load_scenario
+from .engine.scenario import Scenario, _is_path, load_scenario, save_scenario
 from .engine.precision import NAMES as PRECISIONS
 from .engine.units import fmt_bytes, fmt_count, parse_size
 
@@ -173,6 +173,52 @@ def _add_chip_args(p: argparse.ArgumentParser) -> None:
                    help="dynamic batching: run the batch in calls of B images")
     p.add_argument("--no-overlap", action="store_true",
                    help="compute and DRAM transfers do not overlap")
+    _add_schedule_args(p)
+
+
+def _add_schedule_args(p: argparse.ArgumentParser, many: bool = False) -> None:
+    p.add_argument("--schedule", default=None, metavar="S" + (",S..." if many else ""),
+                   type=(str if many else _schedule_arg),
+                   help="layer_by_layer | depth_first (default: the scenario's, else "
+                        "the chip's)" + ("; comma-separated: one per scenario, or one "
+                                         "scenario under each" if many else ""))
+    p.add_argument("--tile-rows", type=int, default=None, metavar="T",
+                   help="depth_first: pin the tile height (rows of each stack's output)")
+
+
+def _schedule_arg(text: str) -> str:
+    from .engine.depthfirst import SCHEDULES
+    v = text.strip().lower().replace("-", "_")
+    if v not in SCHEDULES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(SCHEDULES)}")
+    return v
+
+
+def _schedules(args, n: int) -> list:
+    """--schedule of compare/export: None, or one schedule per scenario."""
+    if not args.schedule:
+        return [None] * n
+    try:
+        vals = [_schedule_arg(v) for v in args.schedule.split(",") if v.strip()]
+    except argparse.ArgumentTypeError as err:
+        raise InputError(f"--schedule: {err}") from None
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise InputError(f"--schedule: give one schedule or one per scenario ({n}), "
+                         f"got {len(vals)}")
+    return vals
+
+
+def _with_schedule(s: Scenario, schedule, tile_rows) -> Scenario:
+    ch = {}
+    if schedule:
+        ch["schedule"] = schedule
+    if tile_rows is not None:
+        if tile_rows < 1:
+            raise InputError("--tile-rows: need a whole number >= 1")
+        ch["tile_rows"] = tile_rows
+    return replace(s, **ch) if ch else s
 
 
 def _scenario_from_args(args) -> Scenario | None:
@@ -185,7 +231,8 @@ def _scenario_from_args(args) -> Scenario | None:
         s = load_scenario(path)
     elif args.model:
         chipish = (args.chip, args.sram_mb, args.policy, args.winograd,
-                   args.compiled_batch, args.winograd_plain_weights)
+                   args.compiled_batch, args.winograd_plain_weights, args.schedule,
+                   args.tile_rows)
         if all(v is None for v in chipish) and not args.no_overlap:
             return None
         s = Scenario(name=str(args.model), model=str(args.model), chip=args.chip or "chip_b",
@@ -197,7 +244,7 @@ def _scenario_from_args(args) -> Scenario | None:
     if args.input:
         ch["width"], ch["height"] = parse_size(args.input)
     for k in ("channels", "batch", "weights", "activations", "sram_mb", "policy",
-              "compiled_batch"):
+              "compiled_batch", "schedule", "tile_rows"):
         v = getattr(args, k)
         if v is not None:
             ch[k] = v
@@ -232,6 +279,8 @@ def analysis_dict(a) -> dict:
         "overlap": s.overlap,
         "inplace": fp.inplace,
         "notes": [n for n in (a.staging_note,) if n],
+        "schedule": a.schedule,
+        "tile_rows": s.tile_rows,
         "units": {"bytes": "bytes", "macs": "multiply-accumulates per compiled batch",
                   "dram_bytes": "bytes per image", "time_s": "seconds per compiled batch",
                   "MB": "10^6 bytes"},
@@ -255,7 +304,7 @@ def format_analysis(d: dict, fmt: str) -> str:
             "name", "op", "output_shape", "activation_bytes", "weight_bytes",
             "weight_bytes_stored", "params", "macs", "macs_executed", "live_bytes", "in_sram",
             "weights_in_sram", "dram_bytes", "utilisation", "compute_s", "memory_s", "time_s",
-            "bound", "winograd", "groups", "fused"])
+            "bound", "winograd", "groups", "fused", "stack", "line_buffer_bytes"])
     body = []
     for r in rows:
         cells = _base_cells(r)
@@ -279,7 +328,7 @@ def format_analysis(d: dict, fmt: str) -> str:
               f"{d['precision']['activations']}, fusion {'on' if d['fusion'] else 'off'}, "
               f"Winograd {'on' if d['winograd'] else 'off'}")
     head2 = (f"chip {d['chip']}, SRAM {d['sram_mb']:g} MB, policy {d['policy']}, "
-             f"overlap {'on' if d['overlap'] else 'off'}")
+             f"overlap {'on' if d['overlap'] else 'off'}, schedule {d['schedule']}")
     summary = [
         ("params", fmt_count(t["params"])),
         ("weights (stored)", fmt_bytes(t["weight_bytes_stored"])),
@@ -302,6 +351,11 @@ def format_analysis(d: dict, fmt: str) -> str:
         ("steps compute / memory bound", f"{t['compute_bound_steps']} / "
                                          f"{t['memory_bound_steps']}"),
         ("largest batch on chip", str(t["max_batch_on_chip"])),
+        ("SRAM in use at the worst step", fmt_bytes(t["sram_used_peak_bytes"])),
+        ("DRAM floor (any schedule)", fmt_bytes(t["dram_lower_bound_bytes_per_image"])),
+        *(_stack_lines(d["layers"], t["stacks"]) if t["stacks"] else
+          ([("fused stacks", "none pay: layer by layer")]
+           if d["schedule"] == "depth_first" else [])),
         ("SRAM area", f"{t['sram_area_mm2']:,.1f} mm^2"),
         ("energy per image", f"{t['energy_j_per_image'] * 1e3:,.3f} mJ"),
     ]
@@ -310,6 +364,18 @@ def format_analysis(d: dict, fmt: str) -> str:
     if t.get("speed_estimated"):
         note += f"\nSpeed figures are estimates: {t['speed_estimate_reason']}."
     return _render([head, head2], A_COLUMNS, body, summary, note, fmt)
+
+
+def _stack_lines(rows, stacks) -> list:
+    out = [("fused stacks", f"{len(stacks)}")]
+    for k in stacks:
+        out.append((f"  {rows[k['first_step']]['name']} .. {rows[k['last_step']]['name']}",
+                    f"{k['last_step'] - k['first_step'] + 1} steps, {k['tiles']} tiles of "
+                    f"{k['tile_rows']} row{'s' if k['tile_rows'] != 1 else ''}, weights "
+                    f"{k['weights']}, line "
+                    f"buffers {fmt_bytes(k['line_buffer_bytes'])}, SRAM "
+                    f"{fmt_bytes(k['sram_bytes'])}"))
+    return out
 
 
 def cmd_report(args) -> int:
@@ -433,8 +499,15 @@ def _cell(v, human=False, key=""):
 def cmd_compare(args) -> int:
     from .engine.compare import FIGURES, compare, figures
     scen = [load_scenario(p) for p in args.scenarios]
+    paths = list(args.scenarios)
+    if args.schedule and len(scen) == 1 and "," in args.schedule:
+        k = len([v for v in args.schedule.split(",") if v.strip()])
+        scen, paths = scen * k, paths * k
+    scheds = _schedules(args, len(scen))
+    scen = [_with_schedule(s, sc, args.tile_rows) for s, sc in zip(scen, scheds)]
     figs = [figures(analyze(s)) for s in scen]
-    names = [s.name for s in scen]
+    names = [s.name + (f" ({sc})" if sc and len(set(scheds)) > 1 else "")
+             for s, sc in zip(scen, scheds)]
     rows = compare(figs, baseline=0)
     est = [_speed_estimate(s) for s in scen]
     if args.format == "json":
@@ -450,7 +523,7 @@ def cmd_compare(args) -> int:
                             "speed_estimate_reason": est[i][1],
                             "delta_vs_first": {f.key: raw[f.key][i] - raw[f.key][0]
                                                for f in FIGURES}}
-                           for i, (n, p) in enumerate(zip(names, args.scenarios))]}
+                           for i, (n, p) in enumerate(zip(names, paths))]}
         sys.stdout.write(json.dumps(d, indent=1) + "\n")
         return 0
     head = ["figure"] + names
@@ -612,6 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
     cp.add_argument("scenarios", nargs="+", help="scenario .yaml files")
     cp.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    _add_schedule_args(cp, many=True)
     cp.set_defaults(func=cmd_compare)
     chp = sub.add_parser("chips", help="list the bundled chip profiles")
     chp.set_defaults(func=cmd_chips)
@@ -638,8 +712,37 @@ def build_parser() -> argparse.ArgumentParser:
     ep.add_argument("--title", default=None,
                     help="title of the comparison summary figure (default: the "
                          "scenario names)")
-    ep.set_defaults(func=_app_command("sramfit.gui.headless"))
+    _add_schedule_args(ep, many=True)
+    ep.set_defaults(func=_scheduled_export(_app_command("sramfit.gui.headless")))
     return parser
+
+
+def _scheduled_export(run):
+    """export with --schedule/--tile-rows: the scenarios are rewritten with the schedule
+    (same file names, in a temporary folder, relative paths rebased) and exported from
+    there, so the export itself reads the schedule from each scenario."""
+    def wrapped(args) -> int:
+        if not args.schedule and args.tile_rows is None:
+            return run(args)
+        import tempfile
+        scheds = _schedules(args, len(args.scenarios))
+        with tempfile.TemporaryDirectory(prefix="sramfit-export-") as tmp:
+            paths = []
+            for i, (p, sc) in enumerate(zip(args.scenarios, scheds)):
+                s = _with_schedule(load_scenario(p), sc, args.tile_rows)
+                d = os.path.join(tmp, str(i))
+                os.makedirs(d)
+                out = os.path.join(d, os.path.basename(p))
+                save_scenario(s, out)
+                paths.append(out)
+            return run(replace_args(args, scenarios=paths))
+    return wrapped
+
+
+def replace_args(args, **kw):
+    d = dict(vars(args))
+    d.update(kw)
+    return argparse.Namespace(**d)
 
 
 def _app_command(module: str):

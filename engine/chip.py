@@ -42,6 +42,9 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
                                  # (fitted[i] on calibration[i]; never more than points)
     staging_mb: null             # SRAM reserved for streaming; null = from the array
     inplace: true                # the compiler writes elementwise ops in place etc.
+    schedule: layer_by_layer     # what the chip's compiler does by default:
+                                 # layer_by_layer | depth_first (fused stacks, see
+                                 # engine/depthfirst.py); a scenario may override it
 
 A measurement (calibration / validation entry) is a mapping::
 
@@ -76,6 +79,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .depthfirst import SCHEDULES
 from .errors import SramfitError
 from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
@@ -130,6 +134,7 @@ class Chip:
     fitted: tuple = ()
     staging_mb: float | None = None
     inplace: bool = True
+    schedule: str = "layer_by_layer"
     path: str | None = field(default=None, compare=False, repr=False)
 
     # -- derived -------------------------------------------------------------------
@@ -224,6 +229,8 @@ SPEC: dict[str, Field] = {
     "staging_mb": _F(_NUM + (type(None),), None, 0, 1e7,
                      fix="give the staging SRAM in MB, or null to size it from the MAC array"),
     "inplace": _F((bool,), True),
+    # what the chip's compiler does by default (engine/depthfirst.py)
+    "schedule": _F((str,), "layer_by_layer", choices=SCHEDULES),
 }
 SPEC = {k: from_legacy(v) for k, v in SPEC.items()}   # fields added as (types, default)
 #: speed-model figures a profile may fit on its calibration measurements

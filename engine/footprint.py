@@ -94,7 +94,9 @@ def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
     if op == "norm":
         return (2 * in_shape[a["axis"]] if a["affine"] and in_shape else 0), 0
     if op == "add" and a["operand"] is not None:
-        return (math.prod(a["operand"]) if a["learned"] else 0), 0
+        if not a["learned"]:
+            return 0, 0
+        return (a["params"] if a["params"] is not None else math.prod(a["operand"])), 0
     if op == "other":
         return int(a.get("params") or 0), int(a.get("macs") or 0)
     return 0, 0

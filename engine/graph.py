@@ -55,7 +55,9 @@ _SPEC: dict[str, dict[str, Any]] = {
              "ceil_mode": False, "global": False, "output_size": None},
     # add with one input: the other operand is a constant of shape 'operand' (per image,
     # broadcast), a learned parameter (layer scale, position embedding) when 'learned'
-    "add": {"fn": "add", "operand": None, "learned": True},
+    # (params: how many learned values stand behind the operand when that is not its
+    # size, e.g. a relative-position table indexed into a per-window attention bias)
+    "add": {"fn": "add", "operand": None, "learned": True, "params": None},
     "concat": {"axis": 1, "groups": 1, "group_id": 0},  # groups: darknet route slices
     "upsample": {"scale": None, "size": None, "mode": "nearest"},
     "act": {"fn": "relu"},
@@ -245,6 +247,8 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "add":
         a["fn"] = _choice(a["fn"], ADD_FNS, f("fn"))
         a["learned"] = bool(a["learned"])
+        if a["params"] is not None:
+            a["params"] = _posint(a["params"], f("params"))
         if a["operand"] is not None:
             a["operand"] = _dims(a["operand"], f("operand"))
         elif len(inputs) < 2:

@@ -24,6 +24,11 @@ The YAML form is flat; every key is a :class:`Scenario` field::
     policy: optimal          # weights_first | activations_first | optimal
     overlap: true            # compute and DRAM transfers overlap
     inplace: true            # in-place buffers (off also if the chip's inplace is off)
+    schedule: null           # null = the chip's; layer_by_layer | depth_first
+    tile_rows: null          # depth_first: null = the engine chooses; else pin the
+                             # tile height (rows of each stack's output)
+    stack_cuts: null         # depth_first: layer names no fused stack may span
+                             # (a stack boundary just before each), e.g. [036_conv]
 
 Loading reports every problem at once, each as ``file:line: field 'x': ... fix``,
 unknown keys included; YAML is read by engine/yamlio.py (plain values only, bounded),
@@ -48,6 +53,7 @@ from .footprint import MAX_BATCH, MAX_SIDE
 from .graph import Model
 from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
+from .depthfirst import SCHEDULES
 from .placement import POLICIES
 from .schema import Field, check as check_fields, from_legacy, key_problems, show
 from .precision import NAMES as PRECISIONS
@@ -83,6 +89,9 @@ class Scenario:
     overlap: bool = True
     compiled_batch: int | None = None
     inplace: bool = True
+    schedule: str | None = None         # None = the chip's default
+    tile_rows: int | None = None        # depth_first: pin the tile height
+    stack_cuts: tuple | None = None     # depth_first: cut stacks before these layers
     # directory that relative model/chip paths are resolved against (the scenario
     # file's directory); not part of the value
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -90,6 +99,10 @@ class Scenario:
     @property
     def effective_compiled_batch(self) -> int:
         return self.batch if self.compiled_batch is None else self.compiled_batch
+
+    def effective_schedule(self, chip) -> str:
+        """The scenario's schedule, or the chip's default when it is null."""
+        return chip.schedule if self.schedule is None else self.schedule
 
 
 FIELDS = tuple(f.name for f in fields(Scenario) if f.name != "base_dir")
@@ -121,6 +134,11 @@ _SPEC: dict[str, Field] = {
     "overlap": _F((bool,)),
     "compiled_batch": _F(_OPT_INT, None, 1, MAX_BATCH, fix="use null (= batch) or >= 1"),
     "inplace": _F((bool,)),
+    "schedule": _F((str, type(None)), None, choices=SCHEDULES),
+    "tile_rows": _F(_OPT_INT, None, 1, MAX_SIDE,
+                    fix="use null (the engine chooses) or the rows per tile, e.g. 8"),
+    "stack_cuts": _F((list, tuple, type(None)), None, items=str,
+                     fix="give a list of layer names, e.g. [036_conv], or null"),
 }
 _SPEC = {k: from_legacy(v) for k, v in _SPEC.items()}
 #: fields only a scenario has: a mapping with unknown keys and none of them is some
@@ -272,11 +290,13 @@ def scenario_from_dict(data: Any, path: str = "<scenario>", lines: dict | None =
     if problems:
         raise ScenarioError(problems)
     kw = {k: data[k] for k in FIELDS if k in data}
-    for k in ("weights", "activations", "policy"):
-        if k in kw:
+    for k in ("weights", "activations", "policy", "schedule"):
+        if k in kw and kw[k] is not None:
             kw[k] = kw[k].lower()
     if kw.get("sram_mb") is not None:
         kw["sram_mb"] = float(kw["sram_mb"])
+    if kw.get("stack_cuts") is not None:
+        kw["stack_cuts"] = tuple(kw["stack_cuts"])
     if kw.get("notes") is None and "notes" in kw:
         kw["notes"] = ""
     return Scenario(base_dir=base_dir, **kw)
@@ -287,6 +307,8 @@ def scenario_to_dict(s: Scenario) -> dict:
     out: dict[str, Any] = {"version": SUPPORTED_VERSION}
     for k in FIELDS:
         out[k] = getattr(s, k)
+    if out["stack_cuts"] is not None:
+        out["stack_cuts"] = list(out["stack_cuts"])
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import perf
+from . import depthfirst, perf
 from .analysis import evaluate, prepare
 from .errors import InputError
 from .footprint import MAX_BATCH, Footprint
@@ -31,6 +31,9 @@ FIGURES = ("dram_bytes_per_image", "throughput_ips", "latency_s", "energy_j_per_
            "weights_in_sram_bytes", "activations_in_sram_bytes", "fits", "calls",
            "sram_bytes_accessed_per_image", "staging_bytes", "sram_used_peak_bytes",
            "placement_exact", "placement_gap_bytes_per_image")
+#: figures of the schedule (engine/depthfirst.py): the DRAM floor and whether a fused
+#: depth-first schedule is applied at the point
+SCHEDULE_FIGURES = ("dram_lower_bound_bytes_per_image", "depth_first")
 
 
 def _setup(s: Scenario, batch: int | None = None, size=None):
@@ -47,9 +50,19 @@ def _setup(s: Scenario, batch: int | None = None, size=None):
     return model, chip, fp, prep, rate
 
 
+def _scheduled(s: Scenario, chip, fp, prep, rate, sram, b, n, r: dict,
+               schedule: str | None = None) -> dict:
+    """The layer-by-layer figures ``r`` for the scenario's schedule (engine/depthfirst.py:
+    fused stacks where they need less DRAM; adds the floor and the SRAM in use)."""
+    schedule = schedule or s.effective_schedule(chip)
+    return depthfirst.evaluate(prep, fp, chip, sram, b, n, s.overlap, rate, r, schedule,
+                               s.tile_rows, s.stack_cuts, per_step=False)
+
+
 def _pack(r: dict, chip, sram_bytes) -> dict:
-    out = {k: np.asarray(r[k]) for k in FIGURES}
+    out = {k: np.asarray(r[k]) for k in FIGURES + SCHEDULE_FIGURES}
     out["fits"] = out["fits"].astype(bool)
+    out["depth_first"] = out["depth_first"].astype(bool)
     out["placement_exact"] = out["placement_exact"].astype(bool)
     for k, v in r["traffic"].items():
         out[f"traffic_{k}"] = np.asarray(v)
@@ -84,6 +97,7 @@ def grid(scenario: Scenario, sram_bytes, batches, exact: bool = False) -> dict:
         b, n = np.full((len(B), 1), s.compiled_batch), B[:, None]
     r = evaluate(prep, chip, C[None, :], b, n, s.policy, s.overlap, rate, per_step=False,
                  exact=exact)
+    r = _scheduled(s, chip, fp, prep, rate, C[None, :], b, n, r)
     out = _pack(r, chip, np.broadcast_to(C[None, :], r["latency_s"].shape))
     out["sram_bytes"] = np.broadcast_to(C[None, :], out["latency_s"].shape).copy()
     out["batch"] = np.broadcast_to(B[:, None], out["latency_s"].shape).copy()
@@ -120,6 +134,7 @@ def over_input(scenario: Scenario, sizes, exact: bool = False) -> dict:
         _, chip, fp, prep, rate = _setup(s, size=wh)
         r = evaluate(prep, chip, sram, s.effective_compiled_batch, s.batch, s.policy,
                      s.overlap, rate, per_step=False, exact=exact)
+        r = _scheduled(s, chip, fp, prep, rate, sram, s.effective_compiled_batch, s.batch, r)
         t = fp.totals()
         row = _pack(r, chip, sram)
         row.update(width=wh[0], height=wh[1], pixels=wh[0] * wh[1],
@@ -135,3 +150,19 @@ def log_sram_grid(max_bytes: float = 1e9, points: int = 200, min_bytes: float = 
     if points < 2:
         raise InputError("points: need at least 2")
     return np.concatenate(([0.0], np.geomspace(min_bytes, max_bytes, points - 1)))
+
+
+def dram_curves(scenario: Scenario, sram_bytes) -> dict:
+    """DRAM bytes per image vs SRAM size (bytes) for both schedules and the floor (the
+    least any schedule in the modelled space could reach; engine/depthfirst.py), at the
+    scenario's batch: ``{"sram_bytes", "layer_by_layer", "depth_first", "floor"}``."""
+    s = scenario
+    C = _sram(sram_bytes)
+    _, chip, fp, prep, rate = _setup(s)
+    b, n = s.effective_compiled_batch, s.batch
+    r = evaluate(prep, chip, C, b, n, s.policy, s.overlap, rate, per_step=False)
+    lbl = np.asarray(r["dram_bytes_per_image"], dtype=float).copy()
+    df = _scheduled(s, chip, fp, prep, rate, C, b, n, r, schedule="depth_first")
+    return {"sram_bytes": C, "layer_by_layer": lbl,
+            "depth_first": np.asarray(df["dram_bytes_per_image"]),
+            "floor": np.asarray(df["dram_lower_bound_bytes_per_image"])}

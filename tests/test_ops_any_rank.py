@@ -218,3 +218,29 @@ def test_onnx_class_token_concat_and_position_embedding(tmp_path):
     m = _onnx(tmp_path, nodes, inits, (1, 4, 4, 4))
     assert infer_shapes(m, 4, 4)["y"] == (17, 4)
     assert Footprint(m, 4, 4).totals()["params"] == 4 + 17 * 4
+
+
+def test_onnx_indexed_parameter_table_counts_the_table(tmp_path):
+    """Swin's relative-position bias: a 7 x 2 learned table Gathered by a 3x3 index into
+    a 2 x 3 x 3 bias: PyTorch counts the table's 14 values, not the bias's 18."""
+    nodes = [helper.make_node("Gather", ["table", "idx"], ["g"], axis=0),
+             helper.make_node("Transpose", ["g"], ["bias"], perm=[2, 0, 1]),
+             helper.make_node("Add", ["x", "bias"], ["y"])]
+    inits = {"table": _f(7, 2), "idx": np.arange(9, dtype=np.int64).reshape(3, 3) % 7}
+    m = _onnx(tmp_path, nodes, inits, (1, 2, 3, 3))
+    assert m.layers[0].attrs["operand"] == (2, 3, 3) and m.layers[0].attrs["params"] == 14
+    assert Footprint(m, 3, 3).totals()["params"] == 14
+
+
+def test_onnx_expand_and_reductions_of_activations(tmp_path):
+    """F.normalize as exported: ReduceL2 over the last axis (keepdims), Expand back to
+    the input's shape, Div: shapes 3x4x1 then 3x4x5, no params, no MACs."""
+    nodes = [helper.make_node("ReduceL2", ["x", "ax"], ["n"], keepdims=1),
+             helper.make_node("Expand", ["n", "shp"], ["e"]),
+             helper.make_node("Div", ["x", "e"], ["y"])]
+    m = _onnx(tmp_path, nodes, {"ax": np.array([-1], np.int64),
+                                "shp": np.array([1, 3, 4, 5], np.int64)}, (1, 3, 4, 5))
+    sh = infer_shapes(m, 5, 4)
+    assert [sh[lay.name] for lay in m.layers] == [(3, 4, 1), (3, 4, 5), (3, 4, 5)]
+    t = Footprint(m, 5, 4).totals()
+    assert t["params"] == 0 and t["macs"] == 0

@@ -286,11 +286,13 @@ def _align(a, b):
 
 class _Const:
     """A constant value known at import time (shape_dep: derived from a Shape op;
-    learned: a float initializer of more than one value, or a reshaped/expanded copy of
-    one, i.e. a parameter PyTorch counts)."""
+    learned: how many parameter values PyTorch counts behind it: the size of a float
+    initializer of more than one value, kept through reshaped/expanded copies and
+    through a Gather from it (Swin's relative-position table indexed into a bias);
+    0 for literals and computed constants)."""
     __slots__ = ("value", "shape_dep", "learned")
 
-    def __init__(self, value, shape_dep=False, learned=False):
+    def __init__(self, value, shape_dep=False, learned=0):
         self.value, self.shape_dep, self.learned = value, shape_dep, learned
 
 
@@ -359,6 +361,9 @@ PASS_OPS = {"Identity", "Dropout"}
 #: Ops that only copy, reshape or broadcast a constant (a parameter stays a parameter).
 _LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", "CastLike",
                "Transpose", "Tile", "Flatten"}
+#: Ops that index a constant (a parameter table indexed into a bias keeps the table's
+#: parameter count).
+_INDEX_OPS = {"Gather", "GatherND", "GatherElements"}
 
 
 class _Importer:
@@ -618,15 +623,17 @@ class _Importer:
         acts = [self.vals[i].tensor for i in node.input if isinstance(self.vals.get(i), _Act)]
         if not acts:
             acts = [INPUT]
-        params = sum(self.vals[i].size if isinstance(self.vals[i], _Weight)
-                     else self.vals[i].value.size for i in set(node.input)
-                     if isinstance(self.vals.get(i), _Weight) or (
-                         isinstance(self.vals.get(i), _Const) and self.vals[i].learned))
+        params = sum(self.vals[i].learned for i in set(node.input)
+                     if isinstance(self.vals.get(i), _Const)) + sum(
+            self.vals[i].size for i in set(node.input)
+            if isinstance(self.vals.get(i), _Weight))
         first_in = next((i for i in node.input if isinstance(self.vals.get(i), _Act)), None)
         in_shape = self.shapes.get(first_in) if first_in else None
         bax = self.vals[first_in].bax if first_in else 0
         if not known:
             self.unknown[node.op_type if reason is None else f"{node.op_type} ({reason})"] += 1
+        if any(o and o not in self.shapes for o in node.output):
+            self._node_shapes(node)
         for k, out in enumerate(node.output):
             if not out or (k > 0 and not self.readers[out]):
                 continue
@@ -644,6 +651,37 @@ class _Importer:
                               "params": params if k == 0 else 0}, bax=b)
             if not same:
                 self.fixed.append(name)
+
+    def _node_shapes(self, node):
+        """ONNX shape inference on this one node, from the shapes sramfit derived for
+        its inputs (and the values of its constant inputs): the whole-graph inference
+        loses track behind ops it cannot follow."""
+        onnx = self.onnx
+        helper = onnx.helper
+        inputs, inits = [], []
+        for i in node.input:
+            if not i:
+                continue
+            v = self.vals.get(i)
+            if isinstance(v, _Const):
+                inits.append(onnx.numpy_helper.from_array(v.value, i))
+            elif i in self.shapes:
+                inputs.append(helper.make_tensor_value_info(i, onnx.TensorProto.FLOAT,
+                                                            list(self.shapes[i])))
+            else:
+                return
+        g = helper.make_graph([node], "n", inputs, [], inits)
+        opsets = [helper.make_opsetid(o.domain, o.version) for o in self.model.opset_import]
+        try:
+            m = onnx.shape_inference.infer_shapes(helper.make_model(g, opset_imports=opsets),
+                                                  strict_mode=False)
+        except Exception:          # noqa: BLE001 (inference gives up: no shape)
+            return
+        for vi in m.graph.value_info:
+            s = _type_shape(vi)
+            if vi.name in node.output and s is not None and all(
+                    v is not None and v >= 0 for v in s):
+                self.shapes[vi.name] = s
 
     def alias(self, out, src, bax=...):
         v = self.vals[src]
@@ -664,7 +702,8 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = (_Const(v, learned=v.dtype.kind == "f" and v.size > 1)
+            self.vals[t.name] = (_Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1
+                                        else 0)
                                  if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
@@ -791,8 +830,8 @@ class _Importer:
                 self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
             return
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = node.op_type in _LAYOUT_OPS and isinstance(kinds[0], _Const) and \
-            kinds[0].learned
+        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | _INDEX_OPS and \
+            isinstance(kinds[0], _Const) else 0
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -806,7 +845,7 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned and v.size > 1)
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 else 0)
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
@@ -1008,9 +1047,10 @@ class _Importer:
             axes = list(k.value.reshape(-1)) if isinstance(k, _Const) else None
         s = self.shapes.get(node.input[0])
         out = node.output[0]
-        if axes is None or s is None or not len(s) or self._image_input(node, kinds) is None \
+        if mode is None or axes is None or s is None or not len(s) \
+                or self._image_input(node, kinds) is None \
                 or sorted(int(v) % 4 for v in axes) != [2, 3]:
-            if s is not None and out not in self.shapes:   # shape by the ONNX rule
+            if s is not None and len(s):                  # shape by the ONNX rule
                 keep = int(a.get("keepdims", 1))
                 ax = {int(v) % len(s) for v in axes} if axes is not None else (
                     set(range(len(s))) if not a.get("noop_with_empty_axes", 0) else set())
@@ -1031,6 +1071,14 @@ class _Importer:
 
     def op_ReduceMax(self, node, kinds):
         return self._reduce(node, kinds, "max")
+
+    def _reduce_other(self, node, kinds):
+        """Other reductions (ReduceL2 of F.normalize, ReduceSum, ...): no MACs, the
+        shape by the ONNX rule."""
+        return self._reduce(node, kinds, None)
+
+    op_ReduceL2 = op_ReduceL1 = op_ReduceSum = op_ReduceSumSquare = op_ReduceMin = \
+        op_ReduceProd = op_ReduceLogSum = op_ReduceLogSumExp = _reduce_other
 
     def op_BatchNormalization(self, node, kinds):
         if self.vals[node.input[0]].bax != 0:
@@ -1113,7 +1161,7 @@ class _Importer:
                 self.alias(out, x)
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
-        learned = isinstance(c, _Weight) or c.learned
+        learned = c.size if isinstance(c, _Weight) else c.learned
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1127,7 +1175,8 @@ class _Importer:
                 return self.emit_other(node, "constant spans the batch")
             operand = operand[:k] + operand[k + 1:]
         self.emit(node, out, "add", [act.tensor],
-                  {"fn": fn, "operand": list(operand), "learned": learned})
+                  {"fn": fn, "operand": list(operand), "learned": bool(learned),
+                   "params": learned if learned and learned != math.prod(operand) else None})
 
     def _constant_layer(self, node, name, k, like):
         """A weight/constant joined to activations (a class token): an 'other' layer
@@ -1138,9 +1187,7 @@ class _Importer:
         bax = like.bax
         if bax is not None and bax < len(dims) and dims[bax] == 1:
             dims = dims[:bax] + dims[bax + 1:]
-        learned = isinstance(k, _Weight) or k.learned
-        params = math.prod(k.dims if isinstance(k, _Weight) else k.value.shape) \
-            if learned else 0
+        params = k.size if isinstance(k, _Weight) else k.learned
         base = f"{self._name(node, name)}_const"
         self.emit(node, name + "#const", "other", [like.tensor],
                   {"type": "constant", "out_shape": list(dims), "params": params},
@@ -1646,6 +1693,14 @@ class _Importer:
             os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
         if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
+        act = self.vals[node.input[0]]
+        if isinstance(k, _Const) and xs is not None and (
+                act.bax is None or (act.bax < len(os_) and os_[act.bax] == 1)):
+            # a broadcast copy (F.normalize's expand_as): x + 0 of the target shape
+            img = tuple(os_) if act.bax is None else tuple(os_[:act.bax]) + tuple(
+                os_[act.bax + 1:])
+            return self.emit(node, node.output[0], "add", [act.tensor],
+                             {"operand": list(img), "learned": False})
         return self.emit_other(node)
 
     def op_Shape(self, node, kinds):
