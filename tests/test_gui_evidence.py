@@ -98,7 +98,7 @@ def test_exports_of_uncalibrated_chip_carry_the_estimate(main_window, no_dialogs
     assert win.export_plot()
     note = [ln for ln in out.read_text().splitlines() if ln.startswith("# footnote:")]
     assert len(note) == 1 and "Speed estimated" in note[0] and reason in note[0]
-    assert "# title: Throughput and latency vs batch (speed estimated)" in out.read_text()
+    assert f"# title: {win.plots.batch.title} (speed estimated)" in out.read_text()
 
     # PNG: the app hands the same footnote to gui.export, which draws it
     seen = []
