@@ -26,6 +26,8 @@ SPILL = QColor("#e76f51")      # spills to DRAM
 WEIGHT = QColor("#264653")
 ACCENT = QColor("#3a86ff")     # current chip / selection
 MUTED = QColor("#8d99ae")
+ESTIMATE = QColor("#b06f00")   # speed figures of a chip with no published measurement
+ESTIMATE_PREFIX = "estimated "
 COMPUTE = QColor("#3a86ff")
 MEMORY = QColor("#e76f51")
 LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
@@ -107,7 +109,6 @@ class PlotBase(pg.PlotWidget):
 
     def set_title(self, title: str, legend=()):
         """Title with an inline colour legend: [(label, QColor, glyph)]."""
-        self._title_args = (title, list(legend))
         keys = "&nbsp;&nbsp; ".join(
             f"<span style='color:{c.name()}; font-size:11pt'>{g}</span>"
             f"<span style='font-size:8.5pt; color:#333'>&nbsp;{label.replace(' ', '&nbsp;')}"
@@ -122,14 +123,18 @@ class PlotBase(pg.PlotWidget):
         self._fit_title()
 
     def mark_speed_estimate(self, frame):
-        """Issue 12: "(speed estimated)" after the title of a plot of speed figures when
-        the chip has no published measurement (the analysis's ``speed_estimated``)."""
+        """Issue 12: on a plot of speed figures, "estimated" before the left axis label, in
+        the warning colour, when the chip has no published measurement
+        (``speed_estimated`` of the analysis). The title stays as it is (one line)."""
         flags = getattr(frame.analysis, "speed_flags", None)
         est = bool(flags and flags().get("speed_estimated"))
-        shown = f"{self.title} (speed estimated)" if est else self.title
-        title, legend = getattr(self, "_title_args", (self.title, []))
-        if shown != title:
-            self.set_title(shown, legend)
+        if est == getattr(self, "_estimate_marked", False):
+            return
+        self._estimate_marked = est
+        left, _ = getattr(self, "_label_args", ("", ""))
+        self.plotItem.setLabel("left", f"{ESTIMATE_PREFIX}{left}" if est else left,
+                               **{"font-size": "9pt",
+                                  "color": (ESTIMATE if est else FG).name()})
 
     def _fit_title(self, width=None):
         """Wrap the title to the plot's width, so a narrow plot never gets wider than
@@ -179,6 +184,7 @@ class PlotBase(pg.PlotWidget):
             pass
 
     def set_labels(self, left: str, bottom: str):
+        self._label_args = (left, bottom)
         style = {"font-size": "9pt", "color": FG.name()}
         self.plotItem.setLabel("left", left, **style)
         self.plotItem.setLabel("bottom", bottom, **style)
