@@ -26,11 +26,11 @@ SPILL = QColor("#e76f51")      # spills to DRAM
 WEIGHT = QColor("#264653")
 ACCENT = QColor("#3a86ff")     # current chip / selection
 MUTED = QColor("#8d99ae")
-ESTIMATE = QColor("#b06f00")   # speed figures of a chip with no published measurement
-ESTIMATE_PREFIX = "estimated "
 COMPUTE = QColor("#3a86ff")
 MEMORY = QColor("#e76f51")
 LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
+ESTIMATE = QColor("#b06f00")   # speed figures of a chip with no published measurement
+ESTIMATE_PREFIX = "estimated "
 
 
 @dataclass
