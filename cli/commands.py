@@ -404,12 +404,19 @@ def cmd_sweep(args) -> int:
     if s is None:
         raise InputError("sweep needs a chip: give a scenario file or --chip")
     if args.over == "sram":
+        explicit_min = args.min_mb is not None
+        args.min_mb = 0.01 if args.min_mb is None else args.min_mb
         if not 0 < args.min_mb < args.max_mb <= 1e7:       # NaN fails too
             raise InputError("--min-mb and --max-mb: need 0 < min < max <= 10^7 (MB)")
         if args.points > MAX_SWEEP_POINTS:
             raise InputError(f"--points: at most {MAX_SWEEP_POINTS} (limit "
                              f"MAX_SWEEP_POINTS)")
-        grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
+        if args.points < 2:
+            raise InputError("--points: need at least 2")
+        if explicit_min:     # the grid starts there (it used to print 0 MB regardless)
+            grid = np.geomspace(args.min_mb * 1e6, args.max_mb * 1e6, args.points)
+        else:                # default: 0, then a log grid from 0.01 MB
+            grid = sweep.log_sram_grid(args.max_mb * 1e6, args.points, args.min_mb * 1e6)
         res = sweep.over_sram(s, grid)
         res = {"sram_mb": res["sram_bytes"] / 1e6, **res}
         key = "sram_mb"
@@ -426,7 +433,20 @@ def cmd_sweep(args) -> int:
         if len(sizes) > MAX_SWEEP_POINTS:
             raise InputError(f"--sizes: at most {MAX_SWEEP_POINTS} sizes (limit "
                              f"MAX_SWEEP_POINTS)")
-        res = sweep.over_input(s, sizes)
+        # a size the model cannot take is skipped with a note, not the whole sweep
+        # (bug: the default sizes' 1280x720 killed the sweep for YOLOv3)
+        ok, skipped = [], []
+        for wh in sizes:
+            try:
+                sweep.over_input(s, [wh])
+                ok.append(wh)
+            except SramfitError as err:
+                skipped.append(f"{wh[0]}x{wh[1]} ({str(err).splitlines()[0]})")
+        if not ok:
+            raise InputError("--sizes: the model takes none of them: " + "; ".join(skipped))
+        for note in skipped:
+            print(f"sramfit sweep: skipped {note}", file=sys.stderr)
+        res = sweep.over_input(s, ok)
         key = "pixels"
     cols = [key] + [k for k in res if k != key]
     n = len(res[key])
@@ -597,9 +617,12 @@ def cmd_seek(args) -> int:
                        if getattr(args, g) is not None)
     r = seek.least_sram(s, goal, value)
     f = r.figures
+    from .engine.scenario import resolve_chip
+    sched = r.scenario.effective_schedule(resolve_chip(r.scenario))
     if args.format == "json":
         d = {"scenario": s.name, "goal": goal, "value": value, "reachable": r.reachable,
              "sram_mb": r.sram_mb, "batch": r.scenario.batch,
+             "schedule": sched,
              "dram_mb_per_image": f["dram_bytes_per_image"] / 1e6,
              "dram_gbps": f["dram_gbps"], "throughput_ips": f["throughput_ips"],
              "latency_ms": f["latency_s"] * 1e3, "fits": f["fits"],
@@ -613,6 +636,7 @@ def cmd_seek(args) -> int:
     rows = [("goal", r.description),
             ("least SRAM", f"{r.sram_mb:,.3f} MB" if r.reachable else "not reachable"),
             ("batch", f"{r.scenario.batch}"),
+            ("schedule", sched),
             ("DRAM per image", f"{f['dram_bytes_per_image'] / 1e6:,.2f} MB"),
             ("DRAM bandwidth", f"{f['dram_gbps']:,.3f} GB/s"),
             ("throughput", f"{f['throughput_ips']:,.2f} images/s"),
@@ -657,8 +681,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_args(sp, required=False)
     _add_chip_args(sp)
     sp.add_argument("--over", required=True, choices=["sram", "batch", "input"])
-    sp.add_argument("--min-mb", type=float, default=0.01,
-                    help="--over sram: smallest non-zero SRAM size (MB); 0 is always included")
+    sp.add_argument("--min-mb", type=float, default=None,
+                    help="--over sram: smallest SRAM size (MB); without it the grid is 0 "
+                         "then 0.01 MB upwards")
     sp.add_argument("--max-mb", type=float, default=1000.0,
                     help="--over sram: largest SRAM size (MB, default 1000)")
     sp.add_argument("--points", type=int, default=200, help="--over sram: grid points")
@@ -761,6 +786,12 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv or os.environ.get("SRAMFIT_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
+    # "--input -224x224": argparse takes the value for an option and says "expected one
+    # argument"; glue it on so the size check names the bad value
+    for i in range(len(argv) - 1):
+        if argv[i] == "--input" and argv[i + 1][:1] == "-" and argv[i + 1][1:2].isdigit():
+            argv[i:i + 2] = [f"--input={argv[i + 1]}", ""]
+    argv = [a for a in argv if a != ""]
     parser = build_parser()
     try:
         args = parser.parse_args(argv or ["gui"])

@@ -6,7 +6,9 @@ chip, which becomes an inline chip (validated by ``engine.chip.chip_from_dict``,
 same checks as a profile file) and can be saved as a new profile."""
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
@@ -16,7 +18,6 @@ from sramfit.engine.chip import (Chip, ChipError, chip_from_dict, chip_to_dict, 
                          save_chip)
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.placement import POLICIES
-from sramfit.engine.resources import chips_dir
 from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
@@ -77,6 +78,7 @@ class ChipPanel(QWidget):
                                "(MB = 10^6 bytes). Drag to see what fits.")
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderPressed.connect(self._on_slider_pressed)
+        self.slider.sliderReleased.connect(self.doc.settle)   # exact placement on release
         self._drag = 0
         self.sram = dspin(0, 100000, 3, " MB", "exact SRAM capacity in MB (10^6 bytes)")
         self.sram.valueChanged.connect(
@@ -148,6 +150,32 @@ class ChipPanel(QWidget):
         self.save.clicked.connect(self.save_profile)
         form.addRow("", self.save)
 
+        # goal seek (engine.seek): the least SRAM that meets a goal, marked on the plots
+        self.goal = QComboBox()
+        for label, key, tip in (("no goal", None, ""),
+                                ("≥ images/s", "target_fps", "throughput of at least"),
+                                ("≤ DRAM GB/s", "max_dram_gbps", "DRAM bandwidth used of at most"),
+                                ("batch on chip", "batch_on_chip",
+                                 "a batch this big with nothing spilled to DRAM")):
+            self.goal.addItem(label, key)
+            self.goal.setItemData(self.goal.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.goal.setToolTip("Goal seek: the least SRAM that meets a throughput, DRAM "
+                             "bandwidth or batch-on-chip goal (marked on the DRAM-vs-SRAM "
+                             "and batch plots)")
+        self.goal_value = dspin(0.001, 1e7, 3, "", "the goal's value (images/s, GB/s or "
+                                                   "batch size)")
+        self.goal_value.setValue(10.0)
+        self.goal_value.setEnabled(False)
+        self.goal.activated.connect(self._on_goal)
+        self.goal_value.valueChanged.connect(self._on_goal)
+        self.goal_use = QPushButton("Use")
+        self.goal_use.setToolTip("Set the SRAM to the least size that meets the goal")
+        self.goal_use.clicked.connect(self._use_goal)
+        form.addRow("Goal", hbox((self.goal, 1), (self.goal_value, 1), self.goal_use))
+        self.goal_result = QLabel("")
+        self.goal_result.setWordWrap(True)
+        form.addRow("", self.goal_result)
+
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #555;")
@@ -157,6 +185,33 @@ class ChipPanel(QWidget):
         lay.addWidget(self.info)
         lay.addStretch(1)
         self.show_scenario(self.doc.scenario)
+
+    def _on_goal(self, *_):
+        key = self.goal.currentData()
+        self.goal_value.setEnabled(key is not None)
+        self.doc.set_goal(key, self.goal_value.value())
+
+    def _use_goal(self):
+        r = self.doc.seek()
+        if r is not None and r.sram_bytes is not None:
+            self.sram.setValue(r.sram_bytes / 1e6)
+
+    def _show_goal(self):
+        r = self.doc.seek()
+        self.goal_use.setEnabled(r is not None and r.sram_bytes is not None)
+        if r is None:
+            self.goal_result.setText("")
+            return
+        f = r.figures
+        if r.sram_bytes is None:
+            self.goal_result.setText(
+                f"{r.description}: not reachable — at best {f['throughput_ips']:,.2f} "
+                f"images/s, {f['dram_gbps']:,.2f} GB/s with everything on chip")
+        else:
+            self.goal_result.setText(
+                f"{r.description}: least SRAM {r.sram_bytes / 1e6:,.3f} MB → "
+                f"{f['throughput_ips']:,.2f} images/s, {f['dram_gbps']:,.2f} GB/s DRAM")
+        self.goal_result.setStyleSheet("color: #2d6a4f;")
 
     # -- document -> widgets -------------------------------------------------------
     def show_scenario(self, s):
@@ -207,6 +262,7 @@ class ChipPanel(QWidget):
             check(self.overlap, bool(s.overlap))
         finally:
             self._updating = False
+        self._show_goal()
         t = a.totals()
         self.area.setText(f"MB = 10⁶ bytes · SRAM area ≈ {t['sram_area_mm2']:,.1f} mm²")
         if chip.sram_split:
@@ -302,20 +358,34 @@ class ChipPanel(QWidget):
     # -- save as profile -------------------------------------------------------------
     def save_profile(self):
         chip = self.doc.analysis.chip
-        suggestion = str(chips_dir() / f"{chip.name}_custom.yaml")
+        # the user's folder, never the installed package's (lost on reinstall, and not
+        # writable on a system install): bug 10
+        suggestion = str(user_chip_dir() / f"{chip.name}_custom.yaml")
         path = dialogs.save_file(self, "Save chip as profile", suggestion,
                                  dialogs.CHIP_FILTER)
         if not path:
             return False
         if not path.lower().endswith((".yaml", ".yml")):
             path += ".yaml"
-        return save_chip_profile(chip, path, self)
+        # its own title, so two chips are never listed under one name (bug 10)
+        stem = Path(path).stem
+        title = f"{stem} (edited in sramfit from {chip.name})"
+        return save_chip_profile(dataclasses.replace(chip, title=title), path, self)
+
+
+def user_chip_dir() -> Path:
+    """Where edited chip profiles are suggested: the user's documents folder."""
+    from PySide6.QtCore import QStandardPaths
+    docs = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    return Path(docs) / "sramfit chips"
 
 
 def save_chip_profile(chip: Chip, path: str, parent=None) -> bool:
     """Write ``chip`` as a profile YAML named after the file (engine.chip.save_chip:
     validated, atomic). Shows the engine's message on failure."""
     try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         save_chip(chip, path)
     except (SramfitError, OSError) as err:
         dialogs.show_error(parent, "Cannot save the chip profile", str(err))

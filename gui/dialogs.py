@@ -35,6 +35,15 @@ def choose_directory(parent: QWidget | None, title: str, directory: str = "") ->
 PLOT_FILTER = "PNG image (*.png);;SVG vector image (*.svg);;CSV data (*.csv)"
 
 
+def export_options(parent: QWidget | None, title: str, path: str, size=(1920, 1080),
+                   dpi: int = 144, style: str = "slide") -> dict | None:
+    """File, size, DPI and style for an export (gui/export_dialog.py), or None if the
+    user cancelled."""
+    from .export_dialog import ExportDialog
+    dlg = ExportDialog(parent, title, path, size, dpi, style)
+    return dlg.options() if dlg.exec() and dlg.options()["path"] else None
+
+
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
     QMessageBox.critical(parent, title, message)
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 
 from sramfit import engine
 from sramfit.engine import scenario as sc
+from sramfit.engine.analysis import Analysis
 from sramfit.engine.errors import SramfitError
 
 from .commands import SetScenario
@@ -25,6 +26,29 @@ from .commands import SetScenario
 SRAM_GRID = np.concatenate(([0.0], np.geomspace(1e5, 1e9, 240)))
 #: Batch sizes of the throughput/latency sweep.
 BATCH_GRID = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
+
+
+def sram_grid(scenario) -> np.ndarray:
+    """SRAM sizes the DRAM-vs-SRAM curve is drawn over: up to 1000 MB, or further, to
+    1.5x the size where everything fits (bug 15: the axis stopped below it)."""
+    from sramfit.engine import seek
+    try:
+        hi = max(1e9, 1.5 * seek.upper_bound(scenario))
+    except SramfitError:
+        hi = 1e9
+    if hi <= 1e9:
+        return SRAM_GRID
+    return np.concatenate(([0.0], np.geomspace(1e5, hi, 240)))
+
+
+def batch_grid(scenario) -> np.ndarray:
+    """Batches the throughput curve is drawn over: 1..256, and the scenario's own batch
+    (bug 15: batch 4096 was off the plot)."""
+    b = int(scenario.batch)
+    if b in BATCH_GRID:
+        return BATCH_GRID
+    extra = 2 ** np.arange(9, int(np.ceil(np.log2(b))) + 1)
+    return np.unique(np.concatenate((BATCH_GRID, extra[extra < b], [b])))
 #: The seed chips marked on the DRAM-vs-SRAM plot.
 REFERENCE_CHIPS = ("chip_a", "chip_b", "chip_c")
 
@@ -35,22 +59,44 @@ def default_scenario():
                        height=1088, chip="chip_b")
 
 
+def scenario_title(s) -> str:
+    """'ResNet50 at 224x224 on chip_b'-style name for a scenario whose model changed."""
+    m = s.model
+    if isinstance(m, dict):
+        model = str(m.get("name", "model"))
+    elif hasattr(m, "name"):
+        model = str(m.name)
+    else:
+        model = str(m).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    size = f" at {s.width}x{s.height}" if s.width and s.height else ""
+    chip = s.chip if isinstance(s.chip, str) else (s.chip or {}).get("name", "chip")
+    chip = str(chip).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{model}{size} on {chip}"
+
+
 class Document(QObject):
     changed = Signal(object)          # the new Analysis, after every accepted change
     rejected = Signal(str)            # an edit the engine refused: its message
     fileChanged = Signal(str)         # the scenario's path ('' for a new scenario)
     dirtyChanged = Signal(bool)
+    modelReplaced = Signal()          # New, Open, or a different model: forget view state
 
     def __init__(self, scenario=None, parent=None):
         super().__init__(parent)
         self.stack = QUndoStack(self)
-        self.stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        # a bound method, not a lambda: Qt drops the connection when the document goes,
+        # so closing the window never emits from a deleted source (bug 9)
+        self.stack.cleanChanged.connect(self._on_clean)
         self.path = ""
         self.scenario = scenario if scenario is not None else default_scenario()
         self.analysis = engine.analyze(self.scenario)
         self._pending = None
         self._sweep_cache: dict[str, tuple] = {}
         self.last_analyze_s = 0.0
+        self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
+
+    def _on_clean(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     # -- editing -----------------------------------------------------------------
     @property
@@ -69,9 +115,15 @@ class Document(QObject):
     def replace(self, new, text: str, merge_key: str | None = None) -> bool:
         if new == self.scenario:
             return True
+        if new.model != self.scenario.model and new.name == self.scenario.name:
+            # a different model: the title and Save As name it (bug 13)
+            new = dataclasses.replace(new, name=scenario_title(new))
+        # while a slider is dragged, place with the threshold rule (ms, not the exact
+        # solve's tens of ms); settle() solves exactly on release
+        fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
         try:
             t0 = time.perf_counter()
-            analysis = engine.analyze(new)
+            analysis = Analysis(new, exact=False) if fast else engine.analyze(new)
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -81,8 +133,26 @@ class Document(QObject):
                                f"applied")
             return False
         self._pending = (new, analysis)
+        self._approx = fast
+        other_model = new.model != self.scenario.model
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
+        if other_model:
+            self.modelReplaced.emit()
         return True
+
+    def settle(self) -> None:
+        """After a drag: the exact analysis of the current scenario (policy optimal)."""
+        if self.analysis.scenario is self.scenario and not self._approx:
+            return
+        try:
+            self.analysis = engine.analyze(self.scenario)
+        except SramfitError as err:
+            self.rejected.emit(str(err))
+            return
+        self._approx = False
+        self.changed.emit(self.analysis)
+
+    _approx = False
 
     def _set(self, scenario):
         """Called by the undo commands only."""
@@ -122,6 +192,7 @@ class Document(QObject):
         self.scenario, self.analysis = scenario, analysis
         self.path = str(path)
         self.stack.setClean()
+        self.modelReplaced.emit()
         self.fileChanged.emit(self.path)
         self.dirtyChanged.emit(False)
         self.changed.emit(analysis)
@@ -149,12 +220,37 @@ class Document(QObject):
     def sram_sweep(self):
         s = self.scenario
         basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("sram", basis, lambda: _sweep().over_sram(s, SRAM_GRID))
+        return self._cached("sram", basis, lambda: _sweep().over_sram(s, sram_grid(s)))
+
+    def set_goal(self, goal: str | None, value: float = 0.0) -> None:
+        """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
+        Not part of the scenario: a view setting, not undoable, not saved."""
+        self.goal = (goal, float(value)) if goal else None
+        self.changed.emit(self.analysis)
+
+    def seek(self):
+        """engine.seek.least_sram for the current goal (cached: it does not depend on
+        the SRAM size), or None."""
+        if self.goal is None:
+            return None
+        s = self.scenario
+        basis = (dataclasses.replace(s, sram_mb=None), self.goal)
+        from sramfit.engine import seek
+        return self._cached("seek", basis, lambda: seek.least_sram(s, *self.goal))
+
+    def knee_bytes(self):
+        """SRAM (bytes) at the knee of DRAM per image vs SRAM size, or None."""
+        sw = self.sram_sweep()
+        if sw is None:
+            return None
+        from sramfit.engine import seek
+        i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
+        return None if i is None else float(sw["sram_bytes"][i])
 
     def batch_sweep(self):
         s = self.scenario
-        basis = dataclasses.replace(s, batch=1)
-        return self._cached("batch", basis, lambda: _sweep().over_batch(s, BATCH_GRID))
+        basis = (dataclasses.replace(s, batch=1), s.batch if s.batch > 256 else 0)
+        return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
 
 
 def _sweep():

@@ -67,7 +67,7 @@ def scenario_frame(scenario, analysis):
     from sramfit.engine.errors import SramfitError
     from sramfit.engine import sweep
 
-    from .document import BATCH_GRID, REFERENCE_CHIPS, SRAM_GRID
+    from .document import REFERENCE_CHIPS, batch_grid, sram_grid
     from .plots import Frame
 
     def attempt(fn):
@@ -85,8 +85,8 @@ def scenario_frame(scenario, analysis):
                      float(c.sram_bytes)))
     return Frame(analysis=analysis, batch=scenario.batch,
                  sram_bytes=float(analysis.sram_bytes),
-                 sram_sweep=attempt(lambda: sweep.over_sram(scenario, SRAM_GRID)),
-                 batch_sweep=attempt(lambda: sweep.over_batch(scenario, BATCH_GRID)),
+                 sram_sweep=attempt(lambda: sweep.over_sram(scenario, sram_grid(scenario))),
+                 batch_sweep=attempt(lambda: sweep.over_batch(scenario, batch_grid(scenario))),
                  reference_chips=refs,
                  names=[s.name for s in analysis.footprint.steps])
 

@@ -20,6 +20,7 @@ from .layer_table import LayerTable
 from .model_panel import ModelPanel
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
+from .text import fmt_seconds
 
 MAX_RECENT = 8
 GLOSSARY = """<h3>Terms</h3>
@@ -69,6 +70,10 @@ class PlotArea(QWidget):
         self.grid.setSpacing(4)
         for i, p in enumerate(self.plots):
             self.grid.addWidget(p, i // 3, i % 3)
+        for k in range(3):          # equal cells, also after the single-plot view (bug 5)
+            self.grid.setColumnStretch(k, 1)
+        for k in range(2):
+            self.grid.setRowStretch(k, 1)
         self.focused = None
 
     def focus(self, index: int | None):
@@ -76,6 +81,7 @@ class PlotArea(QWidget):
             self.focused = None
             for p in self.plots:
                 p.show()
+            self.grid.invalidate()
         else:
             self.focused = index
             for i, p in enumerate(self.plots):
@@ -112,9 +118,13 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Layers", "layers", self.tabs,
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        # the left panels run to the bottom; the layer table sits under the plots only,
+        # so giving it a third of the height does not squeeze the panels
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.model_dock, self.chip_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.model_dock], [360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
+        self._table_sized = False
         self.resizeDocks([self.model_dock, self.chip_dock], [300, 520],
                          Qt.Orientation.Vertical)
         self._build_status()
@@ -128,6 +138,7 @@ class MainWindow(QMainWindow):
         document.changed.connect(self._on_changed)
         document.rejected.connect(self._on_rejected)
         document.fileChanged.connect(lambda _: self._update_title())
+        document.modelReplaced.connect(self.forget_state)
         document.dirtyChanged.connect(lambda _: self._update_title())
 
         self.resize(1600, 1000)
@@ -239,6 +250,13 @@ class MainWindow(QMainWindow):
         self._action(hm, "&Terms and shortcuts", self.show_help, QKeySequence.StandardKey.HelpContents)
         self._update_recent_menu()
 
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._table_sized:    # a third of the window: ~10 rows at 1000 px high
+            self._table_sized = True
+            self.resizeDocks([self.table_dock], [max(200, self.height() // 3)],
+                             Qt.Orientation.Vertical)
+
     # -- rendering -------------------------------------------------------------------
     def frame(self) -> Frame:
         doc, a = self.doc, self.doc.analysis
@@ -246,7 +264,8 @@ class MainWindow(QMainWindow):
                      sram_bytes=float(a.sram_bytes),
                      sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
                      reference_chips=self.chip_panel.reference_chips(),
-                     names=[s.name for s in a.footprint.steps])
+                     names=[s.name for s in a.footprint.steps],
+                     knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
 
     def refresh(self):
         t0 = time.perf_counter()
@@ -269,9 +288,23 @@ class MainWindow(QMainWindow):
         self.refresh()
         self._update_title()
 
+    def forget_state(self, *_):
+        """A new, opened or imported scenario: no message, problem or selection of the
+        previous one survives (bug 4)."""
+        self.message.setText("")
+        self.message.setToolTip("")
+        self.message.setStyleSheet("")
+        self.editor.show_problem("")
+        self.model_panel.show_problem("")
+        self._selected = None
+        self.table.view.clearSelection()
+        for p in self.plots.plots:
+            p.select(None)
+
     def _on_rejected(self, message):
-        self.show_message(message, error=True)
+        self.show_message(message, error=True, timeout_ms=0)
         self.editor.show_problem(message)
+        self.model_panel.show_problem(message)
 
     def show_message(self, text, error=False, timeout_ms=8000):
         self.message.setStyleSheet("color: #c4472a;" if error else "")
@@ -285,7 +318,9 @@ class MainWindow(QMainWindow):
         t = a.totals()
         st = self.status
         st["peak"].setText(f"peak live <b>{fmt_mb(t['peak_live_bytes'])}</b>")
-        st["weights"].setText(f"weights <b>{fmt_mb(t['weight_bytes'])}</b>")
+        stored = t.get("weight_bytes_stored", t["weight_bytes"])
+        st["weights"].setText(f"weights <b>{fmt_mb(stored)}</b>"
+                              + (" stored" if stored != t["weight_bytes"] else ""))
         spilled = int((~a.in_sram.astype(bool)).sum())
         if t.get("fits"):
             st["fits"].setText("<b style='color:#1d7a6f'>fits on chip</b>")
@@ -300,7 +335,7 @@ class MainWindow(QMainWindow):
         note = evidence.speed_note(a)
         evidence.mark_speed(st["ips"], f"<b>{t['throughput_ips']:,.1f}</b> images/s",
                             note)
-        evidence.mark_speed(st["latency"], f"latency <b>{t['latency_s'] * 1e3:,.2f} ms</b>",
+        evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
                             note)
 
     def select_step(self, step: int):
@@ -395,13 +430,16 @@ class MainWindow(QMainWindow):
         from . import export
         i = self.plots.focused if self.plots.focused is not None else 0
         plot = self.plots.plots[i]
-        name = export.slugify(plot.title) + ".png"
-        path = dialogs.save_file(self, f"Export plot: {plot.title}",
-                                 str(Path(self._last_dir()) / name), dialogs.PLOT_FILTER)
-        if not path:
+        # the file is named after the scenario and the plot
+        name = f"{export.slugify(self.doc.scenario.name)}_{export.slugify(plot.title)}.png"
+        opts = dialogs.export_options(self, f"Export plot: {plot.title}",
+                                      str(Path(self._last_dir()) / name))
+        if not opts:
             return False
+        path = opts["path"]
         try:
-            export.export_plot(plot, path, footnote=self._footnote())
+            export.export_plot(plot, path, size=opts["size"], dpi=opts["dpi"],
+                               style=opts["style"], footnote=self._footnote())
         except (SramfitError, OSError) as err:
             dialogs.show_error(self, "Cannot export the plot", str(err))
             return False
@@ -531,3 +569,12 @@ class MainWindow(QMainWindow):
 
 def running_windows() -> list[MainWindow]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+
+
+def goal_marks(result) -> dict | None:
+    """What the plots draw of an engine.seek result (plain values, no engine types)."""
+    if result is None:
+        return None
+    return {"goal": result.goal, "value": result.value, "text": result.description,
+            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
+            "throughput_ips": result.figures.get("throughput_ips")}

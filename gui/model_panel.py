@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from sramfit.engine import zoo
 from sramfit.engine.errors import SramfitError
+from sramfit.engine.footprint import Footprint
 from sramfit.engine.graph import Model
 from sramfit.engine.modelfile import dump_model, load_model, model_from_dict
 from sramfit.engine.precision import NAMES as PRECISIONS
@@ -25,6 +26,15 @@ SIZE_PRESETS = [
     ("2 MP 1920 × 1088", 1920, 1088), ("4K 3840 × 2160", 3840, 2160),
 ]
 CUSTOM = "custom W × H"
+
+
+class _PresetCombo(QComboBox):
+    """The size presets; says when its list is about to open."""
+    aboutToShow = Signal()
+
+    def showPopup(self):
+        self.aboutToShow.emit()
+        super().showPopup()
 
 
 def model_label(model) -> str:
@@ -57,7 +67,10 @@ class ModelPanel(QWidget):
         self.copy.clicked.connect(self._on_copy)
         form.addRow("", self.copy)
 
-        self.preset = QComboBox()
+        self.preset = _PresetCombo()
+        # which presets the model refuses is checked when the list opens (a refused
+        # size costs a search for the nearest ones: ~50 ms on every model switch)
+        self.preset.aboutToShow.connect(lambda: self._mark_presets(self.doc.scenario))
         for label, w, h in SIZE_PRESETS:
             self.preset.addItem(label, (w, h))
         self.preset.addItem(CUSTOM, None)
@@ -113,6 +126,13 @@ class ModelPanel(QWidget):
             lambda v: self._edit("Toggle Winograd plain weights", winograd_plain_weights=v))
         form.addRow("Winograd", hbox(self.winograd, self.plain, None))
 
+        # a refused edit's whole message (with the nearest sizes that work) stays here
+        # until the next accepted change: the status bar cut it and cleared it (bug 7)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.setStyleSheet("color: #c4472a;")
+        self.problem.hide()
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -120,12 +140,39 @@ class ModelPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(form)
+        lay.addWidget(self.problem)
         lay.addWidget(self.info)
         lay.addStretch(1)
         self.show_scenario(self.doc.scenario)
 
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def _mark_presets(self, s) -> None:
+        """Disable the size presets the model cannot take, saying why (bug 7: the
+        presets offered sizes the model refuses)."""
+        key = (s.model if isinstance(s.model, str) else id(s.model), s.channels, s.fusion)
+        if key == getattr(self, "_preset_key", None):
+            return
+        self._preset_key = key
+        fp0 = self.doc.analysis.footprint
+        items = self.preset.model()
+        for i, (label, w, h) in enumerate(SIZE_PRESETS):
+            why = ""
+            try:
+                Footprint(fp0.model, w, h, s.channels, 1, s.weights, s.activations,
+                          s.fusion)
+            except SramfitError as err:
+                why = str(err).splitlines()[0]
+            item = items.item(i)
+            if item is not None:
+                item.setEnabled(not why)
+                item.setToolTip(why)
+
     # -- document -> widgets -------------------------------------------------------
     def show_scenario(self, s):
+        self.show_problem("")
         self._updating = True
         try:
             names = zoo.names()

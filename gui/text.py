@@ -13,6 +13,10 @@ def fmt_mb(nbytes: float) -> str:
     mb = float(nbytes) / MB
     if mb == 0:
         return "0 MB"
+    if abs(mb) >= 1e7:                      # 10^13 bytes and up: TB (10^12 bytes)
+        return f"{mb / 1e6:,.1f} TB"
+    if abs(mb) >= 1e4:                      # 10^10 bytes and up: GB (10^9 bytes)
+        return f"{mb / 1e3:,.1f} GB"
     if abs(mb) >= 100:
         return f"{mb:,.0f} MB"
     if abs(mb) >= 1:
@@ -51,3 +55,11 @@ def fmt_pct(p, value=None, base=None) -> str:
     if p is None:
         return "new" if value not in (None, base) else ""
     return f"{p:+.0f}%"
+
+
+def fmt_seconds(s: float) -> str:
+    """A duration in ms below 10 s, in s above (bug 15: "2,248,487.85 ms")."""
+    s = float(s)
+    if abs(s) >= 10:
+        return f"{s:,.1f} s"
+    return f"{s * 1e3:,.2f} ms"

@@ -49,7 +49,7 @@ def no_dialogs(monkeypatch):
 
     rec = Recorder()
     for name in ("open_file", "save_file", "show_error", "ask_text", "ask_save_changes",
-                 "choose_directory"):
+                 "choose_directory", "export_options"):
         monkeypatch.setattr(dialogs, name, rec.make(name))
     return rec
 

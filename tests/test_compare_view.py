@@ -167,3 +167,37 @@ def test_exports(compare_window, tmp_path, no_dialogs):
             "compare-dram-vs-sram.csv"} <= names
     # the window is unchanged by the exports (same size, still shown)
     assert win.isVisible()
+
+
+def test_escape_closes_the_compare_window(compare_window, qtbot):
+    """Bug 16: Escape did nothing."""
+    from PySide6.QtCore import Qt
+    qtbot.keyClick(compare_window, Qt.Key.Key_Escape)
+    assert not compare_window.isVisible()
+
+
+def test_table_png_has_the_asked_size(compare_window, tmp_path):
+    """Bug 12: the compare table's PNG was 4713x2556 when 1920x1080 was asked."""
+    from sramfit.gui import compare as cv
+    win = compare_window
+    paths = cv.export_comparison(win.data, {}, tmp_path, formats=("png",),
+                                 size=(1920, 1080))
+    img = QImage(str(paths[0]))
+    assert (img.width(), img.height()) == (1920, 1080)
+
+
+def test_pareto_warns_when_the_workloads_differ(compare_window):
+    """The Pareto tab warns when it mixes models or image sizes (issue 15)."""
+    win = compare_window
+    win.open_files()
+    assert len(win.entries) >= 2
+    names = {e.analysis.footprint.model.name for e in win.checked()}
+    sizes = {(e.analysis.footprint.width, e.analysis.footprint.height)
+             for e in win.checked()}
+    assert len(names) > 1 or len(sizes) > 1          # YOLOv3 2 MP and ResNet-50 224
+    assert not win.pareto_warning.isHidden() and "different workloads" in \
+        win.pareto_warning.text()
+    for i in range(1, len(win.entries)):
+        win.set_checked(i, False)
+    assert len(win.checked()) == 1
+    assert win.pareto_warning.isHidden()

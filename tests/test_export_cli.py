@@ -25,7 +25,7 @@ F224 = str(SC / "resnet50_224_t4_b1.yaml")
 F2MP = str(SC / "resnet50_2mp_t4_b1.yaml")
 SVG = "{http://www.w3.org/2000/svg}"
 PLOTS = ("activations-and-weights-per-layer", "live-activation-memory-over-the-run",
-         "dram-traffic-per-image-vs-sram-size", "throughput-and-latency-vs-batch",
+         "dram-traffic-per-image-vs-sram-size", "throughput-latency-vs-batch",
          "roofline-of-the-layers", "dram-traffic-per-image-by-kind")
 COMPARE = ("table", "dram-vs-sram", "throughput-vs-batch-relative", "throughput-vs-batch",
            "activations-per-layer", "dram-traffic-by-kind", "pareto", "summary")
@@ -103,7 +103,7 @@ def test_csv_one_row_per_plotted_point(two):
     assert np.allclose([float(r[2]) for r in curve],
                        want["dram_bytes_per_image"][keep] / 1e6, rtol=1e-9)
     assert [r for r in rows if r[0] == "this chip"]           # named series, not "series 2"
-    head, rows = _csv(two / "resnet50_224_t4_b1_throughput-and-latency-vs-batch.csv")
+    head, rows = _csv(two / "resnet50_224_t4_b1_throughput-latency-vs-batch.csv")
     thr = [r for r in rows if r[0] == "throughput"]
     assert [float(r[1]) for r in thr] == [float(b) for b in BATCH_GRID]
     # the comparison: one row per scenario per batch size

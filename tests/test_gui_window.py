@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +22,8 @@ def plotted(win):
         "act_capacity": float(p.activation.capacity.value()),
         "live": np.array(live_y, dtype=float),
         "traffic": np.array(p.traffic.bars.opts["width"], dtype=float),
-        "roofline_y": np.array(p.roofline.points.data["y"], dtype=float),
+        "roofline_y": np.concatenate([np.array(it.data["y"], dtype=float)
+                                      for it in p.roofline.points.values()]),
     }
 
 
@@ -245,11 +247,17 @@ def test_export_current_plot_goes_through_gui_export(main_window, no_dialogs, tm
     win = main_window
     win.plots.focus(3)                        # DRAM vs SRAM alone
     out = tmp_path / "dram.png"
-    no_dialogs.answers["save_file"] = str(out)
+    no_dialogs.answers["export_options"] = {"path": str(out), "size": (1280, 720),
+                                            "dpi": 144, "style": "slide"}
     assert win.export_plot()
     from PySide6.QtGui import QImage
     img = QImage(str(out))
-    assert not img.isNull() and img.width() > 1000
+    assert (img.width(), img.height()) == (1280, 720)
+    assert round(img.dotsPerMeterX() * 0.0254) == 144
+    # the dialog was offered a file named after the scenario and the plot
+    name, args, _ = no_dialogs.calls[-1]
+    assert name == "export_options"
+    assert Path(args[2]).name == "yolov3-at-2-mp-on-chip-b_dram-traffic-per-image-vs-sram-size.png"
     win.plots.focus(None)
     assert all(p.isVisible() for p in win.plots.plots)
 
@@ -261,8 +269,10 @@ def test_hover_shows_layer_and_numbers(main_window):
     name = win.doc.analysis.footprint.steps[3].name
     plot._on_move(vb.mapViewToScene(QPointF(3, 0.0)))
     assert name in plot.hover_text and "MB" in plot.hover_text
-    tip = win.plots.roofline._tip(0, 0, 3)
-    assert name in tip and "TOPS" in tip
+    r = win.doc.analysis.roofline()
+    j = int(np.flatnonzero((r["dram_bytes"] > 0) & (r["ops"] > 0))[0])   # a drawn point
+    tip = win.plots.roofline._tip(0, 0, j)
+    assert win.doc.analysis.footprint.steps[j].name in tip and "TOPS" in tip
 
 
 def test_chip_edit_and_save_as_profile(main_window, no_dialogs, tmp_path):
@@ -361,3 +371,277 @@ def test_per_layer_axis_shrinks_with_sram(main_window):
               win.doc.analysis.activation_budget_bytes) / 1e6
     hi = win.plots.activation.plotItem.getViewBox().viewRange()[1][1]
     assert hi < np.log10(top) + 0.6
+
+
+def test_goal_seek_is_marked_and_used(main_window):
+    """Goal seek in the app: the least SRAM for 8 images/s (engine.seek, checked
+    against brute force in test_seek.py) is marked on the DRAM-vs-SRAM plot, the
+    target on the batch plot, the knee is shown, and 'Use' sets the SRAM to it."""
+    from sramfit.engine import seek
+    win = main_window
+    cp = win.chip_panel
+    cp.goal_value.setValue(8.0)
+    cp.goal.setCurrentIndex(cp.goal.findData("target_fps"))
+    cp._on_goal()
+    want = seek.least_sram(win.doc.scenario, "target_fps", 8.0).sram_bytes
+    dram = win.plots.dram
+    assert dram.goal_line.isVisible()
+    assert dram.goal_line.value() == pytest.approx(np.log10(want / 1e6))
+    assert dram.knee.isVisible()
+    batch = win.plots.batch
+    assert batch.goal_fps.isVisible() and batch.goal_fps.value() == 8.0
+    assert f"{want / 1e6:,.3f} MB" in cp.goal_result.text()
+    cp.goal_use.click()
+    assert win.doc.scenario.sram_mb == pytest.approx(want / 1e6)
+    assert win.doc.analysis.totals()["throughput_ips"] >= 8.0
+    cp.goal.setCurrentIndex(0)
+    cp._on_goal()
+    assert not dram.goal_line.isVisible() and not batch.goal_fps.isVisible()
+
+
+def test_no_state_leaks_into_a_new_document(main_window):
+    """Bug 4: a rejected edit's red message and the selected-layer crosshair survived
+    New, Open and a new model."""
+    win = main_window
+    win.model_panel.width.setValue(417)              # rejected: YOLOv3 needs /32
+    assert "417" in win.message.toolTip()
+    win.select_step(3)
+    assert win.plots.activation._sel_line.isVisible()
+    win.doc.new()
+    assert win.message.text() == "" and win.message.toolTip() == ""
+    assert not any(p._sel_line.isVisible() for p in win.plots.plots
+                   if hasattr(p, "_sel_line"))
+    win.model_panel.width.setValue(417)
+    win.select_step(2)
+    win.doc.edit("model", model="resnet50", width=224, height=224)
+    assert win.message.text() == ""
+    assert not win.plots.activation._sel_line.isVisible()
+
+
+def test_status_weights_are_the_stored_weights_with_winograd(main_window):
+    """Bug 14: with Winograd the status bar said 61.9 MB, the CLI 100.38 MB stored."""
+    from sramfit.gui.text import fmt_mb
+    win = main_window
+    win.doc.edit("winograd", winograd=True)
+    t = win.doc.analysis.totals()
+    assert t["weight_bytes_stored"] > t["weight_bytes"]
+    assert fmt_mb(t["weight_bytes_stored"]) in win.status["weights"].text()
+
+
+def test_batch_plot_title_fits_on_one_line(main_window):
+    """Bug 6: the throughput title wrapped at the default window size."""
+    win = main_window
+    one = win.plots.dram.plotItem.titleLabel.item.boundingRect().height()
+    assert win.plots.batch.plotItem.titleLabel.item.boundingRect().height() <= one + 1
+    assert "Dark line" not in win.plots.activation.help_text      # bug 16: diamonds
+
+
+def test_roofline_invents_no_intensity(main_window):
+    """Bug 11: steps with no DRAM bytes were drawn at an invented 10^5 ops/byte. Now
+    only steps with DRAM bytes are points (at ops / DRAM bytes), the rest counted."""
+    from sramfit.gui.export import plot_csv
+    win = main_window
+    a = win.doc.analysis
+    r = a.roofline()
+    with_dram = int(((r["ops"] > 0) & (r["dram_bytes"] > 0)).sum())
+    free = int(((r["ops"] > 0) & (r["dram_bytes"] <= 0)).sum())
+    assert free > 0                                   # YOLOv3 2 MP on chip B has some
+    xs = np.concatenate([np.array(it.data["x"], float)
+                         for it in win.plots.roofline.points.values()])
+    assert len(xs) == with_dram
+    ai = r["ops"][r["dram_bytes"] > 0] / r["dram_bytes"][r["dram_bytes"] > 0]
+    assert np.allclose(np.sort(10 ** xs), np.sort(ai[r["ops"][r["dram_bytes"] > 0] > 0]))
+    assert f"{free} steps with no DRAM traffic" in win.plots.roofline.no_dram.toPlainText()
+    csv_text = plot_csv(win.plots.roofline)
+    assert "100000" not in csv_text
+
+
+QUIT_AFTER_EDIT = """
+from sramfit.gui.app import make_app
+app = make_app()
+from sramfit.gui import dialogs
+dialogs.ask_save_changes = lambda *a, **k: "discard"
+from sramfit.gui.document import Document
+from sramfit.gui.main_window import MainWindow
+w = MainWindow(Document(), remember=False)
+w.show(); app.processEvents()
+w.chip_panel.sram.setValue(12.0)
+app.processEvents()
+w.close()
+app.quit()
+"""
+
+
+def test_closing_after_an_edit_prints_no_runtime_error(tmp_path):
+    """Bug 9: edit, quit, Discard printed 'RuntimeError: Signal source has been
+    deleted' from the document's clean-state lambda (at interpreter exit, so the run
+    is a fresh interpreter)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path))
+    res = subprocess.run([sys.executable, "-c", QUIT_AFTER_EDIT], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Signal source has been deleted" not in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_units_and_ranges_scale(main_window):
+    """Bug 15: 'peak live 1,642,825 MB', 'latency 2,248,487.85 ms', batch 4096 off the
+    throughput plot and the DRAM-vs-SRAM axis ending below where the model fits."""
+    from sramfit.gui.text import fmt_mb, fmt_seconds
+    assert fmt_mb(1_642_825e6) == "1,642.8 GB" and fmt_mb(33_423e6) == "33.4 GB"
+    assert fmt_mb(2.5e13) == "25.0 TB"
+    assert fmt_mb(64e6) == "64.0 MB"
+    assert fmt_seconds(2248.48785) == "2,248.5 s" and fmt_seconds(0.12312) == "123.12 ms"
+    win = main_window
+    win.model_panel.batch.setValue(4096)
+    assert win.doc.scenario.batch == 4096
+    st = status(win)
+    assert " MB<" not in st["peak"] or "GB" in st["peak"] or "TB" in st["peak"]
+    assert "ms" not in st["latency"]                    # seconds at this size
+    xr = win.plots.batch.plotItem.getViewBox().viewRange()[0]
+    assert xr[0] <= 0 and xr[1] >= np.log10(4096)
+    fp = win.doc.analysis.footprint
+    need = (fp.totals()["weight_bytes"] + fp.totals()["sum_activation_bytes"]) / 1e6
+    dx = win.plots.dram.plotItem.getViewBox().viewRange()[0]
+    assert 10 ** dx[1] >= need                          # the axis reaches "fits"
+
+
+def test_grid_cells_equal_after_single_plot_view(main_window, qtbot):
+    """Bug 5: after Ctrl+5 then Ctrl+0 the grid came back with unequal cells."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.plots.focus(4)
+    QApplication.processEvents()
+    win.plots.focus(None)
+    for _ in range(3):
+        QApplication.processEvents()
+    widths = [p.width() for p in win.plots.plots]
+    heights = [p.height() for p in win.plots.plots]
+    assert max(widths) - min(widths) <= 2 and max(heights) - min(heights) <= 2
+
+
+def test_layer_table_shows_ten_rows_at_1600x1000(main_window):
+    """The layer table is readable at the default size (it showed 4 rows)."""
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    view = main_window.table.view
+    last = view.rowAt(view.viewport().height() - 2)
+    assert last == -1 or last >= 9
+
+
+def test_title_and_save_as_follow_a_model_switch(main_window, no_dialogs, tmp_path):
+    """Bug 13: after switching model the title and Save As still used the old name."""
+    win = main_window
+    assert "YOLOv3" in win.windowTitle()
+    win.doc.edit("model", model="resnet50", width=224, height=224)
+    assert "resnet50 at 224x224 on chip_b" in win.windowTitle()
+    assert "YOLOv3" not in win.windowTitle()
+    asked = {}
+
+    def save_file(parent, title, suggested, *a, **k):
+        asked["name"] = suggested
+        return ""
+
+    import sramfit.gui.dialogs as dialogs
+    old = dialogs.save_file
+    dialogs.save_file = save_file
+    try:
+        win.save_file_as()
+    finally:
+        dialogs.save_file = old
+    assert "resnet50" in asked.get("name", "")
+
+
+def test_drag_places_fast_and_release_solves_exactly(main_window):
+    """While the SRAM slider is dragged the app places with the threshold rule (the
+    exact solve costs tens of ms); on release it shows the exact analysis."""
+    from sramfit import engine
+    win = main_window
+    slider = win.chip_panel.slider
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() - 37)
+    assert win.doc._approx
+    slider.setSliderDown(False)                      # emits sliderReleased
+    assert not win.doc._approx
+    exact = engine.analyze(win.doc.scenario).totals()
+    got = win.doc.analysis.totals()
+    assert got["dram_bytes_per_image"] == exact["dram_bytes_per_image"]
+    assert got["throughput_ips"] == exact["throughput_ips"]
+
+
+def test_save_chip_profile_offers_the_users_folder_and_its_own_title(
+        main_window, no_dialogs, tmp_path, monkeypatch):
+    """Bug 10: 'Save chip as profile' offered the installed package's folder and
+    copied the title, so two chips were listed under one title."""
+    import sramfit.gui.dialogs as dialogs
+    from sramfit.engine.chip import load_chip
+    from sramfit.engine.resources import chips_dir
+    asked = {}
+    out = tmp_path / "my_chip.yaml"
+
+    def save_file(parent, title, suggested, *a, **k):
+        asked["suggested"] = suggested
+        return str(out)
+    monkeypatch.setattr(dialogs, "save_file", save_file)
+    win = main_window
+    assert win.chip_panel.save_profile()
+    assert chips_dir().resolve() not in Path(asked["suggested"]).resolve().parents
+    saved = load_chip(str(out))
+    assert saved.title != load_chip("chip_b").title and "my_chip" in saved.title
+
+
+def test_refused_size_is_explained_and_presets_say_what_works(main_window):
+    """Bug 7: YOLOv3 at 1280x720 showed a status message cut at '...(061_shortcu' that
+    vanished after 3 s; the nearest valid sizes were never visible; the presets offered
+    sizes the model refuses."""
+    win = main_window
+    mp = win.model_panel
+    assert not win.doc.edit("size", width=1280, height=720)
+    assert mp.problem.isVisible()
+    assert "nearest sizes that work" in mp.problem.text()
+    assert "1280x704" in mp.problem.text() or "1280x736" in mp.problem.text()
+    mp.preset.showPopup()                                # the list is checked on opening
+    mp.preset.hidePopup()
+    items = mp.preset.model()
+    labels = [mp.preset.itemText(i) for i in range(mp.preset.count())]
+    hd = labels.index("720p 1280 × 720")
+    assert not items.item(hd).isEnabled() and "1280x720" in items.item(hd).toolTip()
+    assert items.item(labels.index("2 MP 1920 × 1088")).isEnabled()
+    assert items.item(labels.index("416 × 416")).isEnabled()
+    win.doc.edit("batch", batch=2)                       # an accepted change clears it
+    assert not mp.problem.isVisible()
+
+
+def test_export_dialog_collects_size_dpi_and_style(qtbot, tmp_path):
+    """The export dialog (item 5 of issue 15): size, DPI, style, file name."""
+    from sramfit.gui.export_dialog import ExportDialog
+    dlg = ExportDialog(None, "Export", str(tmp_path / "a_b.png"), (1920, 1080), 144, "slide")
+    qtbot.addWidget(dlg)
+    dlg.width_px.setValue(800)
+    dlg.height_px.setValue(600)
+    dlg.dpi.setValue(300)
+    dlg.style.setCurrentIndex(dlg.style.findData("screen"))
+    dlg.path.setText(str(tmp_path / "plot"))
+    assert dlg.options() == {"path": str(tmp_path / "plot.png"), "size": (800, 600),
+                             "dpi": 300, "style": "screen"}
+
+
+def test_hover_shows_every_per_layer_figure(main_window):
+    """Hover carries MACs, time (compute / memory), bound, utilisation and DRAM, from the
+    engine's layer rows (issue 15)."""
+    win = main_window
+    plot = win.plots.activation
+    vb = plot.plotItem.getViewBox()
+    plot._on_move(vb.mapViewToScene(QPointF(3, 0.0)))
+    r = win.doc.analysis.layer_rows()[3]
+    text = plot.hover_text
+    assert f"{r['macs'] / 1e6:,.1f} M MACs" in text
+    assert f"{r['time_s'] * 1e6:,.1f} µs" in text and f"{r['bound']}-bound" in text
+    assert "MAC utilisation" in text and "DRAM" in text
+    live = win.plots.live
+    live._on_move(live.plotItem.getViewBox().mapViewToScene(QPointF(3, 0.0)))
+    assert f"{r['macs'] / 1e6:,.1f} M MACs" in live.hover_text

@@ -115,3 +115,15 @@ def test_cli_seek_bad_input_is_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--target-fps" in err[0]
     assert main(["seek", path]) == 2                 # a goal is required
+
+
+
+def test_cli_seek_takes_the_schedule(capsys):
+    """--schedule (depth-first, issue 11) reaches the seek: the answer is evaluated
+    with that schedule and says so."""
+    path = str(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    assert main(["seek", path, "--max-dram-gbps", "2", "--schedule", "depth_first",
+                 "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["schedule"] == "depth_first" and d["reachable"]
+    assert d["dram_gbps"] <= 2.0

@@ -23,14 +23,14 @@ from sramfit.gui.plots import (PALETTE, ActivationOverlayPlot, DramOverlayPlot, 
                                batch_ticks, compare_plots)
 
 from .data import (FOOTNOTE, SRAM_GRID, SRAM_VARIANTS_MB, CompareData, Entry, build_data,
-                   comparison_footnote, fmt, fmt_delta, fmt_pct, setting_text, summary_title,
-                   table_cells)
+                   comparison_footnote, fmt, fmt_delta, fmt_pct, mixed_models_warning,
+                   setting_text, summary_title, table_cells)
 from .exports import export_comparison, export_one, write_table
 from .window import CompareWindow, open_files
 
 __all__ = ["PALETTE", "ActivationOverlayPlot", "DramOverlayPlot", "ParetoPlot", "SummaryFigure",
            "ThroughputOverlayPlot", "TrafficSharePlot", "batch_ticks", "compare_plots",
            "FOOTNOTE", "SRAM_GRID", "SRAM_VARIANTS_MB", "CompareData", "Entry", "build_data",
-           "comparison_footnote", "fmt", "fmt_delta", "fmt_pct", "setting_text",
+           "comparison_footnote", "mixed_models_warning", "fmt", "fmt_delta", "fmt_pct", "setting_text",
            "summary_title", "table_cells", "export_comparison", "export_one", "write_table",
            "CompareWindow", "open_files"]

@@ -149,3 +149,16 @@ def comparison_footnote(data: CompareData) -> str:
             if est else "")
     return "sramfit: " + (head + "; " if head else "") + "; ".join(rest) + \
         ". MB = 10^6 bytes." + tail
+
+
+def mixed_models_warning(data: CompareData) -> str:
+    """A warning for the Pareto plot when its scenarios run different models (or input
+    sizes): their points are then not alternatives for one workload. '' otherwise."""
+    work = {(e.analysis.footprint.model.name, e.analysis.footprint.width,
+             e.analysis.footprint.height) for e in data.entries}
+    if len(work) < 2:
+        return ""
+    names = sorted({f"{m} at {w}x{h}" for m, w, h in work})
+    return ("These scenarios run different workloads (" + ", ".join(names) + "): a point "
+            "that dominates another here may just run an easier model or image, not a "
+            "better chip. Compare one workload across chips for a true Pareto front.")

@@ -32,14 +32,15 @@ def export_one(plot, path, *, style="slide", size=(1920, 1080), footnote=None,
                               footnote=footnote)
 
 
-def write_table(data: CompareData, path, *, style="slide", footnote=None, fmt=None):
+def write_table(data: CompareData, path, *, style="slide", footnote=None, fmt=None,
+                size=None):
     from sramfit.gui import export
     numeric = (fmt or Path(path).suffix.lstrip(".").lower()) == "csv"
     headers, rows = table_cells(data, numeric=numeric)
     return export.export_table(headers, rows, path, fmt=fmt,
                                title="Key figures, deltas against "
                                      f"{data.names[data.baseline]}",
-                               footnote=footnote, style=style)
+                               footnote=footnote, style=style, size=size)
 
 
 
@@ -57,7 +58,7 @@ def export_comparison(data: CompareData, plots: dict, out_dir, *, prefix="compar
     written = []
     for f in formats:
         written.append(write_table(data, out / f"{prefix}-table.{f}", style=style,
-                                   footnote=footnote, fmt=f))
+                                   footnote=footnote, fmt=f, size=size))
     for key, plot in plots.items():
         for f in formats:
             written.append(export_one(plot, out / f"{prefix}-{key}.{f}", style=style,

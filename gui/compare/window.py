@@ -18,7 +18,7 @@ from sramfit.engine.errors import SramfitError
 
 from sramfit.gui import dialogs
 from sramfit.gui.plots import compare_plots
-from .data import CompareData, Entry, FOOTNOTE, build_data, comparison_footnote, setting_text, table_cells
+from .data import mixed_models_warning, CompareData, Entry, FOOTNOTE, build_data, comparison_footnote, setting_text, table_cells
 from .exports import export_comparison, export_one, write_table
 
 
@@ -118,7 +118,16 @@ class CompareWindow(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Key figures")
         self.tabs.addTab(curves, "Curves")
-        self.tabs.addTab(self.plots["pareto"], "Pareto")
+        pareto_page = QWidget()
+        pl = QVBoxLayout(pareto_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        self.pareto_warning = QLabel("")
+        self.pareto_warning.setWordWrap(True)
+        self.pareto_warning.setStyleSheet("color: #b06f00; font-weight: bold;")
+        self.pareto_warning.hide()
+        pl.addWidget(self.pareto_warning)
+        pl.addWidget(self.plots["pareto"], 1)
+        self.tabs.addTab(pareto_page, "Pareto")
         self.tabs.addTab(diff_page, "Settings diff")
         self.tabs.addTab(self.plots["summary"], "Summary (slide)")
 
@@ -162,6 +171,12 @@ class CompareWindow(QWidget):
         self.resize(1500, 950)
 
     # -- the list ------------------------------------------------------------------
+    def keyPressEvent(self, ev):
+        if ev.key() == Qt.Key.Key_Escape:          # bug 16: Escape closes the window
+            self.close()
+            return
+        super().keyPressEvent(ev)
+
     def add_entry(self, scenario, analysis=None, path: str = "", label: str = "",
                   checked: bool = True) -> Entry:
         if analysis is None:
@@ -288,6 +303,9 @@ class CompareWindow(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for p in self.plots.values():
             p.render(d)
+        warn = mixed_models_warning(d)
+        self.pareto_warning.setText(warn)
+        self.pareto_warning.setVisible(bool(warn))
 
     def update_diff(self):
         if self._updating:

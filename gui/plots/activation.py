@@ -12,7 +12,7 @@ class ActivationPlot(StepPlot):
 
     title = "Activations and weights per layer"
     help_text = ("Bars: bytes of each step's output activation for the whole batch, green "
-                 "if it stays in on-chip SRAM, red if it spills to DRAM.\nDark line: weight "
+                 "if it stays in on-chip SRAM, red if it spills to DRAM.\nDark diamonds: weight "
                  "bytes of the step. Dashed line: SRAM available to activations.\n"
                  "Click a bar to select the layer in the table. MB = 10^6 bytes.")
 

@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
 from PySide6.QtWidgets import QToolTip
 
+from sramfit.gui.text import fmt_mb
+
 
 
 
@@ -26,6 +28,7 @@ SPILL = QColor("#e76f51")      # spills to DRAM
 WEIGHT = QColor("#264653")
 ACCENT = QColor("#3a86ff")     # current chip / selection
 MUTED = QColor("#8d99ae")
+GOAL = QColor("#2d6a4f")       # goal seek marks
 COMPUTE = QColor("#3a86ff")
 MEMORY = QColor("#e76f51")
 LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
@@ -43,6 +46,9 @@ class Frame:
     batch_sweep: dict | None = None     # engine.sweep.over_batch result (or None)
     reference_chips: list = field(default_factory=list)   # [(label, sram_bytes)]
     names: list = field(default_factory=list)             # step names
+    knee_bytes: float | None = None     # engine.seek.knee of the SRAM sweep's DRAM curve
+    goal: dict | None = None            # engine.seek result: {"text", "sram_bytes" (None:
+                                        # unreachable), "goal", "value", "batch"}
 
     @property
     def footprint(self):
@@ -244,7 +250,31 @@ class StepPlot(PlotBase):
 
     def _on_move(self, pos):
         i = self._index_at(pos)
-        self.show_hover(self._texts[i] if i is not None and i < len(self._texts) else "")
+        if i is None or i >= len(self._texts):
+            self.show_hover("")
+            return
+        self.show_hover(self._texts[i] + "\n" + self._details(i))
+
+    def _details(self, i: int) -> str:
+        """Every per-layer figure of step ``i``, from the engine's layer rows of the
+        frame drawn (read on the first hover of each frame, not on every redraw)."""
+        frame = getattr(self, "_frame", None)
+        if frame is None:
+            return ""
+        if getattr(self, "_rows_of", None) is not frame:
+            self._rows_of, self._rows = frame, frame.analysis.layer_rows()
+        if i >= len(self._rows):
+            return ""
+        r = self._rows[i]
+        util = r.get("utilisation")
+        util_txt = f", MAC utilisation {100 * float(util):.0f} %" if util is not None else ""
+        return (f"{r['op']} -> {'x'.join(str(v) for v in r['output_shape'])}: "
+                f"{r['macs'] / 1e6:,.1f} M MACs, {r['time_s'] * 1e6:,.1f} µs "
+                f"(compute {r['compute_s'] * 1e6:,.1f} µs, memory "
+                f"{r['memory_s'] * 1e6:,.1f} µs, {r['bound']}-bound{util_txt}), "
+                f"DRAM {fmt_mb(r['dram_bytes'])} per image, weights "
+                f"{fmt_mb(r['weight_bytes_stored'])}"
+                f"{' in SRAM' if r.get('weights_in_sram') else ''}")
 
     def _on_click(self, ev):
         if ev.button() != Qt.MouseButton.LeftButton:

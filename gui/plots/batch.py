@@ -6,14 +6,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from .base import ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
+from sramfit.gui.text import fmt_mb
+from .base import GOAL, ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
 
 
 
 class BatchPlot(PlotBase):
     """Throughput (left axis) and latency (right axis) vs batch size."""
 
-    title = "Throughput and latency vs batch"
+    title = "Throughput, latency vs batch"
     help_text = ("Images per second (solid, left axis) and latency of one batch (dashed, "
                  "right axis, milliseconds) for each batch size, everything else unchanged."
                  "\nThe vertical line marks the current batch. Bigger batches reuse each "
@@ -51,6 +52,19 @@ class BatchPlot(PlotBase):
                                        label="", labelOpts={"position": 0.55, "color": ACCENT,
                                                             "anchors": [(0, 0), (0, 0)]})
         pi.addItem(self.current)
+        # goal seek: the target throughput (horizontal) or the batch to fit (vertical)
+        self.goal_fps = pg.InfiniteLine(angle=0, movable=False,
+                                        pen=pg.mkPen(GOAL, width=1.5, style=Qt.PenStyle.DashLine),
+                                        label="", labelOpts={"position": 0.05, "color": GOAL,
+                                                             "anchors": [(0, 1), (0, 1)]})
+        self.goal_batch = pg.InfiniteLine(angle=90, movable=False,
+                                          pen=pg.mkPen(GOAL, width=1.5,
+                                                       style=Qt.PenStyle.DashLine),
+                                          label="", labelOpts={"position": 0.3, "color": GOAL,
+                                                               "anchors": [(0, 0), (0, 0)]})
+        for item in (self.goal_fps, self.goal_batch):
+            pi.addItem(item)
+            item.hide()
         self.set_title(self.title, [("images/s", WEIGHT, "—"),
                                     ("latency", SPILL, "╌"),
                                     ("this batch", ACCENT, "│")])
@@ -89,4 +103,21 @@ class BatchPlot(PlotBase):
         self.set_range(vb, x=(float(x.min()), float(x.max())), pad=0.04)
         self.set_range(vb, y=(0, float(self._thr.max(initial=0)) * 1.15 or 1))
         self.set_range(self.lat_vb, y=(0, float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1))
+        self._goal(frame.goal)
         self._sync()
+
+    def _goal(self, g):
+        need = (f"needs {fmt_mb(g['sram_bytes'])} SRAM" if g and g["sram_bytes"] is not None
+                else "not reachable on this chip")
+        if g and g["goal"] == "target_fps":
+            self.goal_fps.show()
+            self.goal_fps.setValue(g["value"])
+            self.goal_fps.label.setFormat(f"goal {g['value']:g} images/s: {need}")
+        else:
+            self.goal_fps.hide()
+        if g and g["goal"] == "batch_on_chip":
+            self.goal_batch.show()
+            self.goal_batch.setValue(math.log10(max(g["batch"], 1)))
+            self.goal_batch.label.setFormat(f" batch {g['batch']} on chip: {need}")
+        else:
+            self.goal_batch.hide()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from .base import ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
+from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
 from sramfit.gui.text import fmt_mb
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
@@ -34,6 +34,20 @@ class DramVsSramPlot(PlotBase):
                                     ("this chip", ACCENT, "●"),
                                     ("chips A, B, C", MUTED, "┊")])
         self._chip_lines: list[pg.InfiniteLine] = []
+        # the knee of the curve (engine.seek.knee) and the goal-seek answer
+        self.knee = pg.ScatterPlotItem(size=11, symbol="d", brush=pg.mkBrush(MUTED),
+                                       pen=pg.mkPen("w", width=1), name="knee")
+        self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0))
+        self.knee_text.setFont(_font(8.0))
+        self.goal_line = pg.InfiniteLine(angle=90, movable=False,
+                                         pen=pg.mkPen(GOAL, width=2,
+                                                      style=Qt.PenStyle.DashLine),
+                                         label="", labelOpts={"position": 0.75,
+                                                              "color": GOAL,
+                                                              "anchors": [(0, 0), (0, 0)]})
+        for item in (self.knee, self.knee_text, self.goal_line):
+            self.plotItem.addItem(item)
+            item.hide()
         self.plotItem.getAxis("bottom").setLogMode(True, False)
         self.set_labels("DRAM MB per image (10⁶ B)", "SRAM size (MB, log scale)")
         self._sram = np.zeros(0)
@@ -75,7 +89,31 @@ class DramVsSramPlot(PlotBase):
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
         self.current_text.setAnchor((1, 1) if cur_x > (xmin + xmax) / 2 else (0, 1))
         self.current_text.setPos(cur_x, cur_y)
+        self._marks(frame, sram[keep], dram[keep], xmin, xmax)
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(xmin, xmax), pad=0.02)
         ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
         self.set_range(vb, y=(0, ymax * 1.12 or 1))
+
+    def _marks(self, frame: Frame, sram, dram, xmin, xmax):
+        knee = frame.knee_bytes
+        if knee and len(sram):
+            i = int(np.argmin(np.abs(sram - knee)))
+            kx, ky = math.log10(knee / MB), float(dram[i]) / MB
+            self.knee.setData([kx], [ky])
+            self.knee_text.setText(f" knee ≈ {fmt_mb(knee)}")
+            self.knee_text.setAnchor((1, 1.2) if kx > (xmin + xmax) / 2 else (0, 1.2))
+            self.knee_text.setPos(kx, ky)
+            self.knee.show()
+            self.knee_text.show()
+        else:
+            self.knee.hide()
+            self.knee_text.hide()
+        g = frame.goal
+        if g and g.get("sram_bytes") is not None:
+            gx = math.log10(max(g["sram_bytes"], 1.0) / MB)
+            self.goal_line.show()                 # before the text (hidden labels ignore it)
+            self.goal_line.setValue(gx)
+            self.goal_line.label.setFormat(f" goal: {fmt_mb(g['sram_bytes'])}")
+        else:
+            self.goal_line.hide()

@@ -40,6 +40,7 @@ class LiveMemoryPlot(StepPlot):
         self.set_labels("live MB (10⁶ B)", "execution step")
 
     def render(self, frame: Frame):
+        self._frame = frame
         a, fp = frame.analysis, frame.footprint
         live = np.asarray(fp.live_bytes, dtype=float)
         n = len(live)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from .base import ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
+from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
 
 
 
@@ -17,21 +17,29 @@ class RooflinePlot(PlotBase):
                  "roof) nor than DRAM bandwidth x arithmetic intensity (slanted roof).\n"
                  "Arithmetic intensity = operations (2 per MAC) per byte moved to or from "
                  "DRAM. Points: each layer's attained ops/s, blue if compute-bound, red if "
-                 "memory-bound. Layers with no DRAM traffic sit at the right edge.\n"
+                 "memory-bound. Steps with no DRAM traffic have no finite intensity: they are\n"
+                 "not drawn, only counted (bottom right).\n"
                  "Click a point to select the layer.")
 
-    NO_DRAM_AI = 1e5   # where layers with no DRAM bytes are drawn (ops/byte)
+    X_MIN = 0.1        # ops/byte: the left edge
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.roof = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), name="roof")
-        self.points = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=0.5),
-                                         hoverable=True, hoverSize=12, tip=self._tip,
-                                         name="layers")
-        self.points.sigClicked.connect(self._clicked)
+        # one item per bound, each with one fixed brush: no per-point brushes, so a
+        # redraw renders no symbols (it rendered ~77 per change)
+        self.points = {}
+        for bound, colour in (("compute", COMPUTE), ("memory", MEMORY)):
+            item = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=0.5),
+                                      brush=pg.mkBrush(colour), hoverable=True,
+                                      hoverSize=12, tip=self._tip, name=f"{bound}-bound")
+            item.sigClicked.connect(self._clicked)
+            self.points[bound] = item
+        self.no_dram = pg.TextItem("", color="#555", anchor=(1, 1))
+        self.no_dram.setFont(_font(8.0))
         self.sel = pg.ScatterPlotItem(size=16, brush=None, pen=pg.mkPen(ACCENT, width=2),
                                       name="selected layer")
-        for item in (self.roof, self.points, self.sel):
+        for item in (self.roof, *self.points.values(), self.sel, self.no_dram):
             self.plotItem.addItem(item)
         self.plotItem.getAxis("bottom").setLogMode(True, False)
         self.plotItem.getAxis("left").setLogMode(False, True)
@@ -51,8 +59,8 @@ class RooflinePlot(PlotBase):
 
     def select(self, index):
         super().select(index)
-        if index is None or index >= len(self._xy):
-            self.sel.setData([], [])
+        if index is None or index >= len(self._xy) or np.isnan(self._xy[index]).any():
+            self.sel.setData([], [])          # not drawn (no DRAM traffic): no ring
         else:
             self.sel.setData([self._xy[index, 0]], [self._xy[index, 1]])
 
@@ -61,31 +69,38 @@ class RooflinePlot(PlotBase):
         a = frame.analysis
         r = roofline(a)
         ops, dram, t = r["ops"], r["dram_bytes"], r["time_s"]
-        has = ops > 0
+        # a step with no DRAM bytes has no finite intensity: count it, do not invent one
+        has = (ops > 0) & (dram > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ai = np.where(dram > 0, ops / np.maximum(dram, 1), self.NO_DRAM_AI)
+            ai = np.where(dram > 0, ops / np.maximum(dram, 1), np.nan)
             achieved = np.where(t > 0, ops / np.maximum(t, 1e-30), 0.0)
-        ai = np.minimum(ai, self.NO_DRAM_AI)
         idx = np.nonzero(has)[0]
         x = np.log10(ai[idx])
         y = np.log10(np.maximum(achieved[idx], 1.0) / 1e12)
         self._xy = np.full((len(ops), 2), np.nan)
         self._xy[idx, 0], self._xy[idx, 1] = x, y
-        bound = np.asarray(a.bound)
-        brushes = [pg.mkBrush(MEMORY if str(bound[i]) == "memory" else COMPUTE) for i in idx]
-        self.points.setData(x=x, y=y, data=idx.tolist(), brush=brushes)
+        bound = np.asarray(a.bound).astype(str)
+        for b, item in self.points.items():
+            sel = bound[idx] == b
+            item.setData(x=x[sel], y=y[sel], data=idx[sel].tolist())
         peak, bw = r["peak_ops"], r["dram_bytes_per_s"]
-        xs = np.linspace(-1, math.log10(self.NO_DRAM_AI), 200)
+        ridge = math.log10(peak / bw) if bw > 0 else 3.0
+        x_hi = max(float(x.max()) if len(x) else ridge, ridge) + 0.5
+        x_lo = min(float(x.min()) if len(x) else 0.0, math.log10(self.X_MIN))
+        xs = np.linspace(x_lo, x_hi, 200)
         roof = np.minimum(peak, bw * 10 ** xs)
         self.roof.setData(xs, np.log10(roof / 1e12))
+        n_free = int(((ops > 0) & ~(dram > 0)).sum())
+        self.no_dram.setText(f"{n_free} steps with no DRAM traffic (not drawn) "
+                             if n_free else "")
         names = frame.names
         self._texts = [""] * len(ops)
         for i in idx:
-            ai_txt = (f"{ai[i]:,.1f} ops/B" if dram[i] > 0 else "no DRAM traffic")
             self._texts[i] = (f"{names[i]}: {achieved[i] / 1e12:,.3f} TOPS attained, "
-                              f"{ai_txt}, {bound[i]}-bound")
+                              f"{ai[i]:,.1f} ops per DRAM byte, {bound[i]}-bound")
         vb = self.plotItem.getViewBox()
         ylo = min(float(y.min()) if len(y) else -3, math.log10(roof.min() / 1e12))
-        self.set_range(vb, x=(-1, math.log10(self.NO_DRAM_AI)), pad=0.02)
+        self.set_range(vb, x=(x_lo, x_hi), pad=0.02)
         self.set_range(vb, y=(ylo - 0.2, math.log10(peak / 1e12) + 0.3))
+        self.no_dram.setPos(x_hi, ylo - 0.15)
         self.select(self.selected)
