@@ -94,11 +94,13 @@ def scenario_frame(scenario, analysis):
 
 def footnote(scenario, analysis) -> str:
     from .evidence import footnote_suffix          # issue 12: "Speed estimated: <why>."
+    from .schedule_info import schedule_name       # issue 11
     fp = analysis.footprint
     s = scenario
     return (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
             f"{s.weights}/{s.activations}, {analysis.chip.name} with "
-            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes."
+            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}, "
+            f"schedule {schedule_name(analysis.schedule)}. MB = 10^6 bytes."
             + footnote_suffix(analysis))
 
 

@@ -18,7 +18,7 @@ from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
 from .model_panel import ModelPanel
-from .schedule_info import SCHEDULE_STATUS_TIP, schedule_status
+from .schedule_info import SCHEDULE_STATUS_TIP, schedule_name, schedule_status
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
@@ -431,7 +431,8 @@ class MainWindow(QMainWindow):
         fp = self.doc.analysis.footprint
         return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
                 f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "
-                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}. "
+                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}, "
+                f"schedule {schedule_name(self.doc.analysis.schedule)}. "
                 f"MB = 10^6 bytes." + evidence.footnote_suffix(self.doc.analysis))
 
     def export_plot(self) -> bool:

@@ -41,3 +41,9 @@ def schedule_status(analysis) -> str:
 
 SCHEDULE_STATUS_TIP = ("execution schedule: layer by layer, or depth-first with the "
                        "number of fused stacks the engine chose (and the steps in them)")
+
+
+def schedule_name(schedule: str) -> str:
+    """'layer by layer' or 'depth-first' (footnotes of exported plots)."""
+    return {"layer_by_layer": "layer by layer", "depth_first": "depth-first"}.get(
+        schedule, str(schedule))

@@ -183,3 +183,12 @@ def test_status_bar_shows_the_schedule_and_its_stacks(main_window):
         in label.text()
     win.doc.stack.undo()
     assert "layer by layer" in label.text()
+
+
+def test_export_footnote_names_the_schedule(main_window):
+    from sramfit.gui.headless import footnote
+    win = main_window
+    assert "schedule layer by layer" in win._footnote()
+    _choose(win.chip_panel.schedule.combo, "depth_first")
+    assert "schedule depth-first" in win._footnote()
+    assert "schedule depth-first" in footnote(win.doc.scenario, win.doc.analysis)
