@@ -22,6 +22,8 @@ from sramfit.engine.placement import POLICIES
 from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
+from .evidence import EvidenceLine
+from .schedule_panel import ScheduleControls
 from .widgets import check, dspin, form_layout, hbox, ispin, put
 
 SLIDER_STEPS = 400
@@ -72,6 +74,9 @@ class ChipPanel(QWidget):
         self.preset.setMinimumContentsLength(16)
         self.preset.view().setMinimumWidth(460)
         form.addRow("Chip", self.preset)
+        # issue 12: published measurements vs sramfit (gui/evidence.py)
+        self.evidence = EvidenceLine(document)
+        form.addRow("Evidence", self.evidence)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
@@ -111,6 +116,8 @@ class ChipPanel(QWidget):
         self.policy.activated.connect(
             lambda i: self._edit("Set placement policy", policy=self.policy.itemData(i)))
         form.addRow("Placement", self.policy)
+        self.schedule = ScheduleControls(document, self)     # gui/schedule_panel.py
+        form.addRow("Schedule", self.schedule.row)
 
         self.dram = dspin(0.001, 100000, 2, " GB/s", "DRAM bandwidth, GB/s = 10^9 bytes/s")
         self.dram.valueChanged.connect(lambda v: self._chip("DRAM bandwidth", dram_gbps=v))
@@ -264,6 +271,7 @@ class ChipPanel(QWidget):
             put(self.process, chip.process_nm or 0)
             put(self.mm2, chip.sram_mm2_per_mb)
             check(self.overlap, bool(s.overlap))
+            self.schedule.show_scenario(s, a)
         finally:
             self._updating = False
         self._show_goal()
@@ -279,6 +287,7 @@ class ChipPanel(QWidget):
         self.macs.setText(f"{chip.macs:,} MACs, {peak:,.2f} TOPS int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
+        self.evidence.show_chip(chip, edited=isinstance(s.chip, dict))
 
     def reference_chips(self) -> list[tuple[str, float]]:
         if self._refs is None:

@@ -247,9 +247,25 @@ class Document(QObject):
         i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
         return None if i is None else float(sw["sram_bytes"][i])
 
+    def dram_curves(self):
+        """Both schedules' DRAM-vs-SRAM curves and the floor (engine.sweep.dram_curves),
+        once per scenario change (not per slider frame: the SRAM size does not change
+        them), over the same grid as :meth:`sram_sweep`."""
+        s = self.scenario
+        basis = dataclasses.replace(s, sram_mb=None)
+        return self._cached("curves", basis,
+                            lambda: _sweep().dram_curves(s, sram_grid(s)))
+
     def batch_sweep(self):
         s = self.scenario
         basis = (dataclasses.replace(s, batch=1), s.batch if s.batch > 256 else 0)
+        hit = self._sweep_cache.get("batch")
+        if (hit is not None and self._approx and self.analysis.schedule == "depth_first"
+                and hit[0] == (dataclasses.replace(basis[0], sram_mb=hit[0][0].sram_mb),
+                               basis[1])):
+            # a depth-first batch curve costs ~75 ms (a schedule search per batch): held
+            # while the SRAM slider is dragged, redone by settle() on release
+            return hit[1]
         return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
 
 

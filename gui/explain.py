@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .schedule_info import schedule_name
 from .text import fmt_mb, fmt_seconds
 
 MB = 1e6
@@ -23,7 +24,7 @@ def assumptions(analysis, totals=None) -> list[tuple[str, str, str]]:
     a = analysis
     s, chip = a.scenario, a.chip
     t = totals if totals is not None else a.totals()
-    rows = [("schedule", t["schedule"],
+    rows = [("schedule", schedule_name(t["schedule"]),
              "depth-first (fused stacks) applied" if t["depth_first_applied"]
              else "layer by layer: each layer's output is written before the next runs")]
     rows.append(("in-place buffers", "on" if t["inplace"] else "off",
@@ -61,19 +62,6 @@ def assumptions_text(analysis) -> str:
     """One line per assumption, ``term: value (explanation)``, for footnotes."""
     return "\n".join(f"{k}: {v} ({e})" if e else f"{k}: {v}"
                      for k, v, e in assumptions(analysis))
-
-
-def footnote(scenario, analysis) -> str:
-    """An export's footnote: what was analysed, then the assumptions (one per line;
-    CSV writes each line as a ``# footnote:`` comment, images show the first)."""
-    fp, s = analysis.footprint, scenario
-    head = (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
-            f"{s.weights}/{s.activations}, {analysis.chip.name} with "
-            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}, schedule "
-            f"{analysis.schedule}"
-            + (", speed estimated" if analysis.totals()["speed_estimated"] else "")
-            + ". MB = 10^6 bytes.")
-    return head + "\n" + assumptions_text(analysis)
 
 
 # -- how a headline figure is made ---------------------------------------------------

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, Q
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.graph import Model
 
-from . import dialogs
+from . import dialogs, evidence
 from .assumptions import AssumptionsPanel, StatusClicks
 from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
 from .model_panel import ModelPanel
+from .schedule_info import SCHEDULE_STATUS_TIP, schedule_status
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
@@ -36,6 +37,10 @@ live ones overlapping (TFLite's greedy planner); at least the peak.</p>
 back by each layer that uses it.</p>
 <p><b>Placement policy</b>: what the SRAM holds: weights first, activations first, or
 the split that minimises DRAM bytes per image.</p>
+<p><b>Schedule</b>: layer by layer (each layer over the whole tensor) or depth-first
+(consecutive layers fused into stacks run over tiles of a few rows, each layer keeping a
+line buffer of the input rows it still needs; only stack inputs and outputs touch
+DRAM). <b>Floor</b>: the least DRAM any schedule in the modelled space could reach.</p>
 <p><b>Roofline</b>: a layer runs no faster than the chip's peak ops/s, nor than DRAM
 bandwidth × its arithmetic intensity (ops per DRAM byte).</p>
 <p><b>Compiled batch</b>: the batch the model is compiled for; a larger client batch
@@ -192,7 +197,8 @@ class MainWindow(QMainWindow):
                          "many layers spill activations to DRAM"),
                 ("dram", "DRAM bytes moved per image (MB = 10^6 bytes)"),
                 ("ips", "throughput in images per second at this batch"),
-                ("latency", "time for one batch, including per-call overheads")):
+                ("latency", "time for one batch, including per-call overheads"),
+                ("schedule", SCHEDULE_STATUS_TIP)):
             label = QLabel()
             label.setToolTip(tip)
             label.setTextFormat(Qt.TextFormat.RichText)
@@ -281,6 +287,7 @@ class MainWindow(QMainWindow):
         return Frame(analysis=a, batch=doc.scenario.batch,
                      sram_bytes=float(a.sram_bytes),
                      sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
+                     dram_curves=doc.dram_curves(),
                      reference_chips=self.chip_panel.reference_chips(),
                      names=[s.name for s in a.footprint.steps],
                      knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
@@ -349,8 +356,13 @@ class MainWindow(QMainWindow):
             st["fits"].setText(f"<b style='color:#c4472a'>spills: {spilled} of "
                                f"{len(a.in_sram)} layers</b>")
         st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
-        st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
-        st["latency"].setText(f"latency <b>{fmt_seconds(t['latency_s'])}</b>")
+        # issue 12: an uncalibrated chip's speed is marked as an estimate (gui/evidence.py)
+        note = evidence.speed_note(a)
+        evidence.mark_speed(st["ips"], f"<b>{t['throughput_ips']:,.1f}</b> images/s",
+                            note)
+        evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
+                            note)
+        st["schedule"].setText(schedule_status(a))
         self.assumptions.show_analysis(a, t)
         dlg = self.status_clicks.dialog
         if dlg is not None and dlg.isVisible():         # follow the edits while open
@@ -437,7 +449,7 @@ class MainWindow(QMainWindow):
 
     # -- export (all files leave through gui.export) ----------------------------------
     def _footnote(self) -> str:
-        from .explain import footnote
+        from .headless import footnote      # the same text as `sramfit export`'s
         return footnote(self.doc.scenario, self.doc.analysis)
 
     def export_plot(self) -> bool:

@@ -23,7 +23,7 @@ def test_export_csv_footnote_lists_schedule_policy_exactness(main_window, tmp_pa
     comments = [ln for ln in path.read_text().splitlines() if ln.startswith("# footnote:")]
     text = "\n".join(comments)
     s = win.doc.scenario
-    assert f"# footnote: schedule: {win.doc.analysis.schedule}" in text
+    assert "# footnote: schedule: layer by layer" in text
     assert f"# footnote: placement: {s.policy}, exact" in text
     assert "# footnote: speed: estimated" in text          # chip_b has no measurement
     assert "dram_efficiency" in text                       # chip_b's estimated: list

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
 from sramfit.gui.text import fmt_mb
+from .schedule_curves import ScheduleCurves
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
 
@@ -15,7 +16,10 @@ class DramVsSramPlot(PlotBase):
     help_text = ("DRAM bytes moved per image (weights streamed, activations spilled and "
                  "read back, input and output) if the chip had this much SRAM, everything "
                  "else unchanged.\nDotted lines: the seed chips A/B/C; the blue dot is the "
-                 "current chip. MB = 10^6 bytes.")
+                 "current chip. MB = 10^6 bytes.\nBoth schedules: layer by layer and "
+                 "depth-first (fused stacks, line buffers), the scenario's own drawn thick; "
+                 "dashed: the floor, the least DRAM any schedule in the modelled space "
+                 "could reach (input, outputs and weights once, plus what must spill).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -30,6 +34,7 @@ class DramVsSramPlot(PlotBase):
         self.current_text.setFont(_font(8.5, True))
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
+        self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
         self.set_title(self.title, [("DRAM per image", WEIGHT, "—"),
                                     ("this chip", ACCENT, "●"),
                                     ("chips A, B, C", MUTED, "┊")])
@@ -66,6 +71,8 @@ class DramVsSramPlot(PlotBase):
         x = np.log10(sram[keep] / MB)
         y = dram[keep] / MB
         self._sram, self._dram = sram[keep], dram[keep]
+        colour = self.schedules.render(frame, keep, self.title, self.set_title)
+        self.curve.setPen(pg.mkPen(colour or WEIGHT, width=2.6 if colour else 2))
         self.curve.setData(x, y)
         self.points.setData(x, y)
         chips = frame.reference_chips
