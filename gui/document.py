@@ -247,10 +247,31 @@ class Document(QObject):
         i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
         return None if i is None else float(sw["sram_bytes"][i])
 
+    #: SRAM sizes (MB) a slider drag can land on; the chip panel sets them. While a
+    #: drag runs, the batch sweep comes from one vectorised grid over all of them
+    #: (computed once per scenario-minus-SRAM), not from a new sweep per notch.
+    sram_notches_mb: tuple = ()
+
     def batch_sweep(self):
         s = self.scenario
-        basis = (dataclasses.replace(s, batch=1), s.batch if s.batch > 256 else 0)
+        extra = s.batch if s.batch > 256 else 0
+        if self._approx and s.sram_mb is not None and self.sram_notches_mb:
+            i = self._notch_index().get(float(s.sram_mb))
+            if i is not None:
+                basis = (dataclasses.replace(s, batch=1, sram_mb=None), extra,
+                         self.sram_notches_mb)
+                table = self._cached("batch-notches", basis, lambda: _sweep().grid(
+                    s, np.asarray(self.sram_notches_mb, dtype=float) * 1e6, batch_grid(s)))
+                if table is not None:   # column i == over_batch at that SRAM, bit for bit
+                    return {k: np.ascontiguousarray(v[:, i]) for k, v in table.items()}
+        basis = (dataclasses.replace(s, batch=1), extra)
         return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
+
+    def _notch_index(self) -> dict:
+        if getattr(self, "_notch_key", None) is not self.sram_notches_mb:
+            self._notch_key = self.sram_notches_mb
+            self._notch_map = {float(mb): i for i, mb in enumerate(self.sram_notches_mb)}
+        return self._notch_map
 
 
 def _sweep():
