@@ -91,7 +91,7 @@ class Document(QObject):
         self.scenario = scenario if scenario is not None else default_scenario()
         self.analysis = engine.analyze(self.scenario)
         self._pending = None
-        self._sweep_cache: dict[str, tuple] = {}
+        self._sweep_cache: dict[str, list] = {}
         self.last_analyze_s = 0.0
         self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
 
@@ -123,7 +123,7 @@ class Document(QObject):
         fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
         try:
             t0 = time.perf_counter()
-            analysis = Analysis(new, exact=False) if fast else engine.analyze(new)
+            analysis = Analysis(new, exact=False) if fast else self._analyze(new)
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -145,7 +145,7 @@ class Document(QObject):
         if self.analysis.scenario is self.scenario and not self._approx:
             return
         try:
-            self.analysis = engine.analyze(self.scenario)
+            self.analysis = self._analyze(self.scenario)
         except SramfitError as err:
             self.rejected.emit(str(err))
             return
@@ -160,7 +160,7 @@ class Document(QObject):
         if pending is not None and pending[0] is scenario:
             analysis = pending[1]
         else:
-            analysis = engine.analyze(scenario)
+            analysis = self._analyze(scenario)
         self.scenario = scenario
         self.analysis = analysis
         self.changed.emit(analysis)
@@ -189,6 +189,7 @@ class Document(QObject):
 
     def reset(self, scenario, analysis, path: str) -> None:
         self.stack.clear()
+        self._sweep_cache.clear()        # files may have changed on disk: nothing reused
         self.scenario, self.analysis = scenario, analysis
         self.path = str(path)
         self.stack.setClean()
@@ -206,16 +207,44 @@ class Document(QObject):
         self.fileChanged.emit(path)
 
     # -- sweeps (cached: the SRAM sweep does not depend on the SRAM size) ----------
+    #: results kept per kind of sweep (and exact analyses kept): switching back to a
+    #: recent model, chip or size, or undo/redo, redraws without recomputing
+    CACHE_SIZE = 6
+
     def _cached(self, key: str, basis, compute):
-        hit = self._sweep_cache.get(key)
-        if hit is not None and hit[0] == basis:
-            return hit[1]
+        hit = self._lookup(key, basis)
+        if hit is not None:
+            return hit[0]
         try:
             value = compute()
         except (SramfitError, ImportError):
             value = None
-        self._sweep_cache[key] = (basis, value)
+        self._store(key, basis, value)
         return value
+
+    def _lookup(self, key: str, basis):
+        """(value,) cached for ``basis`` under ``key`` (now most recent), or None."""
+        entries = self._sweep_cache.setdefault(key, [])
+        for i, (b, value) in enumerate(entries):
+            if b == basis:
+                entries.insert(0, entries.pop(i))
+                return (value,)
+        return None
+
+    def _store(self, key: str, basis, value) -> None:
+        entries = self._sweep_cache.setdefault(key, [])
+        entries.insert(0, (basis, value))
+        del entries[self.CACHE_SIZE:]
+
+    def _analyze(self, scenario):
+        """engine.analyze(scenario), or the same analysis from the recent ones (a
+        failure raises and is not cached)."""
+        hit = self._lookup("analysis", scenario)
+        if hit is not None:
+            return hit[0]
+        analysis = engine.analyze(scenario)
+        self._store("analysis", scenario, analysis)
+        return analysis
 
     def sram_sweep(self):
         s = self.scenario
