@@ -21,6 +21,7 @@ from sramfit.engine.placement import POLICIES
 from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
+from .evidence import EvidenceLine
 from .widgets import check, dspin, form_layout, hbox, ispin, put
 
 SLIDER_STEPS = 400
@@ -71,6 +72,9 @@ class ChipPanel(QWidget):
                                "figures come from and which are estimates)")
         self.preset.activated.connect(self._on_preset)
         form.addRow("Chip", self.preset)
+        # issue 12: published measurements vs sramfit (gui/evidence.py)
+        self.evidence = EvidenceLine(document)
+        form.addRow("Evidence", self.evidence)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
@@ -278,6 +282,7 @@ class ChipPanel(QWidget):
         self.macs.setText(f"{chip.macs:,} MACs, {peak:,.2f} TOPS int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
+        self.evidence.show_chip(chip, edited=isinstance(s.chip, dict))
 
     def reference_chips(self) -> list[tuple[str, float]]:
         if self._refs is None:

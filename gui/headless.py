@@ -92,11 +92,13 @@ def scenario_frame(scenario, analysis):
 
 
 def footnote(scenario, analysis) -> str:
+    from .evidence import footnote_suffix          # issue 12: "Speed estimated: <why>."
     fp = analysis.footprint
     s = scenario
     return (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
             f"{s.weights}/{s.activations}, {analysis.chip.name} with "
-            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes.")
+            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes."
+            + footnote_suffix(analysis))
 
 
 def _logical(size, style):

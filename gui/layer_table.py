@@ -8,6 +8,8 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
+from .evidence import speed_note
+
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STEP_ROLE = Qt.ItemDataRole.UserRole + 2
 MB = 1e6
@@ -77,6 +79,7 @@ class LayerTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
+        self.speed_note = ""      # evidence.speed_note: the chip's speed is an estimate
 
     def set_rows(self, rows: list[dict]):
         if len(rows) == len(self.rows) and rows and self.rows \
@@ -110,6 +113,8 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if COLUMNS[section][0] == "time_us" and self.speed_note:    # issue 12
+                return f"{COLUMNS[section][2]} ({self.speed_note})"
             return COLUMNS[section][2]
         return None
 
@@ -196,6 +201,7 @@ class LayerTable(QWidget):
     def set_analysis(self, analysis):
         self._quiet = True
         try:
+            self.model.speed_note = speed_note(analysis)
             self.model.set_rows(table_rows(analysis))
         finally:
             self._quiet = False

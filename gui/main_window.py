@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, Q
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.graph import Model
 
-from . import dialogs
+from . import dialogs, evidence
 from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
@@ -331,8 +331,12 @@ class MainWindow(QMainWindow):
             st["fits"].setText(f"<b style='color:#c4472a'>spills: {spilled} of "
                                f"{len(a.in_sram)} layers</b>")
         st["dram"].setText(f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image")
-        st["ips"].setText(f"<b>{t['throughput_ips']:,.1f}</b> images/s")
-        st["latency"].setText(f"latency <b>{fmt_seconds(t['latency_s'])}</b>")
+        # issue 12: an uncalibrated chip's speed is marked as an estimate (gui/evidence.py)
+        note = evidence.speed_note(a)
+        evidence.mark_speed(st["ips"], f"<b>{t['throughput_ips']:,.1f}</b> images/s",
+                            note)
+        evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
+                            note)
 
     def select_step(self, step: int):
         self._selected = step
@@ -420,7 +424,7 @@ class MainWindow(QMainWindow):
         return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
                 f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "
                 f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}. "
-                f"MB = 10^6 bytes.")
+                f"MB = 10^6 bytes." + evidence.footnote_suffix(self.doc.analysis))
 
     def export_plot(self) -> bool:
         from . import export

@@ -68,6 +68,11 @@ MAX_NODES = 1_000_000
 INSTALL_HINT = "pip install 'sramfit[onnx]'"
 
 
+def _warn(message: str) -> None:
+    """Warn in one line (a file's text never brings its own line breaks along)."""
+    warnings.warn(" ".join(message.split()), UnsupportedOnnxWarning, stacklevel=4)
+
+
 class UnsupportedOnnxWarning(UserWarning):
     """Some nodes were kept as 'other' layers (fixed shapes, no MACs)."""
 
@@ -546,9 +551,9 @@ class _Importer:
             m = onnx.shape_inference.infer_shapes(m, check_type=False, strict_mode=False,
                                                   data_prop=True)
         except Exception as err:
-            warnings.warn(f"{self.path}: ONNX shape inference failed ({err}); importing "
-                          f"with the shapes sramfit can derive itself", UnsupportedOnnxWarning,
-                          stacklevel=3)
+            why = str(err)[:200]
+            _warn(f"{self.path}: ONNX shape inference failed ({why}); importing with the "
+                  f"shapes sramfit can derive itself")
         self.shapes = {}
         for vi in list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input):
             s = _type_shape(vi)
@@ -1784,7 +1789,7 @@ class _Importer:
             msg = (f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
                    f"counted; output shapes from ONNX shape inference): {listing}")
             notes.append(msg)
-            warnings.warn(f"{self.path}: {msg}", UnsupportedOnnxWarning, stacklevel=3)
+            _warn(f"{self.path}: {msg}")
         w, h = self.build_size
         if self.fixed:
             notes.append(f"{len(self.fixed)} layer(s) hold sizes derived at {w}x{h} "
@@ -1811,7 +1816,7 @@ class _Importer:
             msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
                    f"ONNX shape inference: {'; '.join(bad[:4])}")
             notes.append(msg)
-            warnings.warn(f"{self.path}: {msg}", UnsupportedOnnxWarning, stacklevel=3)
+            _warn(f"{self.path}: {msg}")
             model = Model(name, model.layers, model.channels, model.default_size,
                           model.source, "; ".join(notes))
         return model

@@ -142,8 +142,13 @@ def comparison_footnote(data: CompareData) -> str:
     head = " ".join(each[0][k] for k in same) if same else ""
     rest = ["{}: {}".format(n, ", ".join(p[k] for k in keys if k not in same))
             for n, p in zip(data.names, each)]
+    # issue 12: chips with no published measurement have estimated speed figures
+    est = sorted({e.analysis.chip.name for e in data.entries
+                  if e.analysis.speed_flags()["speed_estimated"]})
+    tail = (f" Speed estimated on {', '.join(est)} (no published measurement)."
+            if est else "")
     return "sramfit: " + (head + "; " if head else "") + "; ".join(rest) + \
-        ". MB = 10^6 bytes."
+        ". MB = 10^6 bytes." + tail
 
 
 def mixed_models_warning(data: CompareData) -> str:

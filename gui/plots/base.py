@@ -32,6 +32,8 @@ GOAL = QColor("#2d6a4f")       # goal seek marks
 COMPUTE = QColor("#3a86ff")
 MEMORY = QColor("#e76f51")
 LOG_FLOOR_MB = 1e-3            # 1 kB: the bottom of log byte axes
+ESTIMATE = QColor("#b06f00")   # speed figures of a chip with no published measurement
+ESTIMATE_PREFIX = "estimated "
 
 
 @dataclass
@@ -141,6 +143,20 @@ class PlotBase(pg.PlotWidget):
         self.plotItem.setTitle(self._title_html)
         self._fit_title()
 
+    def mark_speed_estimate(self, frame):
+        """Issue 12: on a plot of speed figures, "estimated" before the left axis label, in
+        the warning colour, when the chip has no published measurement
+        (``speed_estimated`` of the analysis). The title stays as it is (one line)."""
+        flags = getattr(frame.analysis, "speed_flags", None)
+        est = bool(flags and flags().get("speed_estimated"))
+        if est == getattr(self, "_estimate_marked", False):
+            return
+        self._estimate_marked = est
+        left, _ = getattr(self, "_label_args", ("", ""))
+        self.plotItem.setLabel("left", f"{ESTIMATE_PREFIX}{left}" if est else left,
+                               **{"font-size": "9pt",
+                                  "color": (ESTIMATE if est else FG).name()})
+
     def _fit_title(self, width=None):
         """Wrap the title to the plot's width, so a narrow plot never gets wider than
         its widget (which would clip its right axis)."""
@@ -189,6 +205,7 @@ class PlotBase(pg.PlotWidget):
             pass
 
     def set_labels(self, left: str, bottom: str):
+        self._label_args = (left, bottom)
         style = {"font-size": "9pt", "color": FG.name()}
         self.plotItem.setLabel("left", left, **style)
         self.plotItem.setLabel("bottom", bottom, **style)

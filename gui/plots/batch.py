@@ -87,6 +87,7 @@ class BatchPlot(PlotBase):
         self.lat_vb.linkedViewChanged(self.plotItem.getViewBox(), self.lat_vb.XAxis)
 
     def render(self, frame: Frame):
+        self.mark_speed_estimate(frame)         # issue 12
         sweep = frame.batch_sweep
         if sweep is None:
             return

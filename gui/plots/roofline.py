@@ -66,6 +66,7 @@ class RooflinePlot(PlotBase):
             self.sel.setData([self._xy[index, 0]], [self._xy[index, 1]])
 
     def render(self, frame: Frame):
+        self.mark_speed_estimate(frame)         # issue 12
         a = frame.analysis
         r = roofline(a)
         ops, dram, t = r["ops"], r["dram_bytes"], r["time_s"]

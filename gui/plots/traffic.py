@@ -12,19 +12,27 @@ class TrafficPlot(PlotBase):
     title = "DRAM traffic per image, by kind"
     help_text = ("Bytes moved to or from DRAM for one image: the input image read, "
                  "weights streamed (shared by the batch), activations spilled (written "
-                 "and read back by every consumer) and the output written. "
-                 "MB = 10^6 bytes.")
+                 "and read back by every consumer) and the output written; on chips whose "
+                 "layers are tiled to a small buffer, the weights and input activations "
+                 "read again for each tile. MB = 10^6 bytes.")
 
     KINDS = [("input", "input read"), ("weights", "weights read"),
              ("activation_writes", "spill writes"), ("activation_reads", "spill reads"),
-             ("output", "output written")]
+             ("output", "output written"),
+             # tiling re-reads (issue 12): only chips with ``tiling: true`` report them
+             ("weight_rereads", "weight re-reads"),
+             ("activation_rereads", "act. re-reads")]
+    OPTIONAL = ("weight_rereads", "activation_rereads")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         n = len(self.KINDS)
-        colors = [MUTED, WEIGHT, SPILL, SPILL.lighter(125), MUTED.darker(120)]
+        colors = [MUTED, WEIGHT, SPILL, SPILL.lighter(125), MUTED.darker(120),
+                  WEIGHT.lighter(160), SPILL.darker(130)]
+        self.brushes = [pg.mkBrush(c) for c in colors]
+        self.kinds = list(self.KINDS)             # the rows shown (set by render)
         self.bars = pg.BarGraphItem(x0=np.zeros(n), y=np.arange(n), height=0.6,
-                                    width=np.zeros(n), brushes=[pg.mkBrush(c) for c in colors],
+                                    width=np.zeros(n), brushes=self.brushes,
                                     pen=None, name="DRAM per image")
         self.plotItem.addItem(self.bars)
         self.set_title(self.title, [("bytes moved per image;", MUTED, ""),
@@ -35,8 +43,7 @@ class TrafficPlot(PlotBase):
             t.setFont(_font(8.5))
             self.plotItem.addItem(t)
             self.values.append(t)
-        left = self.plotItem.getAxis("left")
-        left.setTicks([[(i, label) for i, (_, label) in enumerate(self.KINDS)]])
+        self._ticks()
         self.plotItem.getViewBox().invertY(True)
         self.plotItem.showGrid(x=False, y=False)
         self.set_labels("", "DRAM MB per image (10⁶ B)")
@@ -48,21 +55,35 @@ class TrafficPlot(PlotBase):
         if not vb.sceneBoundingRect().contains(pos):
             return self.show_hover("")
         i = int(round(vb.mapSceneToView(pos).y()))
-        if 0 <= i < len(self.KINDS):
+        if 0 <= i < len(self.kinds):
             total = self._bytes.sum() or 1
-            self.show_hover(f"{self.KINDS[i][1]}: {fmt_mb(self._bytes[i])} per image "
+            self.show_hover(f"{self.kinds[i][1]}: {fmt_mb(self._bytes[i])} per image "
                             f"({self._bytes[i] / total:.0%} of the total)")
 
     def render(self, frame: Frame):
         traffic = frame.analysis.traffic
-        b = np.array([float(traffic.get(k, 0)) for k, _ in self.KINDS])
+        kinds = [(k, label) for k, label in self.KINDS
+                 if k not in self.OPTIONAL or k in traffic]
+        if kinds != self.kinds:
+            self.kinds = kinds
+            self._ticks()
+        n = len(kinds)
+        b = np.array([float(traffic.get(k, 0)) for k, _ in kinds])
         self._bytes = b
         mb = b / MB
-        self.bars.setOpts(width=mb)
+        self.bars.setOpts(y=np.arange(n), width=mb, x0=np.zeros(n),
+                          brushes=[self.brushes[[k for k, _ in self.KINDS].index(k)]
+                                   for k, _ in kinds])
         top = float(mb.max(initial=0)) or 1.0
         total = b.sum() or 1
         for i, t in enumerate(self.values):
-            t.setText(f" {fmt_mb(b[i])} ({b[i] / total:.0%})")
-            t.setPos(mb[i], i)
+            t.setVisible(i < n)
+            if i < n:
+                t.setText(f" {fmt_mb(b[i])} ({b[i] / total:.0%})")
+                t.setPos(mb[i], i)
         vb = self.plotItem.getViewBox()
-        self.set_range(vb, x=(0, top * 1.7), y=(-0.6, len(self.KINDS) - 0.4))
+        self.set_range(vb, x=(0, top * 1.7), y=(-0.6, n - 0.4))
+
+    def _ticks(self):
+        left = self.plotItem.getAxis("left")
+        left.setTicks([[(i, label) for i, (_, label) in enumerate(self.kinds)]])
