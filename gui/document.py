@@ -92,6 +92,7 @@ class Document(QObject):
         self.analysis = engine.analyze(self.scenario)
         self._pending = None
         self._sweep_cache: dict[str, list] = {}
+        self._store("analysis", self.scenario, self.analysis)
         self.last_analyze_s = 0.0
         self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
 
@@ -191,6 +192,7 @@ class Document(QObject):
         self.stack.clear()
         self._sweep_cache.clear()        # files may have changed on disk: nothing reused
         self.scenario, self.analysis = scenario, analysis
+        self._store("analysis", scenario, analysis)
         self.path = str(path)
         self.stack.setClean()
         self.modelReplaced.emit()

@@ -86,10 +86,24 @@ class PlotArea(QWidget):
             self.focused = index
             for i, p in enumerate(self.plots):
                 p.setVisible(i == index)
+        self._render_stale()
+
+    _frame = None
+    _stale: frozenset = frozenset()
 
     def render(self, frame):
+        """Render the shown plots; the ones hidden by the single-plot view are rendered
+        when shown again (speed: a slider drag then redraws one plot, not six)."""
+        self._frame = frame
+        self._stale = {p for p in self.plots if p.isHidden()}
         for p in self.plots:
-            p.render(frame)
+            if p not in self._stale:
+                p.render(frame)
+
+    def _render_stale(self):
+        for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:
+            self._stale.discard(p)
+            p.render(self._frame)
 
 
 class MainWindow(QMainWindow):

@@ -681,3 +681,35 @@ def test_drag_shows_each_notchs_own_batch_sweep_and_table(main_window):
 def model_columns():
     from sramfit.gui.layer_table import COLUMNS
     return COLUMNS
+
+
+def test_switching_back_reuses_the_analysis_and_shows_its_figures(main_window):
+    """Recent analyses are kept (speed): switching A -> B -> A shows A's own figures
+    (computed afresh here), and the markers that skip unchanged setData follow."""
+    win = main_window
+    a = win.doc.scenario
+    b = dataclasses.replace(a, model="resnet50", width=224, height=224)
+    first = win.doc.analysis
+    assert win.doc.replace(b, "switch") and win.doc.replace(a, "switch")
+    assert win.doc.analysis is first                 # reused, not recomputed
+    fresh = engine.analyze(win.doc.scenario).totals()
+    assert win.doc.analysis.totals()["dram_bytes_per_image"] == fresh["dram_bytes_per_image"]
+    x, y = win.plots.dram.current.getData()
+    assert y[0] * 1e6 == pytest.approx(fresh["dram_bytes_per_image"], rel=1e-12)
+    win.doc.new()                  # File > New: only the new scenario's results are kept
+    assert all(len(v) <= 1 for v in win.doc._sweep_cache.values())
+    assert win.doc._sweep_cache["analysis"][0][1] is win.doc.analysis
+
+
+def test_plots_hidden_by_the_single_plot_view_show_the_latest_figures(main_window):
+    """The single-plot view renders only the shown plot (speed); the others must show
+    the current scenario's figures as soon as they are shown again."""
+    win = main_window
+    win.plots.focus(0)
+    slider = win.chip_panel.slider
+    slider.setValue(slider.value() - 80)
+    win.plots.focus(None)
+    a = engine.analyze(win.doc.scenario).totals()
+    x, y = win.plots.dram.current.getData()
+    assert y[0] * 1e6 == pytest.approx(a["dram_bytes_per_image"], rel=1e-12)
+    assert x[0] == pytest.approx(np.log10(win.doc.analysis.sram_bytes / 1e6), rel=1e-12)
