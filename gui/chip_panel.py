@@ -22,6 +22,7 @@ from sramfit.engine.scenario import resolve_chip
 
 from . import dialogs
 from .evidence import EvidenceLine
+from .schedule_panel import ScheduleControls
 from .widgets import check, dspin, form_layout, hbox, ispin, put
 
 SLIDER_STEPS = 400
@@ -116,6 +117,8 @@ class ChipPanel(QWidget):
         self.policy.activated.connect(
             lambda i: self._edit("Set placement policy", policy=self.policy.itemData(i)))
         form.addRow("Placement", self.policy)
+        self.schedule = ScheduleControls(document, self)     # gui/schedule_panel.py
+        form.addRow("Schedule", self.schedule.row)
 
         self.dram = dspin(0.001, 100000, 2, " GB/s", "DRAM bandwidth, GB/s = 10^9 bytes/s")
         self.dram.valueChanged.connect(lambda v: self._chip("DRAM bandwidth", dram_gbps=v))
@@ -267,6 +270,7 @@ class ChipPanel(QWidget):
             put(self.process, chip.process_nm or 0)
             put(self.mm2, chip.sram_mm2_per_mb)
             check(self.overlap, bool(s.overlap))
+            self.schedule.show_scenario(s, a)
         finally:
             self._updating = False
         self._show_goal()

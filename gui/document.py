@@ -278,6 +278,15 @@ class Document(QObject):
         i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
         return None if i is None else float(sw["sram_bytes"][i])
 
+    def dram_curves(self):
+        """Both schedules' DRAM-vs-SRAM curves and the floor (engine.sweep.dram_curves),
+        once per scenario change (not per slider frame: the SRAM size does not change
+        them), over the same grid as :meth:`sram_sweep`."""
+        s = self.scenario
+        basis = dataclasses.replace(s, sram_mb=None)
+        return self._cached("curves", basis,
+                            lambda: _sweep().dram_curves(s, sram_grid(s)))
+
     #: SRAM sizes (MB) a slider drag can land on; the chip panel sets them. While a
     #: drag runs, the batch sweep comes from one vectorised grid over all of them
     #: (computed once per scenario-minus-SRAM), not from a new sweep per notch.
@@ -286,16 +295,23 @@ class Document(QObject):
     def batch_sweep(self):
         s = self.scenario
         extra = s.batch if s.batch > 256 else 0
-        if self._approx and s.sram_mb is not None and self.sram_notches_mb:
+        basis = (dataclasses.replace(s, batch=1), extra)
+        if self._approx and self.analysis.schedule == "depth_first":
+            recent = (self._sweep_cache.get("batch") or [None])[0]
+            if recent is not None and recent[0] == (
+                    dataclasses.replace(basis[0], sram_mb=recent[0][0].sram_mb), extra):
+                # a depth-first batch curve costs ~75 ms (a schedule search per batch):
+                # held while the SRAM slider is dragged, redone by settle() on release
+                return recent[1]
+        elif self._approx and s.sram_mb is not None and self.sram_notches_mb:
             i = self._notch_index().get(float(s.sram_mb))
             if i is not None:
-                basis = (dataclasses.replace(s, batch=1, sram_mb=None), extra,
-                         self.sram_notches_mb)
-                table = self._cached("batch-notches", basis, lambda: _sweep().grid(
+                key = (dataclasses.replace(s, batch=1, sram_mb=None), extra,
+                       self.sram_notches_mb)
+                table = self._cached("batch-notches", key, lambda: _sweep().grid(
                     s, np.asarray(self.sram_notches_mb, dtype=float) * 1e6, batch_grid(s)))
                 if table is not None:   # column i == over_batch at that SRAM, bit for bit
                     return {k: np.ascontiguousarray(v[:, i]) for k, v in table.items()}
-        basis = (dataclasses.replace(s, batch=1), extra)
         return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
 
     def _notch_index(self) -> dict:

@@ -87,17 +87,20 @@ def scenario_frame(scenario, analysis):
                  sram_bytes=float(analysis.sram_bytes),
                  sram_sweep=attempt(lambda: sweep.over_sram(scenario, sram_grid(scenario))),
                  batch_sweep=attempt(lambda: sweep.over_batch(scenario, batch_grid(scenario))),
+                 dram_curves=attempt(lambda: sweep.dram_curves(scenario, sram_grid(scenario))),
                  reference_chips=refs,
                  names=[s.name for s in analysis.footprint.steps])
 
 
 def footnote(scenario, analysis) -> str:
     from .evidence import footnote_suffix          # issue 12: "Speed estimated: <why>."
+    from .schedule_info import schedule_name       # issue 11
     fp = analysis.footprint
     s = scenario
     return (f"sramfit: {s.name}: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
             f"{s.weights}/{s.activations}, {analysis.chip.name} with "
-            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}. MB = 10^6 bytes."
+            f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}, "
+            f"schedule {schedule_name(analysis.schedule)}. MB = 10^6 bytes."
             + footnote_suffix(analysis))
 
 

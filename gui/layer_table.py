@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
 from .evidence import speed_note
+from .schedule_info import fused_stack_of, stack_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STEP_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -36,6 +37,12 @@ COLUMNS = [
     ("dram_bytes", "DRAM (MB/image)",
      "bytes this step moves to or from DRAM per image; MB = 10^6 bytes",
      lambda v: f"{v / MB:,.3f}"),
+    ("fused_stack", "stack", "depth-first schedule: the fused stack this step runs in "
+     "(tile by tile, its output kept in a line buffer); empty: run layer by layer",
+     lambda v: "" if v < 0 else str(v + 1)),
+    ("line_buffer_bytes", "line buffer (MB)", "depth-first: SRAM bytes of this step's "
+     "output line buffer inside its fused stack (the rows still to be read), whole "
+     "batch; MB = 10^6 bytes", lambda v: f"{v / MB:,.3f}" if v else ""),
     ("time_us", "time (µs)", "modelled time of the step for the whole batch", 
      lambda v: f"{v:,.1f}"),
     ("bound", "bound", "compute-bound (MAC array busy) or memory-bound (waiting on DRAM)",
@@ -60,6 +67,11 @@ def table_rows(analysis) -> list[dict]:
         if bound is not None:
             row.setdefault("bound", str(bound[i]))
         rows.append(row)
+    stacks = getattr(analysis, "stacks", None) or []
+    for row, k in zip(rows, fused_stack_of(analysis)):
+        row["fused_stack"] = int(k)
+        if k >= 0:
+            row["fused_stack_text"] = stack_text(stacks[k], int(k))
     return rows
 
 
@@ -132,7 +144,7 @@ class LayerTableModel(QAbstractTableModel):
             return row["step"]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if key in ("activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us",
-                       "step"):
+                       "step", "fused_stack", "line_buffer_bytes"):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
         if role == Qt.ItemDataRole.ForegroundRole and key == "in_sram" and value is not None:
@@ -140,6 +152,8 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "name" and row.get("fused"):
                 return "fused: " + ", ".join(row["fused"])
+            if key == "fused_stack" and row.get("fused_stack_text"):
+                return row["fused_stack_text"]
             return COLUMNS[index.column()][2]
         return None
 
@@ -178,6 +192,9 @@ class LayerTable(QWidget):
         hh.setStretchLastSection(True)
         for col, width in enumerate((40, 170, 70, 150, 115, 105, 95, 110, 130, 90, 80)):
             self.view.setColumnWidth(col, width)
+        for key, width in (("fused_stack", 55), ("line_buffer_bytes", 125), ("time_us", 90),
+                           ("bound", 80)):     # issue 11's columns sit before time
+            self.view.setColumnWidth(KEYS.index(key), width)
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("filter layers by name or op (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)

@@ -18,6 +18,7 @@ from .chip_panel import ChipPanel
 from .layer_editor import LayerEditor
 from .layer_table import LayerTable
 from .model_panel import ModelPanel
+from .schedule_info import SCHEDULE_STATUS_TIP, schedule_name, schedule_status
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
@@ -34,6 +35,10 @@ live ones overlapping (TFLite's greedy planner); at least the peak.</p>
 back by each layer that uses it.</p>
 <p><b>Placement policy</b>: what the SRAM holds: weights first, activations first, or
 the split that minimises DRAM bytes per image.</p>
+<p><b>Schedule</b>: layer by layer (each layer over the whole tensor) or depth-first
+(consecutive layers fused into stacks run over tiles of a few rows, each layer keeping a
+line buffer of the input rows it still needs; only stack inputs and outputs touch
+DRAM). <b>Floor</b>: the least DRAM any schedule in the modelled space could reach.</p>
 <p><b>Roofline</b>: a layer runs no faster than the chip's peak ops/s, nor than DRAM
 bandwidth × its arithmetic intensity (ops per DRAM byte).</p>
 <p><b>Compiled batch</b>: the batch the model is compiled for; a larger client batch
@@ -191,7 +196,8 @@ class MainWindow(QMainWindow):
                          "many layers spill activations to DRAM"),
                 ("dram", "DRAM bytes moved per image (MB = 10^6 bytes)"),
                 ("ips", "throughput in images per second at this batch"),
-                ("latency", "time for one batch, including per-call overheads")):
+                ("latency", "time for one batch, including per-call overheads"),
+                ("schedule", SCHEDULE_STATUS_TIP)):
             label = QLabel()
             label.setToolTip(tip)
             label.setTextFormat(Qt.TextFormat.RichText)
@@ -277,6 +283,7 @@ class MainWindow(QMainWindow):
         return Frame(analysis=a, batch=doc.scenario.batch,
                      sram_bytes=float(a.sram_bytes),
                      sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
+                     dram_curves=doc.dram_curves(),
                      reference_chips=self.chip_panel.reference_chips(),
                      names=[s.name for s in a.footprint.steps],
                      knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
@@ -351,6 +358,7 @@ class MainWindow(QMainWindow):
                             note)
         evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
                             note)
+        st["schedule"].setText(schedule_status(a))
 
     def select_step(self, step: int):
         self._selected = step
@@ -437,7 +445,8 @@ class MainWindow(QMainWindow):
         fp = self.doc.analysis.footprint
         return (f"sramfit: {fp.model.name} {fp.width}x{fp.height}, batch {s.batch}, "
                 f"{s.weights}/{s.activations}, {self.doc.analysis.chip.name} with "
-                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}. "
+                f"{self.doc.analysis.sram_mb:g} MB SRAM, policy {s.policy}, "
+                f"schedule {schedule_name(self.doc.analysis.schedule)}. "
                 f"MB = 10^6 bytes." + evidence.footnote_suffix(self.doc.analysis))
 
     def export_plot(self) -> bool:

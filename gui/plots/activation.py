@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
+from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
     """Per-layer activation bytes (bars coloured by fit/spill) and weights per layer."""
 
@@ -29,12 +30,21 @@ class ActivationPlot(StepPlot):
         self.capacity = sram_line(1)
         for item in (self.bars, self.weights, self.capacity):
             self.plotItem.addItem(item)
-        self.set_title(self.title, [("activation in SRAM", FIT, "■"),
-                                    ("activation spilled", SPILL, "■"),
-                                    ("weights", WEIGHT, "◆")])
+        self.stack_bands = StackBands(self.plotItem)          # issue 11
+        self._legend_fused = None
+        self._legend(False)
         self.set_labels("MB per step (10⁶ B)", "execution step")
         self._frame = None
         self.set_log(log)
+
+    def _legend(self, fused: bool):
+        if fused == self._legend_fused:
+            return
+        self._legend_fused = fused
+        self.set_title(self.title, [("activation in SRAM", FIT, "■"),
+                                    ("activation spilled", SPILL, "■"),
+                                    ("weights", WEIGHT, "◆")]
+                       + ([(STACK_LABEL, BAND_KEY, "▮")] if fused else []))
 
     def set_log(self, log: bool):
         self.log = bool(log)
@@ -76,7 +86,12 @@ class ActivationPlot(StepPlot):
         else:
             self.set_range(vb, y=(0, top / MB * 1.12 or 1))
         self.set_range(vb, x=(-1, n))
+        y1 = (math.log10(max(top / MB, 1e-2)) + 0.35) if self.log else (top / MB * 1.12 or 1)
+        self._legend(self.stack_bands.render(a, base, y1))
         names = frame.names
         self._texts = [f"{names[i]}: activation {fmt_mb(act[i])} "
                        f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
                        f"weights {fmt_mb(wts[i])}" for i in range(n)]
+        for k, (lo, hi) in enumerate(self.stack_bands.spans):
+            for i in range(lo, min(hi + 1, n)):
+                self._texts[i] += f"; in fused stack {k + 1} (steps {lo}-{hi})"

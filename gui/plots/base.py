@@ -44,6 +44,7 @@ class Frame:
     sram_bytes: float                   # the current chip's SRAM capacity
     sram_sweep: dict | None = None      # engine.sweep.over_sram result (or None)
     batch_sweep: dict | None = None     # engine.sweep.over_batch result (or None)
+    dram_curves: dict | None = None     # engine.sweep.dram_curves: both schedules, floor
     reference_chips: list = field(default_factory=list)   # [(label, sram_bytes)]
     names: list = field(default_factory=list)             # step names
     knee_bytes: float | None = None     # engine.seek.knee of the SRAM sweep's DRAM curve

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
+from .schedule_curves import ScheduleCurves
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
 
@@ -16,7 +17,10 @@ class DramVsSramPlot(PlotBase):
     help_text = ("DRAM bytes moved per image (weights streamed, activations spilled and "
                  "read back, input and output) if the chip had this much SRAM, everything "
                  "else unchanged.\nDotted lines: the seed chips A/B/C; the blue dot is the "
-                 "current chip. MB = 10^6 bytes.")
+                 "current chip. MB = 10^6 bytes.\nBoth schedules: layer by layer and "
+                 "depth-first (fused stacks, line buffers), the scenario's own drawn thick; "
+                 "dashed: the floor, the least DRAM any schedule in the modelled space "
+                 "could reach (input, outputs and weights once, plus what must spill).")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -31,6 +35,7 @@ class DramVsSramPlot(PlotBase):
         self.current_text.setFont(_font(8.5, True))
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
+        self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
         self.set_title(self.title, [("DRAM per image", WEIGHT, "—"),
                                     ("this chip", ACCENT, "●"),
                                     ("chips A, B, C", MUTED, "┊")])
@@ -67,6 +72,8 @@ class DramVsSramPlot(PlotBase):
         x = np.log10(sram[keep] / MB)
         y = dram[keep] / MB
         self._sram, self._dram = sram[keep], dram[keep]
+        colour = self.schedules.render(frame, keep, self.title, self.set_title)
+        self.curve.setPen(pg.mkPen(colour or WEIGHT, width=2.6 if colour else 2))
         set_xy(self.curve, x, y)
         set_xy(self.points, x, y)
         chips = frame.reference_chips

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
+from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
     """Live activation memory over the execution steps, peak and arena marked."""
 
@@ -35,10 +36,19 @@ class LiveMemoryPlot(StepPlot):
         self.capacity = sram_line(0)
         for item in (self.curve, self.arena, self.capacity, self.peak, self.peak_text):
             self.plotItem.addItem(item)
+        self.schedule_memory = ScheduleMemory(self.plotItem)   # issue 11
+        self._fused_key = None
+        self._key(False)
+        self.set_labels("live MB (10⁶ B)", "execution step")
+
+    def _key(self, fused: bool):
+        if fused == self._fused_key:
+            return
+        self._fused_key = fused
         self.set_title(self.title, [("live activations", FIT, "■"), ("peak", SPILL, "●"),
                                     ("arena", MUTED, "┈"),
-                                    ("act. SRAM", ACCENT, "╌")])
-        self.set_labels("live MB (10⁶ B)", "execution step")
+                                    ("act. SRAM", ACCENT, "╌")]
+                       + ([("SRAM in use, depth-first", USED, "—")] if fused else []))
 
     def render(self, frame: Frame):
         self._frame = frame
@@ -60,7 +70,9 @@ class LiveMemoryPlot(StepPlot):
         self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
         self.capacity.setValue(cap / MB)
         self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
-        top = max(peak, arena, cap)
+        used = self.schedule_memory.render(a)
+        self._key(used > 0)
+        top = max(peak, arena, cap, used)
         # label below the line near the top (clear of the arena label), above it lower
         # down (clear of the x axis)
         lab = self.capacity.label
@@ -70,3 +82,7 @@ class LiveMemoryPlot(StepPlot):
         self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
         names = frame.names
         self._texts = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
+        if used > 0:
+            per_step = a.df.sram_per_step
+            self._texts = [t + f"; SRAM in use (depth-first) {fmt_mb(per_step[k])}"
+                           for k, t in enumerate(self._texts)]
