@@ -403,8 +403,19 @@ class Analysis:
         return {"speed_estimated": est, "speed_estimate_reason": why,
                 "mapping": self.chip.mapping, "execution": self.chip.execution}
 
+    def fused_stack(self) -> list[int | None]:
+        """Per step: the index into ``stacks`` (totals' ``stacks``) of the fused stack
+        the step runs in, or None for a step run layer by layer. (``self.stack`` is the
+        schedule's partition of the steps into segments, single steps included.)"""
+        out: list[int | None] = [None] * len(self.footprint.steps)
+        for k, st in enumerate(self.stacks or []):
+            for i in range(int(st["first_step"]), int(st["last_step"]) + 1):
+                out[i] = k
+        return out
+
     def layer_rows(self) -> list[dict]:
         rows = self.footprint.layer_rows()
+        fused = self.fused_stack()
         for i, row in enumerate(rows):
             row.update({
                 "in_sram": bool(self.in_sram[i]),
@@ -418,7 +429,8 @@ class Analysis:
                 "memory_s": float(self.memory_s[i]),
                 "time_s": float(self.time_s[i]),
                 "bound": str(self.bound[i]),
-                "stack": int(self.stack[i]),
+                "stack": fused[i],              # fused stack index, None: layer by layer
+                "segment": int(self.stack[i]),  # the schedule's segment (single steps too)
                 "line_buffer_bytes": int(round(float(self.line_buffer_bytes[i]))),
             })
         return rows

@@ -115,6 +115,9 @@ def test_three_convs_depth_first_every_byte():
     assert t["staging_bytes"] == STAGE
     rows = a.layer_rows()
     assert [r["stack"] for r in rows] == [0, 0, 0]
+    # run layer by layer, no step is in a fused stack: the rows say so (null in JSON)
+    assert [r["stack"] for r in Analysis(replace(s, schedule="layer_by_layer")).layer_rows()] \
+        == [None, None, None]
     assert [r["line_buffer_bytes"] for r in rows] == [360 + 560, 120, 40]
     assert [r["weights_in_sram"] for r in rows] == [True, True, True]
     assert [r["in_sram"] for r in rows][:2] == [True, True]   # t1, t2 stay in the stack
@@ -344,3 +347,19 @@ def test_tiling_chip_curve_never_rises(chip):
     assert np.all(np.diff(d) <= 1e-9 * d[:-1])
     assert np.all(d <= c["layer_by_layer"] * (1 + 1e-12))
     assert np.all(c["floor"] <= d * (1 + 1e-12))
+
+
+def test_rows_name_the_fused_stack_or_none():
+    """YOLOv3 2 MP on chip B, depth-first: a row's ``stack`` is the index of the totals'
+    stack whose step range holds it, and None exactly for the steps outside every stack."""
+    s = Scenario(model="yolov3", width=1920, height=1088, chip="chip_b",
+                 schedule="depth_first")
+    a = Analysis(s)
+    stacks = a.totals()["stacks"]
+    rows = a.layer_rows()
+    assert stacks and any(r["stack"] is None for r in rows)   # some fused, some not
+    for i, r in enumerate(rows):
+        holders = [k for k, st in enumerate(stacks) if st["first_step"] <= i <= st["last_step"]]
+        assert r["stack"] == (holders[0] if holders else None)
+        assert r["line_buffer_bytes"] == 0 or r["stack"] is not None
+
