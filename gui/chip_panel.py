@@ -44,6 +44,11 @@ def slider_to_mb(pos: int) -> float:
     return SLIDER_MIN_MB * 10 ** (SLIDER_DECADES * pos / SLIDER_STEPS)
 
 
+def slider_mb(pos: int) -> float:
+    """The SRAM size (MB, 4 significant digits) the slider at ``pos`` sets."""
+    return float(f"{slider_to_mb(pos):.4g}")
+
+
 def mb_to_slider(mb: float) -> int:
     if mb <= SLIDER_MIN_MB:
         return 0
@@ -84,6 +89,8 @@ class ChipPanel(QWidget):
         self.slider.setToolTip("On-chip SRAM capacity, log scale from 0.1 MB to 1000 MB "
                                "(MB = 10^6 bytes). Drag to see what fits.")
         self.slider.valueChanged.connect(self._on_slider)
+        # the sizes a drag can land on: the document sweeps them all at once (speed)
+        self.doc.sram_notches_mb = tuple(slider_mb(p) for p in range(SLIDER_STEPS + 1))
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self.slider.sliderReleased.connect(self.doc.settle)   # exact placement on release
         self._drag = 0
@@ -333,7 +340,7 @@ class ChipPanel(QWidget):
     def _on_slider(self, pos):
         if self._updating:
             return
-        mb = float(f"{slider_to_mb(pos):.4g}")
+        mb = slider_mb(pos)
         self._edit(f"SRAM {mb:g} MB", merge_key=f"sram-drag-{self._drag}" if self.slider.isSliderDown() else None,
                    sram_mb=mb)
 

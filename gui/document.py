@@ -91,7 +91,8 @@ class Document(QObject):
         self.scenario = scenario if scenario is not None else default_scenario()
         self.analysis = engine.analyze(self.scenario)
         self._pending = None
-        self._sweep_cache: dict[str, tuple] = {}
+        self._sweep_cache: dict[str, list] = {}
+        self._store("analysis", self.scenario, self.analysis)
         self.last_analyze_s = 0.0
         self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
 
@@ -123,7 +124,7 @@ class Document(QObject):
         fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
         try:
             t0 = time.perf_counter()
-            analysis = Analysis(new, exact=False) if fast else engine.analyze(new)
+            analysis = Analysis(new, exact=False) if fast else self._analyze(new)
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -145,7 +146,7 @@ class Document(QObject):
         if self.analysis.scenario is self.scenario and not self._approx:
             return
         try:
-            self.analysis = engine.analyze(self.scenario)
+            self.analysis = self._analyze(self.scenario)
         except SramfitError as err:
             self.rejected.emit(str(err))
             return
@@ -160,7 +161,7 @@ class Document(QObject):
         if pending is not None and pending[0] is scenario:
             analysis = pending[1]
         else:
-            analysis = engine.analyze(scenario)
+            analysis = self._analyze(scenario)
         self.scenario = scenario
         self.analysis = analysis
         self.changed.emit(analysis)
@@ -189,7 +190,9 @@ class Document(QObject):
 
     def reset(self, scenario, analysis, path: str) -> None:
         self.stack.clear()
+        self._sweep_cache.clear()        # files may have changed on disk: nothing reused
         self.scenario, self.analysis = scenario, analysis
+        self._store("analysis", scenario, analysis)
         self.path = str(path)
         self.stack.setClean()
         self.modelReplaced.emit()
@@ -206,16 +209,44 @@ class Document(QObject):
         self.fileChanged.emit(path)
 
     # -- sweeps (cached: the SRAM sweep does not depend on the SRAM size) ----------
+    #: results kept per kind of sweep (and exact analyses kept): switching back to a
+    #: recent model, chip or size, or undo/redo, redraws without recomputing
+    CACHE_SIZE = 6
+
     def _cached(self, key: str, basis, compute):
-        hit = self._sweep_cache.get(key)
-        if hit is not None and hit[0] == basis:
-            return hit[1]
+        hit = self._lookup(key, basis)
+        if hit is not None:
+            return hit[0]
         try:
             value = compute()
         except (SramfitError, ImportError):
             value = None
-        self._sweep_cache[key] = (basis, value)
+        self._store(key, basis, value)
         return value
+
+    def _lookup(self, key: str, basis):
+        """(value,) cached for ``basis`` under ``key`` (now most recent), or None."""
+        entries = self._sweep_cache.setdefault(key, [])
+        for i, (b, value) in enumerate(entries):
+            if b == basis:
+                entries.insert(0, entries.pop(i))
+                return (value,)
+        return None
+
+    def _store(self, key: str, basis, value) -> None:
+        entries = self._sweep_cache.setdefault(key, [])
+        entries.insert(0, (basis, value))
+        del entries[self.CACHE_SIZE:]
+
+    def _analyze(self, scenario):
+        """engine.analyze(scenario), or the same analysis from the recent ones (a
+        failure raises and is not cached)."""
+        hit = self._lookup("analysis", scenario)
+        if hit is not None:
+            return hit[0]
+        analysis = engine.analyze(scenario)
+        self._store("analysis", scenario, analysis)
+        return analysis
 
     def sram_sweep(self):
         s = self.scenario
@@ -256,17 +287,38 @@ class Document(QObject):
         return self._cached("curves", basis,
                             lambda: _sweep().dram_curves(s, sram_grid(s)))
 
+    #: SRAM sizes (MB) a slider drag can land on; the chip panel sets them. While a
+    #: drag runs, the batch sweep comes from one vectorised grid over all of them
+    #: (computed once per scenario-minus-SRAM), not from a new sweep per notch.
+    sram_notches_mb: tuple = ()
+
     def batch_sweep(self):
         s = self.scenario
-        basis = (dataclasses.replace(s, batch=1), s.batch if s.batch > 256 else 0)
-        hit = self._sweep_cache.get("batch")
-        if (hit is not None and self._approx and self.analysis.schedule == "depth_first"
-                and hit[0] == (dataclasses.replace(basis[0], sram_mb=hit[0][0].sram_mb),
-                               basis[1])):
-            # a depth-first batch curve costs ~75 ms (a schedule search per batch): held
-            # while the SRAM slider is dragged, redone by settle() on release
-            return hit[1]
+        extra = s.batch if s.batch > 256 else 0
+        basis = (dataclasses.replace(s, batch=1), extra)
+        if self._approx and self.analysis.schedule == "depth_first":
+            recent = (self._sweep_cache.get("batch") or [None])[0]
+            if recent is not None and recent[0] == (
+                    dataclasses.replace(basis[0], sram_mb=recent[0][0].sram_mb), extra):
+                # a depth-first batch curve costs ~75 ms (a schedule search per batch):
+                # held while the SRAM slider is dragged, redone by settle() on release
+                return recent[1]
+        elif self._approx and s.sram_mb is not None and self.sram_notches_mb:
+            i = self._notch_index().get(float(s.sram_mb))
+            if i is not None:
+                key = (dataclasses.replace(s, batch=1, sram_mb=None), extra,
+                       self.sram_notches_mb)
+                table = self._cached("batch-notches", key, lambda: _sweep().grid(
+                    s, np.asarray(self.sram_notches_mb, dtype=float) * 1e6, batch_grid(s)))
+                if table is not None:   # column i == over_batch at that SRAM, bit for bit
+                    return {k: np.ascontiguousarray(v[:, i]) for k, v in table.items()}
         return self._cached("batch", basis, lambda: _sweep().over_batch(s, batch_grid(s)))
+
+    def _notch_index(self) -> dict:
+        if getattr(self, "_notch_key", None) is not self.sram_notches_mb:
+            self._notch_key = self.sram_notches_mb
+            self._notch_map = {float(mb): i for i, mb in enumerate(self.sram_notches_mb)}
+        return self._notch_map
 
 
 def _sweep():

@@ -75,6 +75,18 @@ def table_rows(analysis) -> list[dict]:
     return rows
 
 
+def _differs(a, b) -> bool:
+    """True if a table cell's value changed (NaN equals NaN; unsure means changed)."""
+    if a is b:
+        return False
+    try:
+        if bool(a == b):
+            return False
+        return not (a != a and b != b)        # both NaN: unchanged
+    except (TypeError, ValueError):
+        return True
+
+
 class LayerTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -84,9 +96,18 @@ class LayerTableModel(QAbstractTableModel):
     def set_rows(self, rows: list[dict]):
         if len(rows) == len(self.rows) and rows and self.rows \
                 and [r["name"] for r in rows] == [r["name"] for r in self.rows]:
-            self.rows = rows        # same layers: update values in place (keeps selection)
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(rows) - 1, len(COLUMNS) - 1))
+            # same layers: update values in place (keeps selection), and tell the view
+            # only about the rows and columns whose values changed (an SRAM drag changes
+            # a few placement columns; repainting every cell cost ms per notch)
+            old, self.rows = self.rows, rows
+            cols = [c for c, (key, *_rest) in enumerate(COLUMNS)
+                    if any(_differs(a.get(key), b.get(key)) for a, b in zip(old, rows))]
+            if cols:
+                changed = [r for r, (a, b) in enumerate(zip(old, rows))
+                           if any(_differs(a.get(COLUMNS[c][0]), b.get(COLUMNS[c][0]))
+                                  for c in cols)]
+                self.dataChanged.emit(self.index(changed[0], cols[0]),
+                                      self.index(changed[-1], cols[-1]))
             return
         self.beginResetModel()
         self.rows = rows

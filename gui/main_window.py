@@ -98,10 +98,24 @@ class PlotArea(QWidget):
             self.grid.setColumnStretch(k, int(self.focused is None or k == index % 3))
         for k in range(2):
             self.grid.setRowStretch(k, int(self.focused is None or k == index // 3))
+        self._render_stale()
+
+    _frame = None
+    _stale: frozenset = frozenset()
 
     def render(self, frame):
+        """Render the shown plots; the ones hidden by the single-plot view are rendered
+        when shown again (speed: a slider drag then redraws one plot, not six)."""
+        self._frame = frame
+        self._stale = {p for p in self.plots if p.isHidden()}
         for p in self.plots:
-            p.render(frame)
+            if p not in self._stale:
+                p.render(frame)
+
+    def _render_stale(self):
+        for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:
+            self._stale.discard(p)
+            p.render(self._frame)
 
 
 class MainWindow(QMainWindow):

@@ -645,3 +645,71 @@ def test_hover_shows_every_per_layer_figure(main_window):
     live = win.plots.live
     live._on_move(live.plotItem.getViewBox().mapViewToScene(QPointF(3, 0.0)))
     assert f"{r['macs'] / 1e6:,.1f} M MACs" in live.hover_text
+
+
+def test_drag_shows_each_notchs_own_batch_sweep_and_table(main_window):
+    """The drag's batch sweep comes from one grid over all slider notches and the
+    table only repaints changed cells (speed): each notch and the end of the drag
+    must still show that SRAM size's own figures, computed directly."""
+    from sramfit.engine import sweep
+    from sramfit.gui.document import batch_grid
+    from sramfit.gui.layer_table import table_rows
+    win = main_window
+    slider = win.chip_panel.slider
+    start = slider.value()
+    slider.setSliderDown(True)
+    for pos in (start - 120, start - 119, start + 40, start - 60):
+        slider.setValue(pos)
+        s = win.doc.scenario
+        assert s.sram_mb is not None and win.doc._approx
+        want = sweep.over_batch(s, batch_grid(s))
+        got = win.plots.batch.thr.getData()[1]
+        assert np.array_equal(got, np.asarray(want["throughput_ips"], dtype=float))
+        assert np.array_equal(win.plots.batch.lat.getData()[1],
+                              np.asarray(want["latency_s"], dtype=float) * 1e3)
+    slider.setSliderDown(False)
+    a = engine.analyze(win.doc.scenario)
+    model = win.table.model
+    rows = table_rows(a)
+    assert [r["name"] for r in model.rows] == [r["name"] for r in rows]
+    col = [c[0] for c in model_columns()].index("dram_bytes")
+    shown = [model.data(model.index(i, col)) for i in range(len(rows))]
+    fmt = model_columns()[col][3]
+    assert shown == [fmt(r["dram_bytes"]) for r in rows]
+
+
+def model_columns():
+    from sramfit.gui.layer_table import COLUMNS
+    return COLUMNS
+
+
+def test_switching_back_reuses_the_analysis_and_shows_its_figures(main_window):
+    """Recent analyses are kept (speed): switching A -> B -> A shows A's own figures
+    (computed afresh here), and the markers that skip unchanged setData follow."""
+    win = main_window
+    a = win.doc.scenario
+    b = dataclasses.replace(a, model="resnet50", width=224, height=224)
+    first = win.doc.analysis
+    assert win.doc.replace(b, "switch") and win.doc.replace(a, "switch")
+    assert win.doc.analysis is first                 # reused, not recomputed
+    fresh = engine.analyze(win.doc.scenario).totals()
+    assert win.doc.analysis.totals()["dram_bytes_per_image"] == fresh["dram_bytes_per_image"]
+    x, y = win.plots.dram.current.getData()
+    assert y[0] * 1e6 == pytest.approx(fresh["dram_bytes_per_image"], rel=1e-12)
+    win.doc.new()                  # File > New: only the new scenario's results are kept
+    assert all(len(v) <= 1 for v in win.doc._sweep_cache.values())
+    assert win.doc._sweep_cache["analysis"][0][1] is win.doc.analysis
+
+
+def test_plots_hidden_by_the_single_plot_view_show_the_latest_figures(main_window):
+    """The single-plot view renders only the shown plot (speed); the others must show
+    the current scenario's figures as soon as they are shown again."""
+    win = main_window
+    win.plots.focus(0)
+    slider = win.chip_panel.slider
+    slider.setValue(slider.value() - 80)
+    win.plots.focus(None)
+    a = engine.analyze(win.doc.scenario).totals()
+    x, y = win.plots.dram.current.getData()
+    assert y[0] * 1e6 == pytest.approx(a["dram_bytes_per_image"], rel=1e-12)
+    assert x[0] == pytest.approx(np.log10(win.doc.analysis.sram_bytes / 1e6), rel=1e-12)

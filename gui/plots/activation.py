@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
+from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
@@ -69,7 +70,7 @@ class ActivationPlot(StepPlot):
         self.bars.setOpts(x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
                           brushes=brushes)
         has_w = wts > 0
-        self.weights.setData(x[has_w], self._y(wts[has_w]))
+        set_xy(self.weights, x[has_w], self._y(wts[has_w]))
         cap = float(activation_capacity(a))
         if cap > 0:
             # show first: a hidden line's label ignores new text (it kept "50.4 MB")

@@ -82,6 +82,21 @@ def sram_line(anchor_y: float) -> pg.InfiniteLine:
                                                 "fill": pg.mkBrush(255, 255, 255, 225)})
 
 
+def set_xy(item, x, y, **opts) -> bool:
+    """``item.setData(x, y, **opts)`` unless the item already shows exactly these
+    points (speed: a slider notch leaves most curves as they were, and setData
+    re-renders every symbol). Use it for every setData of an item, or for none."""
+    x = np.array(x, dtype=float)
+    y = np.array(y, dtype=float)
+    last = getattr(item, "_shown_xy", None)
+    if (last is not None and last[2] == opts and np.array_equal(last[0], x, equal_nan=True)
+            and np.array_equal(last[1], y, equal_nan=True)):
+        return False
+    item.setData(x=x, y=y, **opts)
+    item._shown_xy = (x, y, opts)
+    return True
+
+
 class PlotBase(pg.PlotWidget):
     """A titled plot with unit-carrying axes, hover text and click-to-select."""
 

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from sramfit.gui.text import fmt_mb
 from .base import GOAL, ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
+from .base import set_xy
 
 
 
@@ -95,8 +96,8 @@ class BatchPlot(PlotBase):
         self._thr = np.asarray(sweep["throughput_ips"], dtype=float)
         self._lat = np.asarray(sweep["latency_s"], dtype=float)
         x = np.log10(b)
-        self.thr.setData(x, self._thr)
-        self.lat.setData(x, self._lat * 1e3)
+        set_xy(self.thr, x, self._thr)
+        set_xy(self.lat, x, self._lat * 1e3)
         self.current.setValue(math.log10(frame.batch))
         self.current.label.setFormat(f" batch {frame.batch}")
         vb = self.plotItem.getViewBox()

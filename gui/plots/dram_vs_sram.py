@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
+from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
 class DramVsSramPlot(PlotBase):
@@ -73,8 +74,8 @@ class DramVsSramPlot(PlotBase):
         self._sram, self._dram = sram[keep], dram[keep]
         colour = self.schedules.render(frame, keep, self.title, self.set_title)
         self.curve.setPen(pg.mkPen(colour or WEIGHT, width=2.6 if colour else 2))
-        self.curve.setData(x, y)
-        self.points.setData(x, y)
+        set_xy(self.curve, x, y)
+        set_xy(self.points, x, y)
         chips = frame.reference_chips
         while len(self._chip_lines) < len(chips):
             line = pg.InfiniteLine(angle=90, movable=False,
@@ -91,7 +92,7 @@ class DramVsSramPlot(PlotBase):
             line.hide()
         cur_x = math.log10(max(frame.sram_bytes, 1) / MB)
         cur_y = float(frame.analysis.totals()["dram_bytes_per_image"]) / MB
-        self.current.setData([cur_x], [cur_y])
+        set_xy(self.current, [cur_x], [cur_y])
         self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
         self.current_text.setAnchor((1, 1) if cur_x > (xmin + xmax) / 2 else (0, 1))
@@ -107,7 +108,7 @@ class DramVsSramPlot(PlotBase):
         if knee and len(sram):
             i = int(np.argmin(np.abs(sram - knee)))
             kx, ky = math.log10(knee / MB), float(dram[i]) / MB
-            self.knee.setData([kx], [ky])
+            set_xy(self.knee, [kx], [ky])
             self.knee_text.setText(f" knee ≈ {fmt_mb(knee)}")
             self.knee_text.setAnchor((1, 1.2) if kx > (xmin + xmax) / 2 else (0, 1.2))
             self.knee_text.setPos(kx, ky)

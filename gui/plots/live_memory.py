@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
+from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
@@ -55,11 +56,11 @@ class LiveMemoryPlot(StepPlot):
         live = np.asarray(fp.live_bytes, dtype=float)
         n = len(live)
         self._n = n
-        self.curve.setData(np.arange(n + 1) - 0.5, live / MB)
+        set_xy(self.curve, np.arange(n + 1) - 0.5, live / MB)
         i = int(np.argmax(live)) if n else 0
         peak = float(live[i]) if n else 0.0
         arena = float(fp.arena_bytes)
-        self.peak.setData([i], [peak / MB])
+        set_xy(self.peak, [i], [peak / MB])
         # peak and arena equal as shown: one label, not two over each other (bug 6)
         same = fmt_mb(peak) == fmt_mb(arena)
         self.peak_text.setText(f"peak live = arena {fmt_mb(peak)}" if same

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
+from .base import set_xy
 
 
 
@@ -82,14 +83,14 @@ class RooflinePlot(PlotBase):
         bound = np.asarray(a.bound).astype(str)
         for b, item in self.points.items():
             sel = bound[idx] == b
-            item.setData(x=x[sel], y=y[sel], data=idx[sel].tolist())
+            set_xy(item, x[sel], y[sel], data=idx[sel].tolist())
         peak, bw = r["peak_ops"], r["dram_bytes_per_s"]
         ridge = math.log10(peak / bw) if bw > 0 else 3.0
         x_hi = max(float(x.max()) if len(x) else ridge, ridge) + 0.5
         x_lo = min(float(x.min()) if len(x) else 0.0, math.log10(self.X_MIN))
         xs = np.linspace(x_lo, x_hi, 200)
         roof = np.minimum(peak, bw * 10 ** xs)
-        self.roof.setData(xs, np.log10(roof / 1e12))
+        set_xy(self.roof, xs, np.log10(roof / 1e12))
         n_free = int(((ops > 0) & ~(dram > 0)).sum())
         self.no_dram.setText(f"{n_free} steps with no DRAM traffic (not drawn) "
                              if n_free else "")
