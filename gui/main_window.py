@@ -350,8 +350,11 @@ class MainWindow(QMainWindow):
         self.message.setText(text.splitlines()[0] if text else "")
         self.message.setToolTip(text)
         if timeout_ms:
-            QTimer.singleShot(timeout_ms, lambda t=text: self.message.text() == (
-                t.splitlines()[0] if t else "") and self.message.setText(""))
+            # the label is the timer's context: closing the window cancels the timer
+            # (a bare lambda fired on a deleted QLabel after the window was gone)
+            label = self.message
+            QTimer.singleShot(timeout_ms, label, lambda t=text: label.text() == (
+                t.splitlines()[0] if t else "") and label.setText(""))
 
     def _update_status(self, a):
         t = a.totals()

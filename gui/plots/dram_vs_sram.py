@@ -95,13 +95,36 @@ class DramVsSramPlot(PlotBase):
         set_xy(self.current, [cur_x], [cur_y])
         self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
-        self.current_text.setAnchor((1, 1) if cur_x > (xmin + xmax) / 2 else (0, 1))
+        chip_left, _ = self._label_sides(frame, None, xmin, xmax)
+        self.current_text.setAnchor((1, 1) if chip_left else (0, 1))
         self.current_text.setPos(cur_x, cur_y)
         self._marks(frame, sram[keep], dram[keep], xmin, xmax)
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(xmin, xmax), pad=0.02)
         ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
         self.set_range(vb, y=(0, ymax * 1.12 or 1))
+
+    @staticmethod
+    def _label_sides(frame: Frame, kx, xmin, xmax):
+        """(chip label reaches left?, knee label reaches left? or None: no room for a
+        knee label apart from the chip's). A label reaches away from the other point
+        when that side has room (a quarter of the axis), else toward the middle."""
+        cx = math.log10(max(frame.sram_bytes, 1) / MB)
+        if kx is None and frame.knee_bytes:
+            kx = math.log10(frame.knee_bytes / MB)
+        span = max(xmax - xmin, 1e-9)
+        mid_left = cx > (xmin + xmax) / 2
+        if kx is None:
+            return mid_left, None
+        chip_left = kx >= cx                     # away from the knee
+        if (cx - xmin if chip_left else xmax - cx) < 0.25 * span:
+            chip_left = mid_left
+        knee_left = not chip_left if abs(kx - cx) > 1e-9 else chip_left
+        knee_room = (kx - xmin) if knee_left else (xmax - kx)
+        apart = (kx < cx) == knee_left or abs(kx - cx) < 1e-9   # reaching away
+        if knee_room < 0.25 * span or not apart or abs(kx - cx) < 0.02 * span:
+            return chip_left, None
+        return chip_left, knee_left
 
     def _marks(self, frame: Frame, sram, dram, xmin, xmax):
         knee = frame.knee_bytes
@@ -110,7 +133,15 @@ class DramVsSramPlot(PlotBase):
             kx, ky = math.log10(knee / MB), float(dram[i]) / MB
             set_xy(self.knee, [kx], [ky])
             self.knee_text.setText(f" knee ≈ {fmt_mb(knee)}")
-            self.knee_text.setAnchor((1, 1.2) if kx > (xmin + xmax) / 2 else (0, 1.2))
+            # both labels sit above their points and reach away from each other (see
+            # _label_sides); where there is no room for that, the knee's figure joins
+            # the chip's label instead of overprinting it
+            chip_left, knee_left = self._label_sides(frame, kx, xmin, xmax)
+            if knee_left is None:
+                self.current_text.setText(self.current_text.toPlainText()
+                                          + f"\n knee ≈ {fmt_mb(knee)}")
+                self.knee_text.setText("")
+            self.knee_text.setAnchor((1, 1.2) if knee_left else (0, 1.2))
             self.knee_text.setPos(kx, ky)
             self.knee.show()
             self.knee_text.show()
