@@ -213,3 +213,34 @@ def test_settings_diff_opens_on_two_different_scenarios(compare_window):
     assert win.diff_rows, "two different scenarios differ in some setting"
     head = [win.diff.horizontalHeaderItem(j).text() for j in range(3)]
     assert head[1] != head[2].replace("B:", "A:")
+
+
+def test_estimated_speed_is_marked_in_the_compare_table_and_overlay(qtbot):
+    """Issue 12: uncalibrated chips' speed is marked wherever it appears. chip_b has no
+    published measurement (its profile has no calibration list); the T4 has."""
+    import yaml
+    from sramfit.gui.compare import data as cdata
+    from sramfit.gui.plots.throughput_overlay import ThroughputOverlayPlot
+    from sramfit.engine.resources import chips_dir
+    assert not yaml.safe_load((chips_dir() / "chip_b.yaml").read_text()).get("calibration")
+    assert yaml.safe_load((chips_dir() / "t4.yaml").read_text()).get("calibration")
+    fb = str(SC / "yolov3_2mp_chip_b.yaml")
+    entries = [cdata.Entry(s, engine.analyze(s), p)
+               for p, s in ((F224, engine.load_scenario(F224)),
+                            (fb, engine.load_scenario(fb)))]
+    d = cdata.build_data(entries, variants=False)
+    assert d.speed_estimated == [False, True]
+    heads, rows = cdata.table_cells(d)
+    col_t4, col_b = 1, heads.index(d.names[1])
+    by = {r[0].strip(): r for r in rows}
+    thr = next(k for k in by if k.startswith("throughput"))
+    lat = next(k for k in by if k.startswith("latency"))
+    for k in (thr, lat):
+        assert by[k][col_b].endswith("(estimate)") and "estimate" not in by[k][col_t4]
+    weights = next(k for k in by if k.startswith("weights"))
+    assert "estimate" not in by[weights][col_b]          # not a speed figure
+    plot = ThroughputOverlayPlot()
+    qtbot.addWidget(plot)
+    plot.render(d)
+    names = [c.opts["name"] for c in plot.curves[:2]]
+    assert names == [d.names[0], d.names[1] + " (speed estimated)"]

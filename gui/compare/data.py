@@ -46,6 +46,12 @@ class CompareData:
     family: cmp.Family
     pareto_y: str = "throughput_ips"
     problems: list = field(default_factory=list)
+    #: per scenario: its chip has no published measurement, so its speed is an estimate
+    speed_estimated: list = field(default_factory=list)
+
+
+#: compare-table figures that rest on the speed model (marked for estimated chips)
+SPEED_KEYS = ("throughput_ips", "latency_s", "dram_bytes_per_s")
 
 
 def _unique(names):
@@ -78,8 +84,9 @@ def build_data(entries, baseline: int = 0, pareto_y: str = "throughput_ips",
     fam = cmp.pareto_family(analyses, pareto_y, SRAM_VARIANTS_MB if variants else ())
     fam.labels = [names[s] if v is None else f"{names[s]} @ {v:g} MB"
                   for s, v in zip(fam.scenario, fam.variant)]
+    estimated = [bool(a.speed_flags()["speed_estimated"]) for a in analyses]
     return CompareData(names, entries, baseline, rows, sweeps, curves, splits, fam,
-                       pareto_y, problems)
+                       pareto_y, problems, estimated)
 
 
 def table_cells(data: CompareData, numeric: bool = False):
@@ -97,7 +104,11 @@ def table_cells(data: CompareData, numeric: bool = False):
         cells: list = [r.label.strip() if numeric else r.label]
         for i in range(len(names)):
             v = r.values[i]
-            cells.append(fmt(v) if not numeric or isinstance(v, bool) else v)
+            text = fmt(v) if not numeric or isinstance(v, bool) else v
+            if (not numeric and r.key in SPEED_KEYS and i < len(data.speed_estimated)
+                    and data.speed_estimated[i]):
+                text = f"{text} (estimate)"
+            cells.append(text)
             if i != b:
                 if numeric:
                     cells += ["" if r.deltas[i] is None else r.deltas[i],

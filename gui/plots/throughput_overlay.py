@@ -49,7 +49,8 @@ class ThroughputOverlayPlot(OverlayPlot):
             y = np.asarray(c[key], float)
             x = np.log10(b)
             yv = y if self.relative else np.log10(np.maximum(y, 1e-9))
-            self.curves[i].opts["name"] = data.names[i]
+            est = i < len(data.speed_estimated) and data.speed_estimated[i]
+            self.curves[i].opts["name"] = data.names[i] + (" (speed estimated)" if est else "")
             self.curves[i].setData(x, yv)
             own = data.entries[i].scenario.batch
             hit = np.flatnonzero(b == own)
