@@ -83,7 +83,7 @@ from .depthfirst import SCHEDULES
 from .errors import SramfitError
 from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
-from .schema import REQUIRED, Field, check, from_legacy, is_number, key_problems, show
+from .schema import REQUIRED, Field, check, is_number, key_problems, show
 from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
 
@@ -232,7 +232,6 @@ SPEC: dict[str, Field] = {
     # what the chip's compiler does by default (engine/depthfirst.py)
     "schedule": _F((str,), "layer_by_layer", choices=SCHEDULES),
 }
-SPEC = {k: from_legacy(v) for k, v in SPEC.items()}   # fields added as (types, default)
 #: speed-model figures a profile may fit on its calibration measurements
 FITTABLE = ("compute_efficiency", "dram_efficiency", "layer_overhead_us",
             "call_overhead_us")

@@ -55,7 +55,7 @@ from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
 from .depthfirst import SCHEDULES
 from .placement import POLICIES
-from .schema import Field, check as check_fields, from_legacy, key_problems, show
+from .schema import Field, check as check_fields, key_problems, show
 from .precision import NAMES as PRECISIONS
 
 SUPPORTED_VERSION = 1
@@ -110,7 +110,6 @@ YAML_KEYS = ("version",) + FIELDS
 _DEFAULTS = {f.name: f.default for f in fields(Scenario)}
 
 # one line per field: Field(types, default, range / choices, fix); see engine/schema.py.
-# (The older form ``(types, check function or None)`` is still accepted.)
 _OPT_INT = (int, type(None))
 _F = Field
 _SPEC: dict[str, Field] = {
@@ -140,7 +139,6 @@ _SPEC: dict[str, Field] = {
     "stack_cuts": _F((list, tuple, type(None)), None, items=str,
                      fix="give a list of layer names, e.g. [036_conv], or null"),
 }
-_SPEC = {k: from_legacy(v) for k, v in _SPEC.items()}
 #: fields only a scenario has: a mapping with unknown keys and none of them is some
 #: other file, reported without quoting it
 _KIND_KEYS = ("model", "chip", "width", "height", "batch", "weights", "activations",

@@ -110,17 +110,6 @@ class Field:
         return None
 
 
-def from_legacy(entry) -> Field:
-    """A Field from the older tuple forms ``(types, default)`` (chip) or
-    ``(types, check-function-or-None)`` (scenario), so a field added either way works."""
-    if isinstance(entry, Field):
-        return entry
-    types, second = entry
-    if callable(second) and second is not REQUIRED:
-        return Field(tuple(types), None, check=second)
-    return Field(tuple(types), second)
-
-
 def key_problems(data: dict, schema: dict, what: str, bad: Callable,
                  kind_keys: tuple = ()) -> bool:
     """Report non-string and unknown keys of ``data`` (at most five). Returns False
@@ -154,5 +143,5 @@ def check(data: dict, schema: dict, bad: Callable, prefix: str = "") -> None:
             bad((k,), f"field {prefix + k!r}: {msg}")
 
 
-__all__ = ["Field", "LIMITS", "REQUIRED", "check", "from_legacy", "is_int", "is_number",
+__all__ = ["Field", "LIMITS", "REQUIRED", "check", "is_int", "is_number",
            "key_problems", "show"] + list(LIMITS)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
 from .evidence import speed_note
-from .schedule_info import fused_stack_of, stack_text
+from .schedule_info import stack_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STEP_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -68,9 +68,10 @@ def table_rows(analysis) -> list[dict]:
             row.setdefault("bound", str(bound[i]))
         rows.append(row)
     stacks = getattr(analysis, "stacks", None) or []
-    for row, k in zip(rows, fused_stack_of(analysis)):
-        row["fused_stack"] = int(k)
-        if k >= 0:
+    for row in rows:                   # the engine's row: fused stack index or None
+        k = row.get("stack")
+        row["fused_stack"] = -1 if k is None else int(k)
+        if k is not None:
             row["fused_stack_text"] = stack_text(stacks[k], int(k))
     return rows
 

@@ -1,21 +1,8 @@
-"""Which steps run inside a fused depth-first stack (issue 11), read from the engine's
+"""Text about the fused depth-first stacks (issue 11), read from the engine's
 ``Analysis.stacks`` (engine/depthfirst.py: one dict per multi-step stack, with its
 ``first_step`` .. ``last_step``, ``tile_rows``, ``tiles``, ``weights`` mode and
 ``line_buffer_bytes``). Qt-free: the table, the plots and the status bar share it."""
 from __future__ import annotations
-
-import numpy as np
-
-
-def fused_stack_of(analysis) -> np.ndarray:
-    """Per step: the index into ``analysis.stacks`` of the fused stack it runs in, or
-    -1 (a step run layer by layer). Not ``Analysis.stack``, which numbers every
-    segment, single steps included."""
-    n = len(analysis.footprint.steps)
-    out = np.full(n, -1, dtype=int)
-    for k, st in enumerate(getattr(analysis, "stacks", None) or []):
-        out[int(st["first_step"]):int(st["last_step"]) + 1] = k
-    return out
 
 
 def stack_text(st: dict, k: int) -> str:

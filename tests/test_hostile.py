@@ -145,10 +145,10 @@ def test_mixed_key_types_and_foreign_mapping_are_refused():
         model_from_dict({"name": "m", "layers": [{"op": "act", 1: 2, "x": 3}]})
 
 
-def test_field_added_in_the_older_tuple_form_still_works():
-    f = schema.from_legacy(((int,), 5))
+def test_field_types_default_and_extra_check():
+    f = schema.Field((int,), 5)
     assert f.default == 5 and f.problem("x") == "expected a whole number, got 'x'"
-    g = schema.from_legacy(((str,), lambda v: None if v == "ok" else "say ok"))
+    g = schema.Field((str,), None, check=lambda v: None if v == "ok" else "say ok")
     assert g.problem("ok") is None and g.problem("no") == "say ok"
 
 

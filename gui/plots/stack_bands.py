@@ -7,7 +7,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from sramfit.gui.schedule_info import fused_stack_of
 
 BAND = QColor(131, 56, 236, 38)         # light violet, under the bars
 BAND_ALT = QColor(131, 56, 236, 70)     # every other stack: adjacent stacks stay apart
@@ -26,7 +25,6 @@ class StackBands:
 
     def render(self, analysis, y0: float, y1: float) -> bool:
         """Bands over the fused steps, from ``y0`` to ``y1`` (view units). True if any."""
-        k = fused_stack_of(analysis)
         stacks = getattr(analysis, "stacks", None) or []
         self.spans = [(int(s["first_step"]), int(s["last_step"])) for s in stacks]
         lo = np.array([a for a, _ in self.spans], dtype=float)
@@ -35,4 +33,4 @@ class StackBands:
         self.item.setOpts(x=(lo + hi) / 2, width=hi - lo + 1.0, y0=np.full(len(lo), y0),
                           height=np.full(len(lo), y1 - y0), brushes=brushes)
         self.item.setVisible(bool(len(lo)))
-        return bool((k >= 0).any())
+        return bool(self.spans)          # every stack spans at least one step
