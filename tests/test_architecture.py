@@ -38,40 +38,33 @@ def test_contracts_are_declared():
     assert any("GUI-free commands" in n for n in names)
 
 
-def test_import_contracts_hold(tmp_path):
+def _lint_with(tmp_path, rel: str | None = None, source: str = ""):
+    """Run lint-imports on the package laid out in ``tmp_path`` (plus the module
+    ``rel`` with ``source``, to show a contract breaking); (exit code, output)."""
     exe = _lint_imports()
     assert exe, "import-linter is a test dependency; lint-imports not found"
     _lay_out_package(tmp_path / "site")
-    assert (tmp_path / "site/sramfit/engine/placement.py").exists()
+    if rel:
+        (tmp_path / "site" / rel).write_text(source)
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
     res = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
                          cwd=tmp_path, env=env, capture_output=True, text=True)
-    out = res.stdout + res.stderr
-    assert res.returncode == 0, out[-4000:]
+    return res.returncode, res.stdout + res.stderr
+
+
+def test_import_contracts_hold(tmp_path):
+    code, out = _lint_with(tmp_path)
+    assert (tmp_path / "site/sramfit/engine/placement.py").exists()
+    assert code == 0, out[-4000:]
     n = len(CFG["tool"]["importlinter"]["contracts"])
     assert f"Contracts: {n} kept, 0 broken." in out, out[-2000:]
 
 
 def test_a_broken_contract_is_caught(tmp_path):
     """The check can fail: an engine module that imports Qt breaks the build."""
-    exe = _lint_imports()
-    _lay_out_package(tmp_path / "site")
-    (tmp_path / "site/sramfit/engine/_bad.py").write_text("import PySide6.QtCore\n")
-    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
-    res = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert res.returncode != 0
-    assert "sramfit.engine._bad" in res.stdout + res.stderr
-
-
-def _lint_with(tmp_path, rel: str, source: str):
-    exe = _lint_imports()
-    _lay_out_package(tmp_path / "site")
-    (tmp_path / "site" / rel).write_text(source)
-    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
-    res = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True)
-    return res.returncode, res.stdout + res.stderr
+    code, out = _lint_with(tmp_path, "sramfit/engine/_bad.py", "import PySide6.QtCore\n")
+    assert code != 0
+    assert "sramfit.engine._bad" in out
 
 
 def test_the_gui_contracts_are_declared():
