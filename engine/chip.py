@@ -83,7 +83,7 @@ from .depthfirst import SCHEDULES
 from .errors import SramfitError
 from .fileio import write_text_atomic
 from .modelfile import _line, read_yaml
-from .schema import REQUIRED, Field, check, is_number, key_problems, show
+from .schema import REQUIRED, Field, canonical, check, is_number, key_problems, show
 from .precision import NAMES as PRECISION_NAMES
 from .resources import chips_dir
 
@@ -363,7 +363,7 @@ def chip_from_dict(data: Any, path: str = "<chip>", lines: dict | None = None,
     problems = chip_problems(data, path, lines, prefix)
     if problems:
         raise ChipError("\n".join(problems))
-    d = {**DEFAULTS, **data}
+    d = canonical({**DEFAULTS, **data}, SPEC)
     rates = dict(d["precision_rate"])
     d["precision_rate"] = tuple((p, float(rates.get(p, 0.0))) for p in PRECISION_NAMES)
     d["estimated"] = tuple(d["estimated"])

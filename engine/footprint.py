@@ -43,6 +43,7 @@ from .shapes import fc_rows, infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
 MAX_BATCH = 4096
+MAX_INPUT_CHANNELS = 65536  # channels of the model input
 
 
 _SHAPES: OrderedDict = OrderedDict()   # (id(model), w, h, c) -> (model, shapes)
@@ -142,7 +143,7 @@ class Footprint:
         self.height = _check_int(height, "input height", 1, MAX_SIDE,
                                  "give the image height in pixels, e.g. 1088")
         self.channels = _check_int(model.channels if channels is None else channels,
-                                   "input channels", 1, 65536, "e.g. 3 for RGB")
+                                   "input channels", 1, MAX_INPUT_CHANNELS, "e.g. 3 for RGB")
         self.batch = _check_int(batch, "batch", 1, MAX_BATCH, "use a batch of 1 or more")
         self.weight_precision = str(weights).lower()
         self.activation_precision = str(activations).lower()

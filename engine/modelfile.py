@@ -29,7 +29,7 @@ from . import zoo
 from . import yamlio
 from .errors import ModelError, SramfitError
 from .graph import INPUT, Layer, Model, make_layer
-from .footprint import MAX_SIDE
+from .footprint import MAX_INPUT_CHANNELS, MAX_SIDE
 from .schema import MAX_LAYERS, show
 
 MODEL_KEYS = {"version", "name", "source", "notes", "input", "layers"}
@@ -101,7 +101,7 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
     if bad:
         fail(("input", bad[0]) if isinstance(bad[0], str) else ("input",),
              f"field 'input.{show(bad[0])}' is unknown; allowed: channels, width, height")
-    for k, default, hi in (("channels", 3, 65536), ("width", 224, MAX_SIDE),
+    for k, default, hi in (("channels", 3, MAX_INPUT_CHANNELS), ("width", 224, MAX_SIDE),
                            ("height", 224, MAX_SIDE)):
         v = inp.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:

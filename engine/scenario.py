@@ -49,13 +49,13 @@ import yaml
 from . import zoo
 from .chip import Chip, chip_from_dict, chip_path, chip_problems, list_chips, load_chip
 from .errors import SramfitError
-from .footprint import MAX_BATCH, MAX_SIDE
+from .footprint import MAX_BATCH, MAX_INPUT_CHANNELS, MAX_SIDE
 from .graph import Model
 from .fileio import write_text_atomic
 from .modelfile import _line, load_model, model_from_dict, parse_yaml, read_yaml
 from .depthfirst import SCHEDULES
 from .placement import POLICIES
-from .schema import Field, check as check_fields, key_problems, show
+from .schema import Field, canonical, check as check_fields, key_problems, show
 from .precision import NAMES as PRECISIONS
 
 SUPPORTED_VERSION = 1
@@ -119,7 +119,7 @@ _SPEC: dict[str, Field] = {
     "width": _F(_OPT_INT, None, 1, MAX_SIDE, fix="give the image width in pixels, e.g. 1920"),
     "height": _F(_OPT_INT, None, 1, MAX_SIDE,
                  fix="give the image height in pixels, e.g. 1088"),
-    "channels": _F(_OPT_INT, None, 1, 65536, fix="e.g. 3 for RGB, or null for the model's"),
+    "channels": _F(_OPT_INT, None, 1, MAX_INPUT_CHANNELS, fix="e.g. 3 for RGB, or null for the model's"),
     "batch": _F((int,), None, 1, MAX_BATCH, fix="use a batch of 1 or more"),
     "weights": _F((str,), choices=PRECISIONS),
     "activations": _F((str,), choices=PRECISIONS),
@@ -287,10 +287,7 @@ def scenario_from_dict(data: Any, path: str = "<scenario>", lines: dict | None =
     problems = scenario_problems(data, path, lines, base_dir)
     if problems:
         raise ScenarioError(problems)
-    kw = {k: data[k] for k in FIELDS if k in data}
-    for k in ("weights", "activations", "policy", "schedule"):
-        if k in kw and kw[k] is not None:
-            kw[k] = kw[k].lower()
+    kw = canonical({k: data[k] for k in FIELDS if k in data}, _SPEC)
     if kw.get("sram_mb") is not None:
         kw["sram_mb"] = float(kw["sram_mb"])
     if kw.get("stack_cuts") is not None:

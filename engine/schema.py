@@ -110,6 +110,13 @@ class Field:
         return None
 
 
+def canonical(data: dict, schema: dict) -> dict:
+    """``data`` with every value of a ``choices`` field in its canonical (lower) case:
+    the check accepts any case, so what is stored must not depend on it."""
+    return {k: (v.lower() if isinstance(v, str) and k in schema
+                and schema[k].choices is not None else v) for k, v in data.items()}
+
+
 def key_problems(data: dict, schema: dict, what: str, bad: Callable,
                  kind_keys: tuple = ()) -> bool:
     """Report non-string and unknown keys of ``data`` (at most five). Returns False
@@ -143,5 +150,5 @@ def check(data: dict, schema: dict, bad: Callable, prefix: str = "") -> None:
             bad((k,), f"field {prefix + k!r}: {msg}")
 
 
-__all__ = ["Field", "LIMITS", "REQUIRED", "check", "is_int", "is_number",
+__all__ = ["Field", "LIMITS", "REQUIRED", "canonical", "check", "is_int", "is_number",
            "key_problems", "show"] + list(LIMITS)

@@ -127,3 +127,12 @@ def test_save_chip_round_trips_and_is_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["my_chip.yaml"]
+
+
+def test_choice_fields_are_stored_in_canonical_case():
+    """The schema accepts 'Depth_First' (choices are case-insensitive); the chip must
+    then hold 'depth_first', which is what the engine compares against."""
+    from sramfit.engine.chip import chip_from_dict, chip_to_dict, load_chip
+    d = chip_to_dict(load_chip("chip_b"))
+    d["schedule"] = "Depth_First"
+    assert chip_from_dict(d, "<test>").schedule == "depth_first"

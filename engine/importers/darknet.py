@@ -28,7 +28,7 @@ import os
 
 from ..errors import ModelError
 from ..fileio import read_text
-from ..footprint import MAX_SIDE
+from ..footprint import MAX_INPUT_CHANNELS, MAX_SIDE
 from ..graph import INPUT, Model, make_layer
 from ..schema import MAX_CHANNELS, MAX_LAYERS, show
 
@@ -65,14 +65,12 @@ def parse_cfg(text: str, path: str) -> list[_Section]:
         line = raw.split("#", 1)[0].split(";", 1)[0].strip()
         if not line:
             continue
-        if not sections and not line.startswith("["):
+        header = line.startswith("[") and line.endswith("]") and len(line) >= 3
+        if not sections and not header:
             raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
                              f"the [net] section (width, height, channels)")
         if line.startswith("["):
-            if not sections and (not line.endswith("]") or len(line) < 3):
-                raise ModelError(f"{path}:{n}: not a darknet .cfg file: it must start with "
-                                 f"the [net] section (width, height, channels)")
-            if not line.endswith("]") or len(line) < 3:
+            if not header:
                 raise ModelError(f"{path}:{n}: malformed section header {show(raw.strip())}; "
                                  f"expected e.g. [convolutional]")
             if len(sections) > MAX_LAYERS:
@@ -161,7 +159,7 @@ def from_text(text: str, path: str = "<cfg>") -> Model:
                          f"cfg starts with [net] (width, height, channels)")
     r = _Reader(path, net)
     width, height = r.int("width", 416, 1, MAX_SIDE), r.int("height", 416, 1, MAX_SIDE)
-    channels = r.int("channels", 3, 1, 65536)
+    channels = r.int("channels", 3, 1, MAX_INPUT_CHANNELS)
     layers = []
     outs: list[str] = []          # darknet layer index -> engine tensor
     last = INPUT
