@@ -28,21 +28,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from .analysis import evaluate, prepare
-from .footprint import Footprint
-from .perf import compute_precision
-from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
+from .analysis import evaluate
+from .scenario import Scenario, check_scenario, resolve_chip
+from .sweep import _setup
 
 FACTORS = ("overheads", "weight_reuse", "utilisation", "other")
 
 
-def _run(s: Scenario, model, chip, batch: int, free_weights: bool) -> dict:
-    w, h = model.default_size
-    fp = Footprint(model, w if s.width is None else s.width,
-                   h if s.height is None else s.height, s.channels, batch,
-                   s.weights, s.activations, s.fusion, s.inplace and chip.inplace)
-    rate = chip.check_precision(compute_precision(s.weights, s.activations))
-    prep = prepare(fp, s.winograd, s.winograd_plain_weights)
+def _run(s: Scenario, chip, batch: int, free_weights: bool) -> dict:
+    """The scenario at compiled batch ``batch``, evaluated on ``chip`` (the scenario's
+    chip, or the same with its overheads set to 0: overheads change no footprint)."""
+    _, _, fp, prep, rate = _setup(s, batch)
     sram = (chip.sram_mb if s.sram_mb is None else s.sram_mb) * 1e6
     return evaluate(prep, chip, sram, batch, batch, s.policy, s.overlap, rate,
                     free_weights=free_weights, exact=True)   # as analyze() places it
@@ -53,11 +49,11 @@ def batch_gain_breakdown(scenario: Scenario, batch: int) -> dict:
     docstring): {"gain", "overheads", "weight_reuse", "utilisation", "other",
     "throughput_1", "throughput_b"}."""
     check_scenario(scenario)
-    model, chip = resolve_model(scenario), resolve_chip(scenario)
+    chip = resolve_chip(scenario)
     bare = replace(chip, layer_overhead_us=0.0, call_overhead_us=0.0)
 
     def gain(c, free):
-        r1, rb = _run(scenario, model, c, 1, free), _run(scenario, model, c, batch, free)
+        r1, rb = _run(scenario, c, 1, free), _run(scenario, c, batch, free)
         return float(rb["throughput_ips"] / r1["throughput_ips"]), r1, rb
 
     g, r1, rb = gain(chip, False)

@@ -36,8 +36,8 @@ import numpy as np
 
 from . import sweep
 from .errors import InputError
-from .scenario import Scenario, resolve_model
-from .footprint import Footprint
+from .scenario import Scenario
+from .sweep import _setup
 
 GOALS = {
     "target_fps": "throughput of at least {v:g} images/s",
@@ -96,14 +96,12 @@ def dram_gbps(r: dict) -> np.ndarray:
 
 
 def upper_bound(s: Scenario) -> float:
-    """SRAM (bytes) past which nothing changes: every weight and every activation of
-    the compiled batch on chip at once, plus 1 MB."""
-    m = resolve_model(s)
-    w, h = m.default_size
-    fp = Footprint(m, s.width or w, s.height or h, s.channels, s.effective_compiled_batch,
-                   s.weights, s.activations, s.fusion)
-    t = fp.totals()
-    return float(t["weight_bytes"] + t["sum_activation_bytes"]) + 1e6
+    """SRAM (bytes) past which nothing changes: every weight as stored (Winograd
+    expanded) and every activation of the compiled batch on chip at once, plus the
+    chip's staging reserve, plus 1 MB."""
+    _, chip, fp, prep, _ = _setup(s)
+    return (float(prep.stored_weight_bytes.sum()) + fp.totals()["sum_activation_bytes"]
+            + float(chip.staging_bytes) + 1e6)
 
 
 def least_sram(scenario: Scenario, goal: str, value: float, *, resolution: float = 1e3,
