@@ -36,6 +36,8 @@ class TrafficModel:
     pair_tensor: np.ndarray
     pair_first_input: np.ndarray  # the pair is the first read of the model input
     written: np.ndarray       # per step: bytes per image it writes (after aliasing)
+    read_steps: np.ndarray    # the steps that read anything, and where each one's
+    read_starts: np.ndarray   # pairs start (for per_step; derived once in build)
 
 
 def build(fp) -> TrafficModel:
@@ -50,8 +52,10 @@ def build(fp) -> TrafficModel:
     hits = np.flatnonzero(pt == 0)
     if len(hits):
         first_in[hits[0]] = True
+    read_steps = np.unique(ps)
     return TrafficModel(ps, pt, first_in,
-                        fp.aliasing.written.astype(np.float64) / fp.batch)
+                        fp.aliasing.written.astype(np.float64) / fp.batch,
+                        read_steps, np.searchsorted(ps, read_steps))
 
 
 def kinds(pm: PlacementModel, pl: Placement, batch) -> dict:
@@ -74,9 +78,7 @@ def per_step(tm: TrafficModel, values: np.ndarray, n_steps: int) -> np.ndarray:
     axis: steps); a step that reads nothing (a view) gets 0."""
     out = np.zeros(values.shape[:-1] + (n_steps,))
     if len(tm.pair_step):                  # pairs are in step order
-        steps = np.unique(tm.pair_step)
-        starts = np.searchsorted(tm.pair_step, steps)
-        out[..., steps] = np.add.reduceat(values, starts, axis=-1)
+        out[..., tm.read_steps] = np.add.reduceat(values, tm.read_starts, axis=-1)
     return out
 
 
