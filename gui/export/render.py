@@ -374,12 +374,7 @@ class _Render:
             # measure at the final size before the real paint
             for _ in range(3):
                 before = _axis_geometry(root)
-                scratch = self._new_image()
-                p = QtGui.QPainter(scratch)
-                try:
-                    self._paint(p)
-                finally:
-                    p.end()
+                self.image()                      # a scratch paint, thrown away
                 _activate_layouts(root)
                 if _axis_geometry(root) == before:
                     break
