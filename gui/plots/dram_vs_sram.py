@@ -108,7 +108,8 @@ class DramVsSramPlot(PlotBase):
     def _label_sides(frame: Frame, kx, xmin, xmax):
         """(chip label reaches left?, knee label reaches left? or None: no room for a
         knee label apart from the chip's). A label reaches away from the other point
-        when that side has room (a quarter of the axis), else toward the middle."""
+        when that side has room (half the axis for the chip's longer label, a quarter for
+        the knee's), else toward the middle."""
         cx = math.log10(max(frame.sram_bytes, 1) / MB)
         if kx is None and frame.knee_bytes:
             kx = math.log10(frame.knee_bytes / MB)
@@ -117,7 +118,7 @@ class DramVsSramPlot(PlotBase):
         if kx is None:
             return mid_left, None
         chip_left = kx >= cx                     # away from the knee
-        if (cx - xmin if chip_left else xmax - cx) < 0.25 * span:
+        if (cx - xmin if chip_left else xmax - cx) < 0.5 * span:   # its label is long
             chip_left = mid_left
         knee_left = not chip_left if abs(kx - cx) > 1e-9 else chip_left
         knee_room = (kx - xmin) if knee_left else (xmax - kx)
