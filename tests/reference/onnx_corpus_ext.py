@@ -1,0 +1,315 @@
+"""Corpus check outside torchvision: timm models (random weights, ``pretrained=False``)
+and hand-written detectors, exported with both PyTorch exporters and compared with
+PyTorch's own record. Needs torch, timm and onnxscript (never the test suite: CI checks
+the recorded table, tests/reference/onnx_corpus_ext.json, and the committed fixtures).
+
+PyTorch's record here does not rely on module hooks alone (timm runs convs and linears
+through its own subclasses and functional calls, and attention as plain tensor
+matmuls): a ``TorchDispatchMode`` sees every aten op the forward pass runs, and counts
+
+- ``convolution``: weight MACs (out elements x in-channels/groups x kernel), output shape;
+- ``mm``/``addmm``/``bmm``/``baddbmm``: weight MACs when an operand shares storage with
+  a parameter (a Linear, its transposed weight), attention MACs when both operands are
+  activations (q @ k^T, attn @ v);
+- ``_scaled_dot_product_*``: attention MACs (L x S x (E + Ev) per batch and head).
+
+Params: ``sum(p.numel())``, and the same with every BatchNorm that reads a conv's
+output directly folded into that conv (found by data flow, not by module order).
+
+    python tests/reference/onnx_corpus_ext.py                  # the default corpus
+    python tests/reference/onnx_corpus_ext.py timm/dla34 yolo/yoloish --exporters classic
+    python tests/reference/onnx_corpus_ext.py --record tests/reference/onnx_corpus_ext.json
+
+Prints one line per (model, exporter, size) and a summary; ``--record`` writes the
+table (model, exporter, size, result) as JSON. Exit 1 on any mismatch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("TIMM_FUSED_ATTN", "0")    # explicit q @ k^T (both are recorded)
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from onnx_corpus import compare, export  # noqa: E402
+
+#: (source/name, export size WxH, other size WxH): tiny variants, 1-2 cores
+DEFAULT = [
+    "timm/efficientnet_b0", "timm/mobilenetv3_small_050", "timm/regnety_002",
+    "timm/resnest14d", "timm/cspdarknet53", "timm/ghostnet_050", "timm/repvgg_a0",
+    "timm/hrnet_w18_small", "timm/dla34", "timm/dpn68", "timm/tresnet_m",
+    "timm/rexnet_100", "timm/mixnet_s", "timm/convnext_atto", "timm/edgenext_xx_small",
+    "timm/poolformer_s12", "timm/levit_128s", "timm/deit_tiny_patch16_224",
+    "timm/mobilevit_xxs", "timm/efficientformer_l1", "timm/pvt_v2_b0",
+    "timm/twins_svt_small", "timm/convit_tiny", "timm/xcit_nano_12_p16_224",
+    "timm/caformer_s18", "timm/fastvit_t8", "timm/selecsls42b", "timm/coat_lite_tiny",
+    "timm/ese_vovnet19b_dw", "timm/lcnet_050", "timm/mobileone_s0",
+    "timm/inception_next_atto", "timm/mobilenetv4_conv_small", "timm/eca_resnet33ts",
+    "timm/mixer_s16_224", "timm/tiny_vit_5m_224", "timm/efficientvit_b0",
+    "yolo/yoloish",
+]
+
+
+# -- models built here (no download) -----------------------------------------------
+class ConvBNSiLU(nn.Sequential):
+    def __init__(self, cin, cout, k=1, s=1):
+        super().__init__(nn.Conv2d(cin, cout, k, s, k // 2, bias=False),
+                         nn.BatchNorm2d(cout), nn.SiLU())
+
+
+class C2f(nn.Module):
+    """YOLOv8's C2f: a 1x1 conv, chunk into two, a chain of bottlenecks each appended,
+    concat, a 1x1 conv."""
+
+    def __init__(self, cin, cout, n=1):
+        super().__init__()
+        self.c = cout // 2
+        self.cv1 = ConvBNSiLU(cin, 2 * self.c)
+        self.cv2 = ConvBNSiLU((2 + n) * self.c, cout)
+        self.m = nn.ModuleList(nn.Sequential(ConvBNSiLU(self.c, self.c, 3),
+                                             ConvBNSiLU(self.c, self.c, 3)) for _ in range(n))
+
+    def forward(self, x):
+        y = list(self.cv1(x).chunk(2, 1))
+        for m in self.m:
+            y.append(y[-1] + m(y[-1]))
+        return self.cv2(torch.cat(y, 1))
+
+
+class SPPF(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.cv1, self.cv2 = ConvBNSiLU(c, c // 2), ConvBNSiLU(c * 2, c)
+        self.m = nn.MaxPool2d(5, 1, 2)
+
+    def forward(self, x):
+        y = [self.cv1(x)]
+        y += [self.m(y[-1]) for _ in range(3)]
+        return self.cv2(torch.cat(y, 1))
+
+
+class YOLOish(nn.Module):
+    """A YOLOv8-style detector: C2f backbone, SPPF, an FPN/PAN neck with nearest
+    upsampling and concats, a decoupled head per level, the levels flattened to anchors
+    and concatenated, and the DFL (softmax over 16 bins, a fixed 1x1 conv)."""
+
+    def __init__(self, w=16, nc=8, reg=16):
+        super().__init__()
+        self.reg, self.nc = reg, nc
+        self.stem = nn.Sequential(ConvBNSiLU(3, w, 3, 2), ConvBNSiLU(w, 2 * w, 3, 2),
+                                  C2f(2 * w, 2 * w))
+        self.p3 = nn.Sequential(ConvBNSiLU(2 * w, 4 * w, 3, 2), C2f(4 * w, 4 * w, 2))
+        self.p4 = nn.Sequential(ConvBNSiLU(4 * w, 8 * w, 3, 2), C2f(8 * w, 8 * w))
+        self.p5 = nn.Sequential(ConvBNSiLU(8 * w, 8 * w, 3, 2), C2f(8 * w, 8 * w), SPPF(8 * w))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.n4 = C2f(16 * w, 8 * w)
+        self.n3 = C2f(12 * w, 4 * w)
+        self.d3 = ConvBNSiLU(4 * w, 4 * w, 3, 2)
+        self.m4 = C2f(12 * w, 8 * w)
+        self.d4 = ConvBNSiLU(8 * w, 8 * w, 3, 2)
+        self.m5 = C2f(16 * w, 8 * w)
+        chans = (4 * w, 8 * w, 8 * w)
+        self.box = nn.ModuleList(nn.Sequential(ConvBNSiLU(c, 4 * w, 3), ConvBNSiLU(4 * w, 4 * w, 3),
+                                               nn.Conv2d(4 * w, 4 * reg, 1)) for c in chans)
+        self.cls = nn.ModuleList(nn.Sequential(ConvBNSiLU(c, 4 * w, 3), ConvBNSiLU(4 * w, 4 * w, 3),
+                                               nn.Conv2d(4 * w, nc, 1)) for c in chans)
+        self.dfl = nn.Conv2d(reg, 1, 1, bias=False).requires_grad_(False)
+        self.dfl.weight.data[:] = torch.arange(reg, dtype=torch.float).view(1, reg, 1, 1)
+
+    def forward(self, x):
+        p3 = self.p3(self.stem(x))
+        p4 = self.p4(p3)
+        p5 = self.p5(p4)
+        t4 = self.n4(torch.cat([self.up(p5), p4], 1))
+        o3 = self.n3(torch.cat([self.up(t4), p3], 1))
+        o4 = self.m4(torch.cat([self.d3(o3), t4], 1))
+        o5 = self.m5(torch.cat([self.d4(o4), p5], 1))
+        n = x.shape[0]
+        outs = [torch.cat([b(o), c(o)], 1).view(n, 4 * self.reg + self.nc, -1)
+                for o, b, c in zip((o3, o4, o5), self.box, self.cls)]
+        y = torch.cat(outs, 2)
+        box, cls = y.split((4 * self.reg, self.nc), 1)
+        a = box.shape[2]
+        box = self.dfl(box.view(n, 4, self.reg, a).transpose(2, 1).softmax(1)).view(n, 4, a)
+        return torch.cat([box, cls.sigmoid()], 1)
+
+
+LOCAL = {"yolo/yoloish": YOLOish}
+SIZES = {"yolo/yoloish": ((320, 256), (416, 320))}
+
+
+def build(name):
+    src, model_name = name.split("/", 1)
+    if name in LOCAL:
+        m = LOCAL[name]()
+    elif src == "timm":
+        import timm
+        m = timm.create_model(model_name, pretrained=False)
+    else:
+        raise ValueError(f"unknown source {src!r} (timm/<name> or one of {sorted(LOCAL)})")
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in m.parameters():        # random: exporters drop zero biases, merge equal
+            p.copy_(torch.rand(p.shape, generator=g) * 0.2 - 0.1)   # tensors
+        for mod in m.modules():
+            if isinstance(mod, nn.modules.batchnorm._BatchNorm) and mod.running_mean \
+                    is not None:
+                mod.running_mean.copy_(torch.rand(mod.num_features, generator=g) * 0.1)
+                mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+    if name == "yolo/yoloish":
+        m.dfl.weight.data[:] = torch.arange(m.reg, dtype=torch.float).view(1, m.reg, 1, 1)
+    return m.eval()
+
+
+def export_size(name, model):
+    if name in SIZES:
+        return SIZES[name][0]
+    cfg = getattr(model, "pretrained_cfg", {}) or {}
+    _, h, w = cfg.get("input_size", (3, 224, 224))
+    return (w, h)
+
+
+def other_size(name, size):
+    if name in SIZES:
+        return SIZES[name][1]
+    return (256, 192) if size != (256, 192) else (320, 240)
+
+
+# -- PyTorch's record ---------------------------------------------------------------
+class _Count(TorchDispatchMode):
+    def __init__(self, param_storages):
+        super().__init__()
+        self.params = param_storages
+        self.weight = self.attn = 0
+        self.convs = []
+        self.last_conv = None           # (the last convolution's output, has bias)
+        self.folds = []                 # (bn channels, conv has bias) per folded BN
+
+    def _is_param(self, t):
+        return isinstance(t, torch.Tensor) and t.untyped_storage().data_ptr() in self.params
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        name = func.overloadpacket.__name__
+        if name == "convolution":
+            x, w = args[0], args[1]
+            transposed = args[6]
+            k = 1
+            for d in w.shape[2:]:
+                k *= d
+            n = (x.numel() if transposed else out.numel()) * w.shape[1] * k
+            self.weight += n
+            if out.dim() == 4 and not transposed:
+                self.convs.append(tuple(out.shape))
+            self.last_conv = (out, args[2] is not None)   # held: its memory is not reused
+        elif name in ("mm", "addmm", "bmm", "baddbmm"):
+            a, b = (args[0], args[1]) if name in ("mm", "bmm") else (args[1], args[2])
+            n = a.numel() * b.shape[-1]
+            if self._is_param(a) or self._is_param(b):
+                self.weight += n
+            else:
+                self.attn += n
+        elif name.startswith("_scaled_dot_product") or name == "scaled_dot_product_attention":
+            q, k, v = args[:3]
+            self.attn += q.numel() // q.shape[-1] * k.shape[-2] * (q.shape[-1] + v.shape[-1])
+        elif name in ("_native_batch_norm_legit_no_training", "native_batch_norm",
+                      "_native_batch_norm_legit", "batch_norm"):
+            x = args[0]
+            if self.last_conv is not None and x is self.last_conv[0] and args[1] is not None:
+                self.folds.append((x.shape[1], self.last_conv[1]))
+        return out
+
+
+def record(model, w, h):
+    """PyTorch's own figures at one size, or {'refused': why} when it cannot run there."""
+    storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    counter = _Count(storages)
+    try:
+        with torch.no_grad(), counter:
+            model(torch.zeros(1, 3, h, w))
+    except Exception as err:                  # noqa: BLE001 (the model refuses the size)
+        return {"refused": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
+    params = sum(p.numel() for p in model.parameters())
+    folded = params - sum(2 * c - (0 if has_bias else c) for c, has_bias in counter.folds)
+    return {"params": params, "params_folded": folded, "weight_macs": counter.weight,
+            "attn_macs": counter.attn, "convs": counter.convs}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
+    ap.add_argument("--record", default=None, help="write the result table (JSON) here")
+    args = ap.parse_args(argv)
+    names = args.models or DEFAULT
+    logging.disable(logging.WARNING)
+    torch.set_num_threads(1)
+    rows, failures = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            try:
+                model = build(name)
+            except Exception as err:          # noqa: BLE001
+                print(f"{name:36s} cannot build: {err}", flush=True)
+                continue
+            size = export_size(name, model)
+            alt = other_size(name, size)
+            refs = {s: record(model, *s) for s in (size, alt)}
+            for exp in args.exporters.split(","):
+                path = Path(tmp) / f"{name.replace('/', '_')}_{exp}.onnx"
+                t0 = time.perf_counter()
+                try:
+                    export(model, torch.zeros(1, 3, size[1], size[0]), path,
+                           dynamo=exp != "classic", optimize=exp != "dynamo_raw")
+                except Exception as err:      # noqa: BLE001
+                    why = f"export failed: {str(err).splitlines()[0][:100]}"
+                    print(f"{name:36s} {exp:10s} {why}", flush=True)
+                    rows.append({"model": name, "exporter": exp, "size": None,
+                                 "result": why})
+                    continue
+                for s in (size, alt):
+                    try:
+                        res = compare(path, refs[s], *s)
+                    except Exception:         # noqa: BLE001 (a traceback is a bug)
+                        res = "MISMATCH: traceback " + " | ".join(
+                            traceback.format_exc(limit=3).splitlines()[-4:])[-400:]
+                    failures += res.startswith("MISMATCH")
+                    rows.append({"model": name, "exporter": exp, "size": f"{s[0]}x{s[1]}",
+                                 "export_size": s == size, "result": res})
+                    print(f"{name:36s} {exp:10s} {s[0]}x{s[1]:<5d} {res} "
+                          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                for p in Path(tmp).glob("*"):
+                    p.unlink()
+    imports = [r for r in rows if r["size"]]
+    ok = sum(r["result"].startswith("ok") for r in imports)
+    refused = sum(r["result"].startswith("refused") for r in imports)
+    print(f"\n{len(imports)} imports: {ok} match PyTorch, {refused} refused (PyTorch runs), "
+          f"{failures} mismatches; {len(rows) - len(imports)} exports failed")
+    if args.record:
+        doc = {"torch_version": torch.__version__, "rows": rows}
+        try:
+            import timm
+            doc["timm_version"] = timm.__version__
+        except ImportError:
+            pass
+        Path(args.record).write_text(json.dumps(doc, indent=1) + "\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
