@@ -46,7 +46,8 @@ def assumptions(analysis, totals=None) -> list[tuple[str, str, str]]:
                                f"{chip.dram_efficiency:g}",
                  "achieved / peak MAC rate and DRAM bandwidth"))
     rows.append(("array mapping", f"{chip.mapping}, {chip.execution}",
-                 f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s)"))
+                 f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s), "
+                 f"peak {tops_text(chip)} int8"))
     est = list(chip.estimated)
     rows.append(("estimated chip figures", ", ".join(est) if est else "none",
                  f"{chip.name}: values not from a published source" if est
@@ -150,11 +151,11 @@ def formula(analysis, key: str) -> Formula:
 
 
 # -- the chip list -------------------------------------------------------------------
-def chip_tops(chip) -> float:
-    """Peak int8 TOPS: the published figure, else 2 x MACs x clock x int8 rate."""
-    if chip.peak_tops_int8 is not None:
-        return float(chip.peak_tops_int8)
-    return 2.0 * chip.macs * chip.clock_hz * chip.rate("int8") / 1e12
+def tops_text(chip, digits: str = ".3g") -> str:
+    """``130 TOPS`` (the profile's published figure) or ``130.25 TOPS derived``
+    (2 x MACs x clock: no published figure, or an edited chip); engine ``Chip.peak_tops``."""
+    p = chip.peak_tops
+    return f"{p.tops:{digits}} TOPS" + (" derived" if p.derived else "")
 
 
 def chip_entry(chip) -> str:
@@ -162,7 +163,7 @@ def chip_entry(chip) -> str:
     (MB = 10^6 bytes), peak int8 TOPS, and whether any figure is an estimate."""
     title = (chip.title or "").split(" (")[0].strip()
     parts = [f"{chip.name} — {title}" if title and title != chip.name else chip.name,
-             f"{chip.sram_mb:g} MB", f"{chip_tops(chip):.3g} TOPS"]
+             f"{chip.sram_mb:g} MB", tops_text(chip)]
     if chip.estimated:
         parts.append("estimated")
     return ", ".join(parts)
@@ -171,5 +172,7 @@ def chip_entry(chip) -> str:
 def chip_tooltip(chip) -> str:
     est = ", ".join(chip.estimated) if chip.estimated else "none"
     return (f"{chip.title or chip.name}\nSRAM {chip.sram_mb:g} MB (10^6 bytes), "
-            f"DRAM {chip.dram_gbps:g} GB/s, peak {chip_tops(chip):.3g} TOPS int8\n"
+            f"DRAM {chip.dram_gbps:g} GB/s, peak {tops_text(chip)} int8"
+            + (" (2 x MACs x clock)" if chip.peak_tops.derived else " (published)")
+            + "\n"
             f"estimated figures: {est}")
