@@ -102,3 +102,68 @@ def test_clicking_status_figure_shows_formula(main_window, qtbot):
     qtbot.mouseClick(win.status["latency"], Qt.MouseButton.LeftButton)
     assert dlg.body.text().startswith("latency = ")
     dlg.close()
+
+
+# -- every export draws every footnote line (issue 15) ----------------------------------
+def _footnote_lines():
+    from sramfit.gui.headless import footnote
+    s, a = _analysis()
+    note = footnote(s, a)
+    lines = note.split("\n")
+    # the lines are the assumptions, term by term (gui/explain.py), after the first
+    assert [ln.split(":")[0] for ln in lines[1:]] == [k for k, _, _ in explain.assumptions(a)]
+    return note, lines
+
+
+def test_svg_footnote_has_every_assumption_line_as_text(main_window, tmp_path):
+    import xml.etree.ElementTree as ET
+    from sramfit.gui import export
+    note, lines = _footnote_lines()
+    for style in ("slide", "screen"):
+        out = export.export_plot(main_window.plots.batch, tmp_path / f"{style}.svg",
+                                 style=style, footnote=note)
+        texts = [" ".join("".join(e.itertext()).split())
+                 for e in ET.parse(out).getroot().iter() if e.tag.endswith("}text")]
+        joined = " ".join(t for t in texts if t)
+        for ln in lines:                    # wrapped lines join back to each line
+            assert " ".join(ln.split()) in joined, (style, ln)
+
+
+def _ink_runs(img):
+    """Runs of consecutive rows with ink (text lines) of a white image: (top, height)."""
+    import numpy as np
+    img = img.convertToFormat(img.Format.Format_RGBA8888)
+    a = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(
+        img.height(), img.bytesPerLine())[:, : img.width() * 4].reshape(
+        img.height(), img.width(), 4)
+    ink = (a[..., :3].astype(int).sum(axis=-1) < 600).any(axis=1)
+    runs, start = [], None
+    for y, v in enumerate(list(ink) + [False]):
+        if v and start is None:
+            start = y
+        elif not v and start is not None:
+            runs.append((start, y - start))
+            start = None
+    return runs
+
+
+def test_png_footnote_grows_with_its_lines_and_stays_readable(qtbot):
+    import pyqtgraph as pg
+    from sramfit.gui import export
+    note, lines = _footnote_lines()
+    pi = pg.PlotItem()                  # no axes, no curve: the only ink is the text
+    pi.hideAxis("left")
+    pi.hideAxis("bottom")
+    one = export.render_image(pi, (1920, 1080), style="slide", footnote=lines[0])
+    full = export.render_image(pi, (1920, 1080), style="slide", footnote=note)
+    assert (one.width(), one.height()) == (full.width(), full.height()) == (1920, 1080)
+    r1, rn = _ink_runs(one), _ink_runs(full)
+    assert len(r1) == 1
+    # every line drawn (a long one wraps onto more lines), none overprinting another
+    assert len(rn) >= len(lines)
+    assert all(t2 >= t1 + h1 for (t1, h1), (t2, _) in zip(rn, rn[1:]))
+    # the block reaches further up: the plot area gave up the room
+    assert rn[0][0] < r1[0][0] - (len(lines) - 1) * 10
+    assert rn[-1][0] + rn[-1][1] <= 1080
+    # readable: assumption lines' glyphs (cap height to descender) >= 10 px at 1920x1080
+    assert min(h for _, h in rn[1:]) >= 10
