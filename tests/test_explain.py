@@ -167,3 +167,65 @@ def test_png_footnote_grows_with_its_lines_and_stays_readable(qtbot):
     assert rn[-1][0] + rn[-1][1] <= 1080
     # readable: assumption lines' glyphs (cap height to descender) >= 10 px at 1920x1080
     assert min(h for _, h in rn[1:]) >= 10
+
+
+# -- latency parts for depth-first and pipelined runs (issue 15) ------------------------
+def test_depth_first_latency_parts_add_up_from_the_stack_rows():
+    import dataclasses
+    s, _ = _analysis()
+    s = dataclasses.replace(s, schedule="depth_first")
+    a = engine.analyze(s)
+    t = a.totals()
+    assert t["depth_first_applied"] and t["stacks"]
+    f = explain.formula(a, "latency")
+    rows = a.layer_rows()
+    calls = t["calls"]
+    # from the engine's per-layer rows: each fused stack's steps, the single steps, and
+    # the chip profile's call overhead
+    per_stack: dict = {}
+    for r in rows:
+        per_stack[r["stack"]] = per_stack.get(r["stack"], 0.0) + r["time_s"] * calls
+    single = per_stack.pop(None)
+    call = calls * a.chip.call_overhead_us * 1e-6
+    expected = sum(per_stack.values()) + single + call
+    assert sum(v for _, v in f.parts) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(t["latency_s"], rel=1e-12)
+    labels = dict(f.parts)
+    assert f.parts[0][1] == pytest.approx(max(per_stack.values()), rel=1e-12)
+    assert labels["call overhead"] == pytest.approx(call, rel=1e-12)
+    n_single = sum(r["stack"] is None for r in rows)
+    assert labels[f"{n_single} steps layer by layer"] == pytest.approx(single, rel=1e-12)
+    assert "stack" in f.text and f.text.endswith(explain.fmt_seconds(t["latency_s"]))
+
+
+def test_pipelined_latency_parts_add_up_from_the_layer_rows():
+    import dataclasses
+    s, _ = _analysis("resnet50_224_t4_b1")
+    s = dataclasses.replace(s, chip="hailo8", batch=4)
+    a = engine.analyze(s)
+    assert a.chip.execution == "pipelined"
+    t = a.totals()
+    b, n = a.batch, s.batch
+    rows = a.layer_rows()
+    height = {r["name"]: r["output_shape"][2] for r in rows if len(r["output_shape"]) == 4}
+    height["input"] = a.footprint.height
+    stage, mem, fill = [], [], []
+    for r in rows:                       # per image; fill by hand from the layer shapes
+        stage.append(r["time_s"] / b)
+        mem.append(r["memory_s"] / b)
+        if r["op"] == "conv":
+            fill.append(min(1.0, r["kernel"][0] / height[r["inputs"][0]]))
+        else:
+            fill.append(1.0 if r["op"] in ("fc", "matmul") else 0.0)
+    call = a.chip.call_overhead_us * 1e-6
+    period = max(max(stage), call + sum(mem))
+    fills = sum(x * y for x, y in zip(stage, fill))
+    expected = call + fills + max(stage) + (n - 1) * period
+    assert expected == pytest.approx(t["latency_s"], rel=1e-9)
+    f = explain.formula(a, "latency")
+    assert sum(v for _, v in f.parts) == pytest.approx(expected, rel=1e-9)
+    got = [v for _, v in f.parts]
+    assert got == pytest.approx([call, fills, max(stage), (n - 1) * period], rel=1e-9)
+    ips = explain.formula(a, "ips")
+    assert 1.0 / period == pytest.approx(ips.total, rel=1e-9)
+    assert "period" in ips.text
