@@ -471,3 +471,61 @@ def test_cli_passes_input_size_to_dynamic_onnx(tmp_path, capsys):
     assert d["layers"][0]["output_shape"] == [1, 3, 48, 64]
     assert main(["report", "--model", str(path)]) == 2
     assert "--input" in capsys.readouterr().err
+
+
+# ------------------------------------------------ attention biases (issue 13, Swin-T)
+def _attention_bias_model(bias):
+    """Scores x @ x of a 1 x heads x T x T input plus a constant bias."""
+    nodes = [helper.make_node("MatMul", ["x", "x"], ["s"]),
+             helper.make_node("Add", ["s", "b"], ["y"])]
+    return _model(nodes, {"b": bias}, shape=(1,) + bias.shape[1:])
+
+
+def _gathered(table, index):
+    """PyTorch's table[index].view(T, T, heads).permute(2, 0, 1).unsqueeze(0)."""
+    t = int(np.sqrt(index.size))
+    return np.ascontiguousarray(table[index].reshape(t, t, -1).transpose(2, 0, 1)[None])
+
+
+def test_folded_relative_position_bias_counts_the_table(tmp_path):
+    """The exporters fold Swin's table[index] into a heads x T x T constant; PyTorch counts
+    the table (entries x heads). 2 heads, T = 32 (8 KB: the payload the reader cuts out
+    is read back), a 10-entry table each index value used."""
+    rng = np.random.default_rng(0)
+    table = rng.random((10, 2), dtype=np.float32)
+    index = np.concatenate([np.arange(10), rng.integers(0, 10, 32 * 32 - 10)])
+    m = _load(tmp_path, _attention_bias_model(_gathered(table, index)))
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+    assert "gathered" in m.notes
+    # the same constant stored as T*T x heads (the dynamo exporter's folded Gather),
+    # reshaped and transposed into place: the table's count again
+    flat = table[index]                                     # 1024 x 2
+    nodes = [helper.make_node("MatMul", ["x", "x"], ["s"]),
+             helper.make_node("Reshape", ["g", "shp"], ["v"]),
+             helper.make_node("Transpose", ["v"], ["p"], perm=[2, 0, 1]),
+             helper.make_node("Unsqueeze", ["p", "ax"], ["b"]),
+             helper.make_node("Add", ["s", "b"], ["y"])]
+    inits = {"g": flat, "shp": _i64(32, 32, 2), "ax": _i64(0)}
+    m = _load(tmp_path, _model(nodes, inits, shape=(1, 2, 32, 32), opset=18), "d.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+
+
+def test_full_attention_bias_is_counted_whole(tmp_path):
+    """A learned bias of distinct values (or one constant value) is all parameters."""
+    full = np.random.default_rng(1).random((1, 2, 32, 32), dtype=np.float32)
+    m = _load(tmp_path, _attention_bias_model(full))
+    assert Footprint(m, 32, 32).totals()["params"] == 2 * 32 * 32
+    ones = np.full((1, 2, 32, 32), 0.5, np.float32)
+    m = _load(tmp_path, _attention_bias_model(ones), "c.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 2 * 32 * 32
+
+
+def test_repeated_single_head_bias_is_counted_whole_with_a_warning(tmp_path):
+    """One head that repeats values: a gathered table or chance, the file cannot tell:
+    counted whole (PyTorch's count is not smaller than the table) and said so."""
+    rng = np.random.default_rng(2)
+    bias = _gathered(rng.random((10, 1), dtype=np.float32),
+                     np.concatenate([np.arange(10), rng.integers(0, 10, 32 * 32 - 10)]))
+    with pytest.warns(UserWarning, match=r"attention bias.*in full.*node 'b?.*Add"):
+        m = _load(tmp_path, _attention_bias_model(bias))
+    assert Footprint(m, 32, 32).totals()["params"] == 32 * 32

@@ -155,25 +155,31 @@ def _fields(buf, pos, end):
 _TENSOR_DATA_FIELDS = {4, 5, 7, 9, 10, 11}   # float/int32/int64/raw/double/uint64 data
 
 
-def _strip_tensor(buf, s, e):
-    """TensorProto bytes with large payload fields removed (a list of byte chunks)."""
-    out, last, changed = [], s, False
+def _strip_tensor(buf, s, e, cuts):
+    """TensorProto bytes with large payload fields removed (a list of byte chunks); where
+    each cut payload lies in the file is recorded in ``cuts`` by tensor name (so the
+    values of one tensor can be read later, e.g. an attention bias)."""
+    out, last, cut, name = [], s, [], None
     for field, wt, fs, vs, ve in _fields(buf, s, e):
+        if field == 8 and wt == 2:                          # TensorProto.name
+            name = bytes(buf[vs:ve])
         if field in _TENSOR_DATA_FIELDS and wt == 2 and ve - vs > KEEP_BYTES:
             out.append(buf[last:fs])
             last = ve
-            changed = True
-    if not changed:
+            cut.append((field, vs, ve))
+    if not cut:
         return None
+    if name is not None:
+        cuts[name.decode("utf-8", "replace")] = cut
     out.append(buf[last:e])
     return b"".join(out)
 
 
-def _strip_graph(buf, s, e):
+def _strip_graph(buf, s, e, cuts):
     out, last = [], s
     for field, wt, fs, vs, ve in _fields(buf, s, e):
         if field == 5 and wt == 2:       # initializer
-            new = _strip_tensor(buf, vs, ve)
+            new = _strip_tensor(buf, vs, ve, cuts)
             if new is not None:
                 out.append(buf[last:fs])
                 out.append(_enc_varint((5 << 3) | 2) + _enc_varint(len(new)) + new)
@@ -182,8 +188,10 @@ def _strip_graph(buf, s, e):
     return b"".join(out)
 
 
-def _stripped_bytes(path: str) -> bytes:
-    """The ModelProto bytes of ``path`` without large weight payloads."""
+def _stripped_bytes(path: str, cuts: dict | None = None) -> bytes:
+    """The ModelProto bytes of ``path`` without large weight payloads (where they lie in
+    the file goes into ``cuts``, by tensor name)."""
+    cuts = {} if cuts is None else cuts
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
@@ -193,7 +201,7 @@ def _stripped_bytes(path: str) -> bytes:
                 out, last, graphs = [], 0, 0
                 for field, wt, fs, vs, ve in _fields(mm, 0, size):
                     if field == 7 and wt == 2:   # ModelProto.graph
-                        g = _strip_graph(mm, vs, ve)
+                        g = _strip_graph(mm, vs, ve, cuts)
                         out.append(mm[last:fs])
                         out.append(_enc_varint((7 << 3) | 2) + _enc_varint(len(g)) + g)
                         last = ve
@@ -287,6 +295,28 @@ def _align(a, b):
     a = [1] * (r - len(a)) + a
     b = [1] * (r - len(b)) + b
     return list(zip(a, b))
+
+
+def _gathered_count(v) -> int | None:
+    """How many values a table holds when ``v`` is that table gathered by an index
+    pattern shared by every slice along one axis of two or more (the heads of an
+    attention bias): along the axis that gives the fewest, heads x distinct columns (two
+    random values may be equal; whole columns over several heads are not). The full
+    size when no value repeats or one value fills it all (a constant initialisation);
+    None when values repeat in no such pattern (a single head: unknown)."""
+    import numpy as np
+    v = np.asarray(v)
+    best = v.size
+    for a, h in enumerate(v.shape):
+        if h < 2 or v.size // h < 2:
+            continue
+        cols = np.moveaxis(v, a, 0).reshape(h, -1)
+        k = np.unique(cols, axis=1).shape[1]
+        if 2 <= k < cols.shape[1]:
+            best = min(best, h * k)
+    if best == v.size and 2 <= np.unique(v).size < v.size:
+        return None
+    return best
 
 
 class _Const:
@@ -391,6 +421,8 @@ class _Importer:
         self.layer_bax: dict[str, object] = {}
         self.probing = False
         self.rederived: list[str] = []
+        self.tables: list[str] = []         # attention biases counted as gathered tables
+        self.unread: list[str] = []         # attention biases counted whole, unread
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -403,7 +435,8 @@ class _Importer:
             self.fail("file not found")
         if os.path.isdir(self.path):
             self.fail("is a directory, not an ONNX file")
-        data = _stripped_bytes(self.path)
+        self.cuts: dict = {}
+        data = _stripped_bytes(self.path, self.cuts)
         try:
             m = onnx.load_model_from_string(data)
         except Exception as err:  # google.protobuf DecodeError and friends
@@ -497,6 +530,32 @@ class _Importer:
         try:
             return onnx.numpy_helper.to_array(t)
         except Exception:
+            return None
+
+    def _values(self, name):
+        """numpy values of initializer ``name`` read on demand, also when the reader cut
+        its payload out; None when it is no initializer, is over MAX_CONST_ELEMS or is
+        stored in a form not read back here."""
+        onnx = self.onnx
+        t = self.init_protos.get(name)
+        if t is None or math.prod(_dims(t)) > MAX_CONST_ELEMS:
+            return None
+        if t.data_location == onnx.TensorProto.EXTERNAL or _has_payload(t):
+            return self._const_of(t)
+        cut = self.cuts.get(name)
+        if not cut or len(cut) != 1 or not (cut[0][0] == 9 or (
+                cut[0][0] == 4 and t.data_type == onnx.TensorProto.FLOAT)):
+            return None
+        _, vs, ve = cut[0]
+        with open(self.path, "rb") as fh:
+            fh.seek(vs)
+            raw = fh.read(ve - vs)
+        t2 = onnx.TensorProto()
+        t2.CopyFrom(t)
+        t2.raw_data = raw            # packed float_data is the raw little-endian layout
+        try:
+            return onnx.numpy_helper.to_array(t2)
+        except Exception:            # noqa: BLE001 (a damaged payload: not read back)
             return None
 
     # -- size and shape inference -----------------------------------------------------
@@ -704,6 +763,7 @@ class _Importer:
         g = self.model.graph
         self.init_names = {t.name for t in g.initializer}
         self.init_dims = {t.name: _dims(t) for t in g.initializer}
+        self.init_protos = {t.name: t for t in g.initializer}
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
@@ -1167,6 +1227,8 @@ class _Importer:
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
         learned = c.size if isinstance(c, _Weight) else c.learned
+        if learned > 1 and self._after_matmul(self.vals[x].tensor):
+            learned = self._bias_table(node, c, learned)
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1182,6 +1244,41 @@ class _Importer:
         self.emit(node, out, "add", [act.tensor],
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
+
+    def _after_matmul(self, tensor):
+        """Whether activation ``tensor`` is attention scores: a matmul's output, maybe
+        scaled by a scalar on the way."""
+        by_name = {lay.name: lay for lay in self.layers[-4:]}
+        for _ in range(3):
+            lay = by_name.get(tensor)
+            if lay is None:
+                return False
+            if lay.op == "matmul":
+                return True
+            scalar = (lay.op == "act" and lay.attrs["fn"] == "linear") or (
+                lay.op == "add" and lay.attrs["operand"] is not None
+                and math.prod(lay.attrs["operand"]) == 1)
+            if not scalar:
+                return False
+            tensor = lay.inputs[0]
+        return False
+
+    def _bias_table(self, node, c, learned):
+        """The learned values behind a constant added to attention scores. Exporters fold
+        Swin's relative-position bias, a table of (2w-1)^2 x heads values gathered by a
+        constant index, into a heads x T x T (or T*T x heads) constant: every head then
+        repeats its table in the same index pattern, and PyTorch counts the table.
+        A bias whose values cannot be read is counted whole, with a warning."""
+        v = c.value if isinstance(c, _Const) else (
+            self._values(c.name)
+            if c.size == math.prod(self.init_dims.get(c.name, ())) else None)
+        n = None if v is None else _gathered_count(v)
+        if n is None:
+            self.unread.append(f"{self.where(node)} ({learned:,} values)")
+            return learned
+        if n < learned:
+            self.tables.append(f"{self.where(node)}: {n:,} (not {learned:,})")
+        return min(n, learned)
 
     def _constant_layer(self, node, name, k, like):
         """A weight/constant joined to activations (a class token): an 'other' layer
@@ -1776,7 +1873,6 @@ class _Importer:
 
     # -- result ---------------------------------------------------------------------
     def finish(self):
-        from ..shapes import infer_shapes
         name = os.path.splitext(os.path.basename(self.path))[0]
         m = self.model
         opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
@@ -1784,42 +1880,51 @@ class _Importer:
         notes = [f"imported from {os.path.basename(self.path)} (producer "
                  f"{m.producer_name or '?'} {m.producer_version or ''}".rstrip() +
                  f", opset {opset})"]
-        if self.unknown:
-            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
-            msg = (f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
-                   f"counted; output shapes from ONNX shape inference): {listing}")
+
+        def listed(items, k=4):
+            return f"{'; '.join(items[:k])}{' ...' if len(items) > k else ''}"
+
+        def warn(msg):
             notes.append(msg)
             _warn(f"{self.path}: {msg}")
+
+        if self.unknown:
+            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
+            warn(f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
+                 f"counted; output shapes from ONNX shape inference): {listing}")
         w, h = self.build_size
         if self.fixed:
             notes.append(f"{len(self.fixed)} layer(s) hold sizes derived at {w}x{h} "
                          f"(Reshape targets, Resize sizes, slices or unsupported ops): "
                          f"{', '.join(self.fixed[:6])}{' ...' if len(self.fixed) > 6 else ''}"
                          f"; for another input size import the file at that size")
-        model = Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
-                      source=f"ONNX file {self.path}", notes="; ".join(notes))
-        # the engine's own shapes against ONNX shape inference, where it has an answer
-        eng = infer_shapes(model, w, h)
-        bad = []
-        for layer in self.layers:
-            s = self.oshapes.get(self.layer_out.get(layer.name, ""))
-            mine = _full(eng[layer.name], self.layer_bax.get(layer.name, 0))
-            if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
-                bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
-                           f"sramfit {_fmt_dims(mine)}")
+        if self.tables:
+            notes.append(f"{len(self.tables)} attention bias constant(s) hold a relative-"
+                         f"position table gathered by the exporter; counted as the table's "
+                         f"learned values, as PyTorch counts them: {listed(self.tables, 3)}")
+        if self.unread:
+            warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
+                 f"in full; their values could not be read, or repeat in no per-head "
+                 f"pattern, to tell a gathered position table (PyTorch counts only the "
+                 f"table) from a full bias: {listed(self.unread, 3)}")
         if self.rederived:
             notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
-                         f"size re-derived at {w}x{h}: {', '.join(self.rederived[:4])}"
-                         f"{' ...' if len(self.rederived) > 4 else ''}")
+                         f"size re-derived at {w}x{h}: {listed(self.rederived)}")
+        else:
+            # the engine's own shapes (stored by emit) against ONNX shape inference, where
+            # it has an answer (which follows a literal target: no check once re-derived)
             bad = []
-        if bad:
-            msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
-                   f"ONNX shape inference: {'; '.join(bad[:4])}")
-            notes.append(msg)
-            _warn(f"{self.path}: {msg}")
-            model = Model(name, model.layers, model.channels, model.default_size,
-                          model.source, "; ".join(notes))
-        return model
+            for layer in self.layers:
+                s = self.oshapes.get(self.layer_out.get(layer.name, ""))
+                mine = _full(self.eshape[layer.name], self.layer_bax.get(layer.name, 0))
+                if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
+                    bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
+                               f"sramfit {_fmt_dims(mine)}")
+            if bad:
+                warn(f"{len(bad)} layer(s) get a different output shape in sramfit than in "
+                     f"ONNX shape inference: {listed(bad)}")
+        return Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
+                     source=f"ONNX file {self.path}", notes="; ".join(notes))
 
 
 #: Exceptions a malformed file can raise from inside the importer or onnx; each

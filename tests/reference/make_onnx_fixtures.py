@@ -242,16 +242,30 @@ class MiniViT(nn.Module):
 
 class WindowAttention(nn.Module):
     """Swin's window attention with explicit modules: qkv Linear, scores and context
-    matmuls (hookable), a learned attention bias, proj Linear."""
+    matmuls (hookable), torchvision's relative-position bias (a learned table of
+    (2w-1)^2 x heads values gathered by a constant index into heads x w^2 x w^2; the
+    exporters fold the gather into a constant), proj Linear."""
 
     def __init__(self, dim, heads, window):
         super().__init__()
         self.heads, self.window = heads, window
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
-        self.bias = nn.Parameter(torch.rand(heads, window * window, window * window))
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window - 1) ** 2, heads))
+        ar = torch.arange(window)
+        coords = torch.stack(torch.meshgrid(ar, ar, indexing="ij")).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + window - 1
+        self.register_buffer("relative_position_index",
+                             (rel[:, :, 0] * (2 * window - 1) + rel[:, :, 1]).flatten())
         self.scores = torch_models.MatMul()
         self.context = torch_models.MatMul()
+
+    @property
+    def bias(self):
+        n = self.window * self.window
+        table = self.relative_position_bias_table[self.relative_position_index]
+        return table.view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
 
     def forward(self, x):                        # x: B x H x W x C, channels-last
         b, h, w, c = x.shape
