@@ -347,14 +347,14 @@ def test_reshape_target_from_shape_is_rederived_at_another_size(tmp_path):
 def test_unknown_op_kept_as_other_with_warning(tmp_path):
     nodes = [helper.make_node("ConvTranspose", ["x", "w"], ["u"], strides=[2, 2]),
              helper.make_node("Relu", ["u"], ["r"]),
-             helper.make_node("LpNormalization", ["r"], ["y"])]
-    with pytest.warns(UserWarning, match=r"ConvTranspose x1.*LpNormalization x1"):
+             helper.make_node("Hardmax", ["r"], ["y"])]
+    with pytest.warns(UserWarning, match=r"ConvTranspose x1.*Hardmax x1"):
         m = _load(tmp_path, _model(nodes, {"w": _f32(3, 4, 2, 2)}))
     ct, relu, lp = m.layers
     assert ct.op == "other" and ct.attrs["type"] == "ConvTranspose"
     assert ct.attrs["params"] == 3 * 4 * 2 * 2
     assert ct.attrs["out_shape"] == (4, 16, 16)             # (8-1)*2+2 = 16
-    assert lp.op == "other" and lp.attrs["out_shape"] is None   # elementwise: follows input
+    assert lp.op == "other" and lp.attrs["out_shape"] is None   # same shape: follows input
     assert "ConvTranspose x1" in m.notes
     assert Footprint(m, 8, 8).totals()["params"] == 48
 
@@ -529,3 +529,26 @@ def test_repeated_single_head_bias_is_counted_whole_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"attention bias.*in full.*node 'b?.*Add"):
         m = _load(tmp_path, _attention_bias_model(bias))
     assert Footprint(m, 32, 32).totals()["params"] == 32 * 32
+
+
+def test_norm_ops_by_hand(tmp_path):
+    """LpNormalization: no params; GroupNormalization (opset 21, per channel): 2 per
+    channel; PRelu: its slope count; InstanceNormalization on N x C x H x W: 2 per
+    channel; a 2-group Reshape + InstanceNormalization with the placeholder ones/zeros:
+    a group norm of no params of its own."""
+    nodes = [helper.make_node("LpNormalization", ["x"], ["a"], axis=1, p=2),
+             helper.make_node("GroupNormalization", ["a", "s3", "b3"], ["g"],
+                              num_groups=3),
+             helper.make_node("PRelu", ["g", "slope"], ["p"]),
+             helper.make_node("InstanceNormalization", ["p", "s3", "b3"], ["i"]),
+             helper.make_node("Reshape", ["i", "grp"], ["r"]),
+             helper.make_node("InstanceNormalization", ["r", "one2", "zero2"], ["n"]),
+             helper.make_node("Reshape", ["n", "back"], ["y"])]
+    inits = {"s3": _f32(3) + 2, "b3": _f32(3) + 1, "slope": _f32(3, 1, 1) + .25,
+             "grp": _i64(1, 2, -1), "one2": np.ones(2, np.float32), "zero2": _f32(2),
+             "back": _i64(1, 3, 8, 8)}
+    m = _load(tmp_path, _model(nodes, inits, opset=21))
+    norms = [(lay.attrs["kind"], lay.attrs["affine"]) for lay in m.layers
+             if lay.op == "norm"]
+    assert norms == [("lp", False), ("group", True), ("instance", True), ("group", False)]
+    assert Footprint(m, 8, 8).totals()["params"] == 2 * 3 + 3 + 2 * 3

@@ -26,7 +26,7 @@ from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
 from sramfit.engine.modelfile import load_model  # noqa: E402
 
 ONNX_DIR = FIXTURES / "onnx"
-FAMILIES = ("convnextish", "shufflenetish", "minivit", "swinish")
+FAMILIES = ("convnextish", "shufflenetish", "minivit", "swinish", "normish")
 VARIANTS = ("", "_dynamo", "_dynamo_raw")
 #: Exports that write a size-dependent number as a literal that cannot be re-derived:
 #: Swin's window padding (F.pad by Python ints) and the window split it feeds. At
@@ -108,6 +108,23 @@ def test_families_exercise_the_new_ops():
     assert any(lay.op == "reshape" and lay.attrs["kind"] == "pad" for lay in swin.layers)
     assert any(lay.op == "reshape" and lay.attrs["kind"] == "slice" and lay.attrs["step"] == 2
                for lay in swin.layers)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_norms_and_prelu_are_layers_not_other(variant):
+    """GroupNorm, InstanceNorm and PReLU map to engine layers (fusable, params counted
+    where PyTorch has them) with nothing left as 'other' or warned about."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = load_model(str(ONNX_DIR / f"normish{variant}.onnx"))
+    kinds = Counter(lay.attrs["kind"] for lay in m.layers if lay.op == "norm")
+    assert kinds["group"] == 1 and kinds["instance"] == 1
+    prelu = [lay.attrs["params"] for lay in m.layers if lay.op == "act"
+             and lay.attrs["fn"] == "prelu"]
+    assert prelu == [8, 1]                              # nn.PReLU(8), nn.PReLU()
+    assert not [lay for lay in m.layers if lay.op == "other"
+                and lay.attrs["type"] not in ("ReduceL2",)]
 
 
 def test_fixtures_are_small():

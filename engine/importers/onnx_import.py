@@ -1151,9 +1151,51 @@ class _Importer:
         self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
                   {"kind": "batch", "affine": True})
 
+    def _channel_axis(self, node, axis=1):
+        """The per-image axis of ONNX axis ``axis`` of the node's activation input."""
+        act = self.vals[node.input[0]]
+        ia = self.img_axis(act, axis, len(self.shapes[node.input[0]]))
+        if ia is None:
+            raise ValueError(f"axis {axis} is the batch axis")
+        return act, ia
+
+    def _unit_affine(self, kinds):
+        """Scale all ones and bias all zeros, values known (the exporters' placeholder)."""
+        sc, b = (kinds + [None, None, None])[1:3]
+        return (isinstance(sc, _Const) and isinstance(b, _Const)
+                and bool((sc.value == 1).all()) and not bool(b.value.any()))
+
     def op_InstanceNormalization(self, node, kinds):
-        self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
-                  {"kind": "instance", "affine": True})
+        """InstanceNorm, or the exporters' GroupNorm: x reshaped to N x G x -1, instance-
+        normalised with a placeholder scale of ones and bias of zeros (the learned affine
+        follows as a per-channel Mul and Add): a group norm without params of its own."""
+        act, ia = self._channel_axis(node)
+        src = self.producer.get(node.input[0])
+        grouped = (src is not None and src.op_type == "Reshape"
+                   and len(self.shapes[node.input[0]]) == 3
+                   and len(self.shapes.get(src.input[0], ())) == 4
+                   and self._unit_affine(kinds))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group" if grouped else "instance", "affine": not grouped,
+                   "axis": ia})
+
+    def op_GroupNormalization(self, node, kinds):
+        """GroupNormalization (opset 18 scale/bias per group, opset 21 per channel):
+        PyTorch's GroupNorm has two params per channel."""
+        act, ia = self._channel_axis(node)
+        c = self.eshape[act.tensor][ia]
+        sizes = [k.size if isinstance(k, _Weight) else k.value.size for k in kinds[1:3]
+                 if k is not None]
+        if sizes != [c, c]:
+            return self.emit_other(node, "scale/bias per group")
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group", "affine": True, "axis": ia})
+
+    def op_LpNormalization(self, node, kinds):
+        """x / ||x||_p along one axis: no params, no MACs."""
+        act, ia = self._channel_axis(node, int(_attrs(node).get("axis", -1)))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "lp", "affine": False, "axis": ia})
 
     def act(self, node, fn):
         x = self.vals[node.input[0]]
@@ -1177,7 +1219,12 @@ class _Importer:
         return self.act(node, fn)
 
     def op_PRelu(self, node, kinds):
-        return self.emit_other(node)
+        """PReLU: its slopes (one, or one per channel) are learned params."""
+        x, k = kinds[0], kinds[1] if len(kinds) > 1 else None
+        if not isinstance(x, _Act) or k is None or isinstance(k, _Act):
+            return self.emit_other(node, "slope not a constant")
+        n = k.size if isinstance(k, _Weight) else (k.learned or int(k.value.size))
+        self.emit(node, node.output[0], "act", [x.tensor], {"fn": "prelu", "params": n})
 
     def op_Softmax(self, node, kinds):
         a = _attrs(node)
@@ -1219,8 +1266,8 @@ class _Importer:
                 self.layers[-1] = make_layer(prev.name, prev.op, prev.inputs, attrs)
                 self.alias(out, x)
                 return
-        if isinstance(c, _Const):
-            v = c.value
+        if isinstance(c, _Const) and not c.learned:   # a learned operand of an untrained
+            v = c.value                                # model may be all ones: params
             if v.size and ((node.op_type in ("Mul", "Div") and (v == 1).all())
                            or (node.op_type in ("Add", "Sub") and (v == 0).all())):
                 self.alias(out, x)
@@ -1522,7 +1569,29 @@ class _Importer:
         """A literal Reshape target at another size: match the axes of its input and
         output at the export size in groups of equal size; a group the size change
         leaves alone keeps its output dims, a copied or merged group takes the new size.
-        None when some changed group is split (which factor grows is unknown)."""
+        A target that splits a changed group is re-derived only when it reshapes back
+        to the shape an earlier tensor of the same chain had at the export size
+        (GroupNorm's x.view(n, g, -1) ... .view(n, c, h, w)); else None."""
+        out = self._rederive_groups(node, xs)
+        return out if out is not None else self._shape_of_ancestor(node, xs)
+
+    def _shape_of_ancestor(self, node, xs):
+        b = self.probe.get(node.output[0])
+        t, seen = node.input[0], 0
+        while b is not None and seen < 8:
+            src = self.producer.get(t)
+            if src is None:
+                return None
+            acts = [i for i in src.input if isinstance(self.vals.get(i), _Act)]
+            if len(acts) != 1:
+                return None
+            t, seen = acts[0], seen + 1
+            if self.probe.get(t) == tuple(b) and t in self.shapes and \
+                    math.prod(self.shapes[t]) == math.prod(xs):
+                return list(self.shapes[t])
+        return None
+
+    def _rederive_groups(self, node, xs):
         a, b = self.probe.get(node.input[0]), self.probe.get(node.output[0])
         if a is None or b is None or len(a) != len(xs) or math.prod(a) != math.prod(b):
             return None

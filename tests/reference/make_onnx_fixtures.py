@@ -327,6 +327,30 @@ class Swinish(nn.Module):
         return self.head(x.mean([1, 2]))
 
 
+class Normish(nn.Module):
+    """The norms and activations that imported as 'other' before: GroupNorm (exported
+    as Reshape + InstanceNormalization + per-channel Mul/Add, or GroupNormalization),
+    PReLU per channel and single, InstanceNorm with affine, F.normalize (ReduceL2), and
+    a literal asymmetric ZeroPad2d before a conv (size-independent)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, 2, 1)
+        self.gn = nn.GroupNorm(2, 8)
+        self.pr = nn.PReLU(8)
+        self.pad = nn.ZeroPad2d((1, 2, 0, 1))
+        self.c2 = nn.Conv2d(8, 8, 3, 2)
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.pr1 = nn.PReLU()
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.pr(self.gn(self.c1(x)))
+        x = self.pr1(self.inorm(self.c2(self.pad(x))))
+        x = F.normalize(x, dim=1)
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 #: name -> (constructor, export size (W, H), other size (W, H) or None when the model
 #: cannot run at another size (then the record says which size it refuses))
 MODELS = {
@@ -336,10 +360,11 @@ MODELS = {
     "shufflenetish": (ShuffleNetish, (64, 48), (80, 56)),
     "minivit": (MiniViT, (32, 32), None),
     "swinish": (Swinish, (40, 40), (64, 48)),
+    "normish": (Normish, (64, 48), (81, 57)),
 }
 #: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
 #: single file (no external data); the two CNNs above keep their original variants
-NEW = ("convnextish", "shufflenetish", "minivit", "swinish")
+NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish")
 REFUSED_SIZE = {"minivit": (40, 32)}
 
 
