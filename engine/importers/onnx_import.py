@@ -1028,6 +1028,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, dil)
             pad = tuple(p + e for p, e in zip(pad, extra))
         has_bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
         self.emit(node, node.output[0], "conv", [src],
@@ -1081,6 +1082,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, (1, 1))
             pad = tuple(p + e for p, e in zip(pad, extra))
         self.emit(node, node.output[0], "pool", [src],
                   {"mode": mode, "kernel": kernel, "stride": strides, "padding": pad,
@@ -1916,14 +1918,22 @@ class _Importer:
         if len(pads) != 2 * rank:
             self.fail(f"{self.where(node)}: {len(pads)} pads for a rank-{rank} input "
                       f"(expected {2 * rank})")
-        if min(pads) < 0:
-            return self.emit_other(node, "negative pads")
         act = self.vals[x]
         consumers = [n for n in self.model.graph.node if out in n.input]
-        if (mode == "constant" and rank == 4 and act.bax == 0
-                and pads[0] == pads[1] == pads[4] == pads[5] == 0
-                and consumers and self.readers[out] == len(consumers)
-                and all(c.op_type in ("Conv", "MaxPool", "AveragePool") for c in consumers)):
+        to_conv = (mode == "constant" and rank == 4 and act.bax == 0
+                   and pads[0] == pads[1] == pads[4] == pads[5] == 0
+                   and consumers and self.readers[out] == len(consumers)
+                   and all(c.op_type in ("Conv", "MaxPool", "AveragePool")
+                           for c in consumers))
+        if to_conv:
+            literal = not (len(kinds) > 1 and isinstance(kinds[1], _Const)
+                           and kinds[1].shape_dep)
+            self._check_same_pad(node, x, (pads[2], pads[3], pads[6], pads[7]),
+                                 [self._kernel_of(c) for c in consumers],
+                                 None if literal else out)
+        if min(pads) < 0:
+            return self.emit_other(node, "negative pads")
+        if to_conv:
             self._padded[out] = (act.tensor, (pads[2], pads[3], pads[6], pads[7]))
             self.vals[out] = act
             self.shapes[out] = (1, xs[1], xs[2] + pads[2] + pads[6], xs[3] + pads[3] + pads[7])
@@ -1939,6 +1949,76 @@ class _Importer:
             return self.alias(out, x)
         name = self.emit(node, out, "reshape", [act.tensor], {"kind": "pad", "pads": img})
         self.fixed.append(name)
+
+    def _check_own_pads(self, node, pad, kernel, strides, dil):
+        """Asymmetric pads of a conv/pool itself come from a Pad the exporter folded in
+        (PyTorch's own padding is symmetric): checked like that Pad."""
+        if pad[0] != pad[2] or pad[1] != pad[3]:
+            self._check_same_pad(node, node.input[0], pad,
+                                 [(node.name or node.op_type, kernel, strides, dil)])
+
+    def _kernel_of(self, c):
+        """(name, kernel, strides, dilations) of a 2-D Conv/pool node without pads of its
+        own, else None."""
+        a = _attrs(c)
+        auto = a.get("auto_pad", b"NOTSET")
+        if any(int(v) for v in a.get("pads", ())) or auto not in (b"NOTSET", "NOTSET"):
+            return None
+        if c.op_type == "Conv":
+            w = self.vals.get(c.input[1]) if len(c.input) > 1 else None
+            if w is None or isinstance(w, (_Act, _Seq)):
+                return None
+            k = a.get("kernel_shape", self._weight_dims(w)[2:])
+        else:
+            k = a.get("kernel_shape", ())
+        k = tuple(int(v) for v in k)
+        st = tuple(int(v) for v in a.get("strides", (1, 1)))
+        dl = tuple(int(v) for v in a.get("dilations", (1, 1)))
+        if not len(k) == len(st) == len(dl) == 2:
+            return None
+        return c.name or c.op_type, k, st, dl
+
+    def _check_same_pad(self, node, x, pad, kernels, out=None):
+        """Pads before a conv/pool, (top, left, bottom, right) at the size asked for,
+        against TF-style 'same' padding (timm's Conv2dSame pads by Python ints computed
+        from the input size). Written as numbers (out None), they are either a fixed pad
+        (ZeroPad2d: size-independent) or 'same' at the export size; computed (out: the
+        padded tensor, whose export-size shape gives the pads there) they may still hold
+        a part the exporter baked (math.ceil of the size). When the pads were exactly
+        'same' at the export size and are not 'same' here, the file cannot say which
+        was meant: refused, naming both."""
+        from ..shapes import same_padding
+        old, new = self.probe.get(x), self.shapes.get(x)
+        if not old or new is None or len(old) != 4 or tuple(old) == tuple(new):
+            return
+        t, l, b, r = pad
+        old_out = self.probe.get(out) if out is not None else None
+        if out is not None and (old_out is None or len(old_out) != 4):
+            return
+        for spec in kernels:
+            if spec is None:
+                continue
+            cname, k, st, dl = spec
+
+            def same(hw):
+                return (same_padding(hw[0], k[0], st[0], dl[0]),
+                        same_padding(hw[1], k[1], st[1], dl[1]))
+            (ot, ob), (ol, orr) = same(old[2:])
+            if out is None:
+                was_same = (ot, ol, ob, orr) == (t, l, b, r)
+            else:
+                was_same = (ot + ob, ol + orr) == (old_out[2] - old[2], old_out[3] - old[3])
+            (nt, nb), (nl, nr) = same(new[2:])
+            if was_same and (nt, nl, nb, nr) != (t, l, b, r):
+                fw, fh = self.file_size
+                how = ("written as numbers; a fixed pad or 'same' padding, the file does "
+                       "not say which" if out is None else "computed in the file from a "
+                       "size partly written as numbers")
+                self.fail(f"{self.where(node)} pads (top, left, bottom, right) {t}, {l}, {b}, "
+                          f"{r} here ({how}): at the export size {fw}x{fh} they are TF-style "
+                          f"'same' padding of {cname!r}, which at {self.build_size[0]}x"
+                          f"{self.build_size[1]} needs {nt}, {nl}, {nb}, {nr}: import at "
+                          f"{fw}x{fh} or re-export at the size you need")
 
     # -- result ---------------------------------------------------------------------
     def finish(self):

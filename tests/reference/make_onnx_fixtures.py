@@ -25,6 +25,7 @@ import copy
 import io
 import json
 import logging
+import math
 import os
 import sys
 import warnings
@@ -351,6 +352,37 @@ class Normish(nn.Module):
         return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class Conv2dSame(nn.Conv2d):
+    """timm's Conv2dSame: TF 'same' padding computed from the input size as Python ints,
+    which the exporters write into the file as numbers."""
+
+    def forward(self, x):
+        ih, iw = x.shape[-2:]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        ph = max((math.ceil(ih / sh) - 1) * sh + kh - ih, 0)
+        pw = max((math.ceil(iw / sw) - 1) * sw + kw - iw, 0)
+        x = F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation,
+                        self.groups)
+
+
+class SamePadish(nn.Module):
+    """Two strided Conv2dSame (their literal pads hold only at sizes where 'same' pads
+    the same) and a ZeroPad2d(1) before a stride-1 conv (size-independent)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = Conv2dSame(3, 8, 3, 2)
+        self.c2 = Conv2dSame(8, 16, 3, 2)
+        self.pad = nn.ZeroPad2d(1)
+        self.c3 = nn.Conv2d(16, 16, 3)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.c3(self.pad(torch.relu(self.c2(torch.relu(self.c1(x))))))
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 #: name -> (constructor, export size (W, H), other size (W, H) or None when the model
 #: cannot run at another size (then the record says which size it refuses))
 MODELS = {
@@ -361,11 +393,14 @@ MODELS = {
     "minivit": (MiniViT, (32, 32), None),
     "swinish": (Swinish, (40, 40), (64, 48)),
     "normish": (Normish, (64, 48), (81, 57)),
+    "samepadish": (SamePadish, (64, 48), (80, 56)),
 }
 #: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
 #: single file (no external data); the two CNNs above keep their original variants
-NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish")
+NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish", "samepadish")
 REFUSED_SIZE = {"minivit": (40, 32)}
+#: sizes PyTorch runs that the file cannot be retargeted to (recorded; sramfit refuses)
+AMBIGUOUS_SIZE = {"samepadish": (81, 57)}
 
 
 def randomise_bn(model):
@@ -459,6 +494,10 @@ def main():
                     doc["refused_by_torch"] = type(err).__name__
                 else:
                     raise SystemExit(f"{name} runs at {rw}x{rh}; pick a size it refuses")
+            if name in AMBIGUOUS_SIZE:
+                rw, rh = AMBIGUOUS_SIZE[name]
+                doc["ambiguous_size"] = [rw, rh]
+                doc["ambiguous_record"] = record(model, name, rw, rh)
             (OUT / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
             for p in sorted(OUT.glob(f"{name}*")):
                 print(f"{p.name:32s} {os.path.getsize(p):>9,d} bytes")
