@@ -383,6 +383,39 @@ class SamePadish(nn.Module):
         return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class MaxViTish(nn.Module):
+    """torchvision MaxViT's own attention blocks in miniature: window and grid
+    partitions (WindowPartition / WindowDepartition, a swap of axes for the grid), each
+    with RelativePositionalMultiHeadAttention (to_qkv and merge Linears, einsum scores
+    and context, a relative-position table gathered into a bias that the exporters
+    fold) and an MLP."""
+
+    def __init__(self, dim=16, head_dim=8, p=4):
+        super().__init__()
+        from torchvision.models import maxvit
+        self.p = p
+        self.stem = nn.Conv2d(3, dim, 4, 4)
+        self.part, self.depart = maxvit.WindowPartition(), maxvit.WindowDepartition()
+        self.win = maxvit.RelativePositionalMultiHeadAttention(dim, head_dim, p * p)
+        self.grid = maxvit.RelativePositionalMultiHeadAttention(dim, head_dim, p * p)
+        self.swap = maxvit.SwapAxes(-2, -3)
+        self.norm = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        gh, gw = x.shape[-2] // self.p, x.shape[-1] // self.p
+        w = self.part(x, self.p)                        # windows: B x G x P*P x C
+        w = w + self.win(w)
+        x = self.depart(w, self.p, gh, gw)
+        g = self.swap(self.part(x, gh))                 # grid: B x P*P x G x C, swapped
+        g = g + self.grid(g)
+        g = g + self.mlp(self.norm(g))
+        x = self.depart(self.swap(g), gh, self.p, self.p)
+        return self.head(x.mean([2, 3]))
+
+
 #: name -> (constructor, export size (W, H), other size (W, H) or None when the model
 #: cannot run at another size (then the record says which size it refuses))
 MODELS = {
@@ -394,11 +427,13 @@ MODELS = {
     "swinish": (Swinish, (40, 40), (64, 48)),
     "normish": (Normish, (64, 48), (81, 57)),
     "samepadish": (SamePadish, (64, 48), (80, 56)),
+    "maxvitish": (MaxViTish, (32, 32), (64, 64)),
 }
 #: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
 #: single file (no external data); the two CNNs above keep their original variants
-NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish", "samepadish")
-REFUSED_SIZE = {"minivit": (40, 32)}
+NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish", "samepadish",
+       "maxvitish")
+REFUSED_SIZE = {"minivit": (40, 32), "maxvitish": (48, 32)}
 #: sizes PyTorch runs that the file cannot be retargeted to (recorded; sramfit refuses)
 AMBIGUOUS_SIZE = {"samepadish": (81, 57)}
 
