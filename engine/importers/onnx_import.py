@@ -1016,6 +1016,8 @@ class _Importer:
                 w, _Const):
             return self.emit_other(node, "weights are not an initializer")
         wd = w.dims if isinstance(w, _Weight) else tuple(w.value.shape)
+        if len(wd) == 3:
+            return self._conv1d(node, wd)
         if len(wd) != 4:
             return self.emit_other(node, f"{len(wd) - 2}-D")
         if self._image_input(node, kinds) is None:
@@ -1035,6 +1037,19 @@ class _Importer:
                   {"out": wd[0], "kernel": kernel, "stride": strides, "padding": pad,
                    "dilation": dil, "groups": int(a.get("group", 1)), "bias": has_bias})
         self._check_conv(node, wd)
+
+    def _conv1d(self, node, wd):
+        """A 1-D conv (ECA's channel attention: Conv1d over the pooled channels): an
+        'other' layer of ONNX's output shape with its weight and bias as params and its
+        MACs counted (output elements x in-channels/groups x kernel), not listed as
+        unsupported."""
+        self.emit_other(node, known=True)
+        out = self.shapes.get(node.output[0])
+        layer = self.layers[-1]
+        if out is None or layer.attrs["type"] != "Conv":
+            return
+        self.layers[-1] = make_layer(layer.name, "other", layer.inputs,
+                                     {**layer.attrs, "macs": math.prod(out) * wd[1] * wd[2]})
 
     def _real_bias(self, name, kind):
         """An initializer or Constant node is a real bias (folded BatchNorm biases can be
@@ -1626,8 +1641,52 @@ class _Importer:
             elif len([k for k in gj if b[k] != 1]) == 1:
                 out += [math.prod(new) if b[k] != 1 else 1 for k in gj]
             else:
-                return None
+                split = self._split_group(math.prod(new), [b[k] for k in gj])
+                if split is None:
+                    return None
+                out += split
         return out
+
+    def _split_group(self, new, old_out):
+        """Output dims, at the size asked for, of a literal Reshape that splits a group
+        of axes the size change altered (``new`` elements now; ``old_out`` its dims at
+        the export size), or None. Two rules, each with one answer or none:
+
+        - two factors that were the height and width of a feature map at the export
+          size (tokens back to a map: ``x.reshape(B, C, H, W)`` after attention) take
+          that map's height and width now;
+        - otherwise the outermost factor grows, the others stay (space-to-depth, patch
+          and window partitions: ``(H // bs, bs)`` keeps the block size), when it is
+          the only factor that can take the new size in whole numbers ((56, 4) ->
+          (48, 4) at 192 rows); when another could too ((64, 256) -> (48, 256) or
+          (64, 192)), or only another can ((4, 7) -> (4, 6): a window partition whose
+          padding was zero at the export size), it is refused.
+        """
+        dims = [d for d in old_out if d != 1]
+        if len(dims) == 2:
+            fits = {hw for old, hw in self._map_sizes() if old == tuple(dims)
+                    and math.prod(hw) == new}
+            if len(fits) == 1:
+                it = iter(fits.pop())
+                return [next(it) if d != 1 else 1 for d in old_out]
+        total = math.prod(old_out)
+        grow = [k for k, d in enumerate(old_out) if d != 1 and new % (total // d) == 0
+                and new // (total // d) > 1]
+        if len(grow) != 1 or grow[0] != next(k for k, d in enumerate(old_out) if d != 1):
+            return None
+        k = grow[0]
+        return [new // (total // d) if i == k else d for i, d in enumerate(old_out)]
+
+    def _map_sizes(self):
+        """((H, W) at the export size, (H, W) now) of every N x C x H x W map a conv or
+        pool wrote, and of the input."""
+        pairs = {(tuple(self.probe[self.input_name][2:]), tuple(self.build_size[::-1]))}
+        for layer in self.layers:
+            out = self.layer_out.get(layer.name)
+            if layer.op in ("conv", "pool") and out in self.probe and out in self.shapes \
+                    and len(self.probe[out]) == 4 and len(self.shapes[out]) == 4:
+                pairs.add((tuple(self.probe[out][2:]), tuple(self.shapes[out][2:])))
+        return pairs
 
     def _axes(self, node, kinds, rank):
         axes = _attrs(node).get("axes")

@@ -184,7 +184,7 @@ def compare(path, ref, w, h):
         return f"MISMATCH: PyTorch refuses ({ref['refused']}) but sramfit imports"
     t = fp.totals()
     bad = []
-    if t["params"] not in (ref["params"], ref["params_folded"]):
+    if t["params"] not in (ref["params"], ref["params_folded"], *ref.get("params_alt", ())):
         bad.append(f"params {t['params']:,} vs {ref['params']:,} "
                    f"(folded {ref['params_folded']:,})")
     if t["macs"] - t["attn_macs"] != ref["weight_macs"]:

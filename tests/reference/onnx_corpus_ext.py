@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("TIMM_FUSED_ATTN", "0")    # explicit q @ k^T (both are recorded)
@@ -148,8 +149,38 @@ class YOLOish(nn.Module):
         return torch.cat([box, cls.sigmoid()], 1)
 
 
-LOCAL = {"yolo/yoloish": YOLOish}
-SIZES = {"yolo/yoloish": ((320, 256), (416, 320))}
+class Tokenish(nn.Module):
+    """The corpus's retargeting patterns in miniature, each with the sizes written as
+    Python ints (as timm's classic exports and every dynamo export hold them):
+    TResNet's space-to-depth stem (``view(n, c, h // 4, 4, w // 4, 4)``), PVT/Twins
+    tokens back to a map (``transpose(1, 2).reshape(n, c, h, w)``), ECA's Conv1d
+    channel attention."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(48, 16, 1)
+        self.norm = nn.LayerNorm(16)
+        self.fc = nn.Linear(16, 16)
+        self.conv = nn.Conv2d(16, 24, 3, 2, 1)
+        self.eca = nn.Conv1d(1, 1, 3, padding=1, bias=False)
+        self.head = nn.Linear(24, 10)
+
+    def forward(self, x):
+        n, c, h, w = (int(v) for v in x.shape)
+        x = x.view(n, c, h // 4, 4, w // 4, 4).permute(0, 3, 5, 1, 2, 4)
+        x = self.stem(x.reshape(n, c * 16, h // 4, w // 4))
+        h, w = h // 4, w // 4
+        t = self.fc(self.norm(x.flatten(2).transpose(1, 2)))
+        x = self.conv(t.transpose(1, 2).reshape(n, 16, h, w))
+        y = torch.sigmoid(self.eca(x.mean((2, 3)).view(n, 1, -1))).view(n, -1, 1, 1)
+        return self.head((x * y).mean((2, 3)))
+
+
+LOCAL = {"yolo/yoloish": YOLOish, "local/tokenish": Tokenish}
+SIZES = {"yolo/yoloish": ((320, 256), (416, 320)), "local/tokenish": ((64, 64), (72, 64))}
+#: committed fixtures (tests/fixtures/onnx/<name>*.onnx + <name>.json): name -> (model,
+#: a size PyTorch refuses, which sramfit must refuse too)
+FIXTURES = {"tokenish": ("local/tokenish", (66, 64))}
 
 
 def build(name):
@@ -246,8 +277,65 @@ def record(model, w, h):
         return {"refused": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
     params = sum(p.numel() for p in model.parameters())
     folded = params - sum(2 * c - (0 if has_bias else c) for c, has_bias in counter.folds)
-    return {"params": params, "params_folded": folded, "weight_macs": counter.weight,
+    # fixed float buffers the forward reads as weights (an anti-aliasing blur filter
+    # run as a depthwise conv): the file stores them like any weight
+    bn = {id(b) for mod in model.modules() if isinstance(mod, nn.modules.batchnorm._BatchNorm)
+          for b in mod.buffers(recurse=False)}
+    fixed = sum(b.numel() for b in model.buffers() if id(b) not in bn
+                and b.dtype.is_floating_point and b.numel() > 1)
+    return {"params": params, "params_folded": folded,
+            "params_alt": [params + fixed, folded + fixed] if fixed else [],
+            "weight_macs": counter.weight,
             "attn_macs": counter.attn, "convs": counter.convs}
+
+
+def file_params(path):
+    """Elements of every float initializer and Constant tensor in the file (more than
+    one element): what it stores, counted with onnx alone (no sramfit code)."""
+    import onnx
+    m = onnx.load(str(path), load_external_data=False)
+    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
+              onnx.TensorProto.BFLOAT16}
+    tensors = list(m.graph.initializer)
+    tensors += [a.t for n in m.graph.node if n.op_type == "Constant" for a in n.attribute
+                if a.name == "value"]
+    total = 0
+    for t in tensors:
+        n = 1
+        for d in t.dims:
+            n *= d
+        if t.data_type in floats and n > 1:
+            total += n
+    return total
+
+
+def write_fixtures(out_dir):
+    """The tiny fixtures of FIXTURES, exported three ways with metadata stripped, and
+    PyTorch's record at the export size, the other size and a refused size."""
+    from make_onnx_fixtures import strip_metadata
+    out_dir = Path(out_dir)
+    for fname, (name, refused) in FIXTURES.items():
+        model = build(name)
+        size, alt = SIZES[name]
+        x = torch.zeros(1, 3, size[1], size[0])
+        for suffix, exp in (("", "classic"), ("_dynamo", "dynamo"),
+                            ("_dynamo_raw", "dynamo_raw")):
+            path = out_dir / f"{fname}{suffix}.onnx"
+            kw = {} if exp == "classic" else {"optimize": exp == "dynamo",
+                                              "external_data": False}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(model, (x,), str(path), opset_version=18,
+                                  input_names=["image"], output_names=["out"],
+                                  dynamo=exp != "classic", **kw)
+            strip_metadata(path)
+        refs = {f"{w}x{h}": record(model, w, h) for w, h in (size, alt, refused)}
+        assert "refused" in refs[f"{refused[0]}x{refused[1]}"], "PyTorch runs there"
+        doc = {"model": fname, "torch_version": torch.__version__,
+               "export_size": list(size), "other_size": list(alt),
+               "refused_size": list(refused), "records": refs}
+        (out_dir / f"{fname}.json").write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"wrote {fname}: {sorted(p.name for p in out_dir.glob(fname + '*'))}")
 
 
 def main(argv=None) -> int:
@@ -255,7 +343,12 @@ def main(argv=None) -> int:
     ap.add_argument("models", nargs="*")
     ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
     ap.add_argument("--record", default=None, help="write the result table (JSON) here")
+    ap.add_argument("--fixtures", default=None, help="write the tiny fixtures to this "
+                                                    "folder (tests/fixtures/onnx) and stop")
     args = ap.parse_args(argv)
+    if args.fixtures:
+        write_fixtures(args.fixtures)
+        return 0
     names = args.models or DEFAULT
     logging.disable(logging.WARNING)
     torch.set_num_threads(1)
@@ -282,9 +375,12 @@ def main(argv=None) -> int:
                     rows.append({"model": name, "exporter": exp, "size": None,
                                  "result": why})
                     continue
+                held = file_params(path)
                 for s in (size, alt):
                     try:
                         res = compare(path, refs[s], *s)
+                        if res.startswith("MISMATCH") and "params" in res:
+                            res += f" [the file holds {held:,} float constants]"
                     except Exception:         # noqa: BLE001 (a traceback is a bug)
                         res = "MISMATCH: traceback " + " | ".join(
                             traceback.format_exc(limit=3).splitlines()[-4:])[-400:]

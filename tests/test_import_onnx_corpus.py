@@ -1,0 +1,126 @@
+"""The corpus outside torchvision (tests/reference/onnx_corpus_ext.py: timm models and a
+YOLO-style detector, three exports each, two sizes) as CI can check it without torch:
+
+- ``tokenish``: a tiny model with the retargeting patterns the corpus found refused at
+  sizes the model runs (TResNet's space-to-depth ``view`` and PVT/Twins' tokens-back-to-
+  a-map ``reshape`` with sizes written as numbers) and ECA's Conv1d, whose MACs were
+  dropped; its expected figures are PyTorch's own record (every aten convolution and
+  matmul, tests/fixtures/onnx/tokenish.json), never the importer's;
+- the recorded corpus table (tests/reference/onnx_corpus_ext.json): its shape, and the
+  summary the README quotes, derived from the rows.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+pytest.importorskip("onnx")
+
+from conftest import FIXTURES, ROOT  # noqa: E402
+from sramfit.engine.errors import SramfitError  # noqa: E402
+from sramfit.engine.footprint import Footprint  # noqa: E402
+from sramfit.engine.modelfile import load_model  # noqa: E402
+
+ONNX_DIR = FIXTURES / "onnx"
+VARIANTS = ("", "_dynamo", "_dynamo_raw")
+TABLE = ROOT / "tests" / "reference" / "onnx_corpus_ext.json"
+
+
+def _doc():
+    return json.loads((ONNX_DIR / "tokenish.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_tokenish_matches_pytorch_at_both_sizes(variant):
+    doc = _doc()
+    for size in (doc["export_size"], doc["other_size"]):
+        w, h = size
+        ref = doc["records"][f"{w}x{h}"]
+        model = load_model(str(ONNX_DIR / f"tokenish{variant}.onnx"), w, h)
+        fp = Footprint(model, w, h)
+        t = fp.totals()
+        assert t["params"] in (ref["params"], ref["params_folded"], *ref["params_alt"])
+        assert t["macs"] - t["attn_macs"] == ref["weight_macs"], size
+        assert t["attn_macs"] == ref["attn_macs"] == 0
+        mine = Counter((1, *fp.shapes[lay.name]) for lay in model.layers if lay.op == "conv")
+        assert mine == Counter(tuple(c) for c in ref["convs"]), size
+
+
+def test_tokenish_figures_by_hand():
+    """The record itself, by hand at 64x64: stem 1x1 conv 48->16 on 16x16, Linear 16->16
+    on 256 tokens, 3x3/2 conv 16->24 on 8x8, Conv1d(1, 1, 3) over 24 channels, head
+    24->10; at 72x64 the maps are 16x18 and 8x9."""
+    rec = _doc()["records"]
+    assert rec["64x64"]["weight_macs"] == 16 * 16 * 16 * 48 + 256 * 16 * 16 \
+        + 8 * 8 * 24 * 16 * 9 + 24 * 3 + 24 * 10
+    assert rec["72x64"]["weight_macs"] == 16 * 18 * 16 * 48 + 288 * 16 * 16 \
+        + 8 * 9 * 24 * 16 * 9 + 24 * 3 + 24 * 10
+    assert rec["64x64"]["params"] == (48 * 16 + 16) + 2 * 16 + (16 * 16 + 16) \
+        + (16 * 24 * 9 + 24) + 3 + (24 * 10 + 10)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_eca_conv1d_macs_are_counted(variant):
+    model = load_model(str(ONNX_DIR / f"tokenish{variant}.onnx"))
+    conv1d = [lay for lay in model.layers if lay.op == "other" and lay.attrs["type"] == "Conv"]
+    assert len(conv1d) == 1
+    assert conv1d[0].attrs["macs"] == 24 * 1 * 3          # 24 outputs x 1 in x kernel 3
+    assert conv1d[0].attrs["params"] == 3
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_tokenish_refuses_a_size_pytorch_refuses(variant):
+    rw, rh = _doc()["refused_size"]
+    with pytest.raises(SramfitError, match=r"node .*\(Reshape\).*exported at 64x64"):
+        load_model(str(ONNX_DIR / f"tokenish{variant}.onnx"), rw, rh)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_a_split_with_two_readings_is_refused_not_guessed(variant):
+    """At 96 columns the space-to-depth split 64 -> (16, 4) could become (24, 4) or
+    (16, 6): the file does not say which factor is the block, so it is refused."""
+    with pytest.raises(SramfitError, match=r"node .*\(Reshape\).*1x3x16x4x16x4.*exported "
+                                           r"at 64x64"):
+        load_model(str(ONNX_DIR / f"tokenish{variant}.onnx"), 96, 64)
+
+
+def _table():
+    return json.loads(TABLE.read_text(encoding="utf-8"))
+
+
+def summary(rows):
+    """The README's figures, derived from the recorded rows."""
+    imports = [r for r in rows if r["size"]]
+    return {
+        "models": len({r["model"] for r in rows}),
+        "imports": len(imports),
+        "ok": sum(r["result"].startswith("ok") for r in imports),
+        "refused": sum(r["result"].startswith("refused") for r in imports),
+        "mismatch": sum(r["result"].startswith("MISMATCH") for r in imports),
+        "export_failed": len(rows) - len(imports),
+    }
+
+
+def test_corpus_table_covers_models_outside_torchvision():
+    rows = _table()["rows"]
+    models = {r["model"] for r in rows}
+    assert len(models) >= 25
+    assert all(m.split("/")[0] in ("timm", "yolo", "local") for m in models)
+    for m in models:            # every model, every exporter, both sizes (or a failure)
+        got = Counter(r["exporter"] for r in rows if r["model"] == m)
+        assert set(got) == {"classic", "dynamo", "dynamo_raw"}, m
+        assert all(n in (1, 2) for n in got.values()), m
+    for r in rows:
+        assert re.match(r"(ok|refused|MISMATCH|export failed)", r["result"]), r
+
+
+def test_readme_quotes_the_recorded_table():
+    s = summary(_table()["rows"])
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = (f"{s['models']} models outside torchvision, {s['imports']} imports: "
+            f"{s['ok']} match PyTorch, {s['refused']} refused at a size PyTorch runs, "
+            f"{s['mismatch']} differ")
+    assert line in " ".join(text.split()), line
