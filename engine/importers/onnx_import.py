@@ -1767,7 +1767,7 @@ class _Importer:
             tensor = self.emit(node, out + ("#slice" if not keep else ""), "reshape",
                                [act.tensor], {"kind": "slice", "axis": ia, "start": s,
                                               "end": None if e >= dim else e, "step": st},
-                               name=name)
+                               name=name, bax=act.bax)
             if not keep:
                 self.fixed.append(tensor)
         if keep:

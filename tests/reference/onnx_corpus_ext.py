@@ -153,17 +153,27 @@ class Tokenish(nn.Module):
     """The corpus's retargeting patterns in miniature, each with the sizes written as
     Python ints (as timm's classic exports and every dynamo export hold them):
     TResNet's space-to-depth stem (``view(n, c, h // 4, 4, w // 4, 4)``), PVT/Twins
-    tokens back to a map (``transpose(1, 2).reshape(n, c, h, w)``), ECA's Conv1d
-    channel attention."""
+    tokens back to a map (``transpose(1, 2).reshape(n, c, h, w)``), TinyViT's uneven
+    q/k/v split of a batch-merged tensor, ECA's Conv1d channel attention."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(48, 16, 1)
         self.norm = nn.LayerNorm(16)
         self.fc = nn.Linear(16, 16)
+        self.proj = nn.Linear(8, 16)
         self.conv = nn.Conv2d(16, 24, 3, 2, 1)
         self.eca = nn.Conv1d(1, 1, 3, padding=1, bias=False)
         self.head = nn.Linear(24, 10)
+
+    @staticmethod
+    def attention(t, n, tokens):
+        """Heads merged into the batch, q/k/v split unevenly (TinyViT: the unoptimised
+        dynamo export writes SplitToSequence + SequenceAt on a batch-merged tensor)."""
+        t = t.reshape(n, tokens, 2, 8).transpose(1, 2).reshape(n * 2, tokens, 8)
+        q, k, v = t.split([2, 2, 4], dim=2)
+        y = (q @ k.transpose(1, 2)).softmax(-1) @ v
+        return y.view(n, 2, tokens, 4).transpose(1, 2).reshape(n, tokens, 8)
 
     def forward(self, x):
         n, c, h, w = (int(v) for v in x.shape)
@@ -171,6 +181,7 @@ class Tokenish(nn.Module):
         x = self.stem(x.reshape(n, c * 16, h // 4, w // 4))
         h, w = h // 4, w // 4
         t = self.fc(self.norm(x.flatten(2).transpose(1, 2)))
+        t = t + self.proj(self.attention(t, n, h * w))
         x = self.conv(t.transpose(1, 2).reshape(n, 16, h, w))
         y = torch.sigmoid(self.eca(x.mean((2, 3)).view(n, 1, -1))).view(n, -1, 1, 1)
         return self.head((x * y).mean((2, 3)))
