@@ -216,45 +216,70 @@ def main(argv=None) -> int:
                  + torchvision.models.list_models(module=torchvision.models.segmentation))
     logging.disable(logging.WARNING)
     other = tuple(map(int, args.other.split("x")))
-    rows, failures = [], 0
+
+    def sizes(name, model):
+        size = tuple(map(int, (args.size or ("256x192" if name in SEGMENTATION
+                                             else "224x224")).split("x")))
+        return size, other if other != size else (320, 240)
+
+    rows = run(names, build, sizes, record, args.exporters.split(","))
+    return 1 if summarise(rows) else 0
+
+
+def run(names, build, sizes, record, exporters, note=None):
+    """Build each model, record PyTorch at its two sizes (``sizes(name, model)``:
+    export size, other size), export it with each exporter and compare sramfit's
+    import at both sizes; print one line per import; return the rows (model,
+    exporter, size or None when the export failed, result). ``note(path, result)``
+    may append to a mismatch."""
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             try:
                 model = build(name)
             except Exception as err:          # noqa: BLE001
-                print(f"{name:32s} cannot build: {err}", flush=True)
+                print(f"{name:36s} cannot build: {err}", flush=True)
                 continue
-            size = tuple(map(int, (args.size or ("256x192" if name in SEGMENTATION
-                                                 else "224x224")).split("x")))
-            alt = other if other != size else (320, 240)
+            size, alt = sizes(name, model)
             refs = {s: record(model, *s) for s in (size, alt)}
-            for exp in args.exporters.split(","):
-                path = Path(tmp) / f"{name}_{exp}.onnx"
+            for exp in exporters:
+                path = Path(tmp) / f"{name.replace('/', '_')}_{exp}.onnx"
                 t0 = time.perf_counter()
                 try:
                     export(model, torch.zeros(1, 3, size[1], size[0]), path,
                            dynamo=exp != "classic", optimize=exp != "dynamo_raw")
                 except Exception as err:      # noqa: BLE001
-                    print(f"{name:32s} {exp:10s} export failed: "
-                          f"{str(err).splitlines()[0][:100]}", flush=True)
+                    why = f"export failed: {str(err).splitlines()[0][:100]}"
+                    print(f"{name:36s} {exp:10s} {why}", flush=True)
+                    rows.append({"model": name, "exporter": exp, "size": None,
+                                 "result": why})
                     continue
                 for s in (size, alt):
                     try:
                         res = compare(path, refs[s], *s)
+                        if note and res.startswith("MISMATCH"):
+                            res += note(path, res)
                     except Exception:         # noqa: BLE001 (a traceback is a bug)
-                        res = "MISMATCH: traceback " + traceback.format_exc(limit=2)[-300:]
-                    failures += res.startswith("MISMATCH")
-                    line = f"{name:32s} {exp:10s} {s[0]}x{s[1]:<5d} {res}"
-                    rows.append(line)
-                    print(line, f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                        res = "MISMATCH: traceback " + " | ".join(
+                            traceback.format_exc(limit=3).splitlines()[-4:])[-400:]
+                    rows.append({"model": name, "exporter": exp, "size": f"{s[0]}x{s[1]}",
+                                 "export_size": s == size, "result": res})
+                    print(f"{name:36s} {exp:10s} {s[0]}x{s[1]:<5d} {res} "
+                          f"({time.perf_counter() - t0:.0f} s)", flush=True)
                 for p in Path(tmp).glob("*"):
                     p.unlink()
-    ok = sum(r.split()[3].startswith("ok") for r in rows)
-    refused = sum(" refused: " in r for r in rows)
-    print(f"\n{len(rows)} imports: {ok} match PyTorch, {refused} refused (PyTorch runs), "
-          f"{failures} mismatches")
-    return 1 if failures else 0
+    return rows
 
+
+def summarise(rows) -> int:
+    """Print the summary line; the number of mismatches."""
+    imports = [r for r in rows if r["size"]]
+    ok = sum(r["result"].startswith("ok") for r in imports)
+    refused = sum(r["result"].startswith("refused") for r in imports)
+    bad = sum(r["result"].startswith("MISMATCH") for r in imports)
+    print(f"\n{len(imports)} imports: {ok} match PyTorch, {refused} refused (PyTorch runs), "
+          f"{bad} mismatches; {len(rows) - len(imports)} exports failed")
+    return bad
 
 if __name__ == "__main__":
     sys.exit(main())

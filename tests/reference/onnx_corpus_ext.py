@@ -30,9 +30,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
-import time
-import traceback
 import warnings
 from pathlib import Path
 
@@ -40,13 +37,12 @@ os.environ.setdefault("TIMM_FUSED_ATTN", "0")    # explicit q @ k^T (both are re
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from onnx_corpus import compare, export  # noqa: E402
+from onnx_corpus import run, summarise  # noqa: E402
 
 #: (source/name, export size WxH, other size WxH): tiny variants, 1-2 cores
 DEFAULT = [
@@ -61,7 +57,7 @@ DEFAULT = [
     "timm/ese_vovnet19b_dw", "timm/lcnet_050", "timm/mobileone_s0",
     "timm/inception_next_atto", "timm/mobilenetv4_conv_small", "timm/eca_resnet33ts",
     "timm/mixer_s16_224", "timm/tiny_vit_5m_224", "timm/efficientvit_b0",
-    "yolo/yoloish",
+    "yolo/yoloish", "local/tokenish",
 ]
 
 
@@ -363,50 +359,15 @@ def main(argv=None) -> int:
     names = args.models or DEFAULT
     logging.disable(logging.WARNING)
     torch.set_num_threads(1)
-    rows, failures = [], 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in names:
-            try:
-                model = build(name)
-            except Exception as err:          # noqa: BLE001
-                print(f"{name:36s} cannot build: {err}", flush=True)
-                continue
-            size = export_size(name, model)
-            alt = other_size(name, size)
-            refs = {s: record(model, *s) for s in (size, alt)}
-            for exp in args.exporters.split(","):
-                path = Path(tmp) / f"{name.replace('/', '_')}_{exp}.onnx"
-                t0 = time.perf_counter()
-                try:
-                    export(model, torch.zeros(1, 3, size[1], size[0]), path,
-                           dynamo=exp != "classic", optimize=exp != "dynamo_raw")
-                except Exception as err:      # noqa: BLE001
-                    why = f"export failed: {str(err).splitlines()[0][:100]}"
-                    print(f"{name:36s} {exp:10s} {why}", flush=True)
-                    rows.append({"model": name, "exporter": exp, "size": None,
-                                 "result": why})
-                    continue
-                held = file_params(path)
-                for s in (size, alt):
-                    try:
-                        res = compare(path, refs[s], *s)
-                        if res.startswith("MISMATCH") and "params" in res:
-                            res += f" [the file holds {held:,} float constants]"
-                    except Exception:         # noqa: BLE001 (a traceback is a bug)
-                        res = "MISMATCH: traceback " + " | ".join(
-                            traceback.format_exc(limit=3).splitlines()[-4:])[-400:]
-                    failures += res.startswith("MISMATCH")
-                    rows.append({"model": name, "exporter": exp, "size": f"{s[0]}x{s[1]}",
-                                 "export_size": s == size, "result": res})
-                    print(f"{name:36s} {exp:10s} {s[0]}x{s[1]:<5d} {res} "
-                          f"({time.perf_counter() - t0:.0f} s)", flush=True)
-                for p in Path(tmp).glob("*"):
-                    p.unlink()
-    imports = [r for r in rows if r["size"]]
-    ok = sum(r["result"].startswith("ok") for r in imports)
-    refused = sum(r["result"].startswith("refused") for r in imports)
-    print(f"\n{len(imports)} imports: {ok} match PyTorch, {refused} refused (PyTorch runs), "
-          f"{failures} mismatches; {len(rows) - len(imports)} exports failed")
+
+    def note(path, res):
+        return f" [the file holds {file_params(path):,} float constants]" \
+            if "params" in res else ""
+
+    rows = run(names, build, lambda name, model: (export_size(name, model),
+                                                  other_size(name, export_size(name, model))),
+               record, args.exporters.split(","), note)
+    failures = summarise(rows)
     if args.record:
         doc = {"torch_version": torch.__version__, "rows": rows}
         try:
