@@ -713,3 +713,44 @@ def test_plots_hidden_by_the_single_plot_view_show_the_latest_figures(main_windo
     x, y = win.plots.dram.current.getData()
     assert y[0] * 1e6 == pytest.approx(a["dram_bytes_per_image"], rel=1e-12)
     assert x[0] == pytest.approx(np.log10(win.doc.analysis.sram_bytes / 1e6), rel=1e-12)
+
+
+def test_window_usable_at_1280x720(main_window):
+    """At 1280x720 the six plots were ~285x215 px, titles on two lines and axis labels
+    cut ("AM MB per image", "imated throughput"): the grid now reflows to two columns in
+    a scroll area, and a label longer than its axis wraps instead of being clipped."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert win.plots.columns == 2
+    for p in win.plots.plots:
+        assert p.width() >= 330 and p.height() >= 250, (p.title, p.width(), p.height())
+        for side in ("left", "right", "bottom"):
+            ax = p.plotItem.getAxis(side)
+            if not (ax.isVisible() and ax.label.isVisible()
+                    and ax.label.toPlainText().strip()):
+                continue
+            length = ax.height() if side != "bottom" else ax.width()
+            assert ax.label.boundingRect().width() <= length, (p.title, side)
+    # all six plots reachable: the plot area scrolls
+    bar = win.plot_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    win.resize(1600, 1000)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert win.plots.columns == 3 and win.plot_scroll.verticalScrollBar().maximum() == 0
+    # back at 1600 a label that fits is one line again
+    ax = win.plots.dram.plotItem.getAxis("left")
+    assert ax.label.textWidth() < 0
+
+
+def test_dram_vs_sram_labels_sit_above_the_curves(main_window):
+    """The chip's and the knee's figures were drawn through the curves (1600x1000):
+    they sit above every curve on a translucent white ground."""
+    d = main_window.plots.dram
+    curves = [it for it in d.plotItem.items if not hasattr(it, "textItem")]
+    for t in (d.current_text, d.knee_text):
+        assert t.fill.color().alpha() >= 128
+        assert t.zValue() > max(it.zValue() for it in curves)

@@ -120,8 +120,12 @@ def _style_axis(ax: pg.AxisItem, style: Style, s: float, fg, family, ch: _Change
         "textHeight": ax.textHeight,
         "_tickLevels": getattr(ax, "_tickLevels", None),
     }
+    # a label wrapped to a small plot's axis on screen (PlotBase) is one line again
+    label_width = ax.label.textWidth()
+    ax.label.setTextWidth(-1)
 
     def undo():
+        ax.label.setTextWidth(label_width)
         for k, v in saved.items():
             setattr(ax, k, v)
         ax.picture = None

@@ -205,10 +205,37 @@ class PlotBase(pg.PlotWidget):
         self._refitting = False
         try:
             self._fit_title()
+            self._fit_axis_labels()
             # re-apply the widget's rect to the plot item, as GraphicsView does on resize
             pg.GraphicsView.setRange(self, self.range, padding=0, disableAutoPixel=False)
         except RuntimeError:                       # widget already deleted
             pass
+
+    def _fit_axis_labels(self):
+        """An axis label longer than its axis wraps onto more lines, centred, so a small
+        plot (a 1280x720 window) never clips its units; one that fits stays one line.
+        (Exports undo the wrap: gui/export/render.py.)"""
+        pi = self.plotItem
+        if pi is None:
+            return
+        for side in ("left", "right", "bottom"):
+            ax = pi.getAxis(side)
+            lbl = ax.label
+            if not (ax.isVisible() and lbl.isVisible() and lbl.toPlainText().strip()):
+                continue
+            vertical = side in ("left", "right")
+            length = (ax.size().height() if vertical else ax.size().width()) - 6.0
+            old = lbl.textWidth()
+            lbl.setTextWidth(-1)
+            want = -1.0 if lbl.boundingRect().width() <= length or length < 40 else length
+            if want > 0:
+                opt = lbl.document().defaultTextOption()
+                opt.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                lbl.document().setDefaultTextOption(opt)
+            lbl.setTextWidth(want)
+            if want != old:
+                (ax._updateWidth if vertical else ax._updateHeight)()
+                ax.resizeEvent()
 
     def set_labels(self, left: str, bottom: str):
         self._label_args = (left, bottom)

@@ -10,6 +10,10 @@ from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
+
+LABEL_GROUND = pg.mkBrush(255, 255, 255, 170)   # curves stay visible through it
+
+
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
 
@@ -31,8 +35,10 @@ class DramVsSramPlot(PlotBase):
                                          tip=self._tip)
         self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
                                           pen=pg.mkPen("w", width=1.5), name="this chip")
-        self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1))
+        # labels on a white ground: a curve passing behind never runs through the text
+        self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1), fill=LABEL_GROUND)
         self.current_text.setFont(_font(8.5, True))
+        self.current_text.setZValue(30)              # above every curve
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
         self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
@@ -43,8 +49,9 @@ class DramVsSramPlot(PlotBase):
         # the knee of the curve (engine.seek.knee) and the goal-seek answer
         self.knee = pg.ScatterPlotItem(size=11, symbol="d", brush=pg.mkBrush(MUTED),
                                        pen=pg.mkPen("w", width=1), name="knee")
-        self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0))
+        self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0), fill=LABEL_GROUND)
         self.knee_text.setFont(_font(8.0))
+        self.knee_text.setZValue(30)
         self.goal_line = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen(GOAL, width=2,
                                                       style=Qt.PenStyle.DashLine),
