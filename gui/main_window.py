@@ -503,13 +503,16 @@ class MainWindow(QMainWindow):
     def export_plot(self) -> bool:
         from . import export
         i = self.plots.focused if self.plots.focused is not None else 0
-        plot = self.plots.plots[i]
-        # the file is named after the scenario and the plot
-        name = f"{export.slugify(self.doc.scenario.name)}_{export.slugify(plot.title)}.png"
-        opts = dialogs.export_options(self, f"Export plot: {plot.title}",
-                                      str(Path(self._last_dir()) / name))
+        # each file is named after the scenario and the plot; the dialog picks the plot
+        stem = export.slugify(self.doc.scenario.name)
+        paths = [str(Path(self._last_dir()) / f"{stem}_{export.slugify(p.title)}.png")
+                 for p in self.plots.plots]
+        opts = dialogs.export_options(self, "Export plot", paths[i],
+                                      plots=[(p.title, f) for p, f in
+                                             zip(self.plots.plots, paths)], current=i)
         if not opts:
             return False
+        plot = self.plots.plots[opts.get("plot", i)]
         path = opts["path"]
         try:
             export.export_plot(plot, path, size=opts["size"], dpi=opts["dpi"],
@@ -527,8 +530,10 @@ class MainWindow(QMainWindow):
         if not folder:
             return False
         try:
-            paths = export.export_all({p.title: p for p in self.plots.plots}, folder,
-                                      footnote=self._footnote())
+            # files named after the scenario and the plot, as `sramfit export` names them
+            name = self.doc.scenario.name
+            paths = export.export_all({f"{name} {p.title}": p for p in self.plots.plots},
+                                      folder, footnote=self._footnote(), titles=False)
         except (SramfitError, OSError) as err:
             dialogs.show_error(self, "Cannot export the plots", str(err))
             return False

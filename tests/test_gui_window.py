@@ -754,3 +754,30 @@ def test_dram_vs_sram_labels_sit_above_the_curves(main_window):
     for t in (d.current_text, d.knee_text):
         assert t.fill.color().alpha() >= 128
         assert t.zValue() > max(it.zValue() for it in curves)
+
+
+def test_export_dialog_picks_the_plot_and_names_files_after_the_scenario(
+        main_window, no_dialogs, tmp_path, qtbot):
+    """In the grid view "Export plot…" always wrote the first plot: the dialog now
+    offers every plot (the file name follows), and "Export all" names the files after
+    the scenario too."""
+    from sramfit.gui.export_dialog import ExportDialog
+    win = main_window
+    out = tmp_path / "b.csv"
+    no_dialogs.answers["export_options"] = {"path": str(out), "size": (800, 450),
+                                            "dpi": 96, "style": "screen", "plot": 4}
+    assert win.export_plot()
+    _, args, kw = no_dialogs.calls[-1]
+    assert [t for t, _ in kw["plots"]] == [p.title for p in win.plots.plots]
+    from sramfit.gui.export import plot_title
+    assert out.read_text().splitlines()[0] == f"# title: {plot_title(win.plots.batch)}"
+    dlg = ExportDialog(None, "Export", kw["plots"][0][1], plots=kw["plots"], current=0)
+    qtbot.addWidget(dlg)
+    dlg.plot.setCurrentIndex(3)
+    assert Path(dlg.options()["path"]).name == Path(kw["plots"][3][1]).name
+    assert dlg.options()["plot"] == 3
+    assert Path(kw["plots"][3][1]).name.startswith("yolov3-at-2-mp-on-chip-b_")
+    no_dialogs.answers["choose_directory"] = str(tmp_path / "all")
+    assert win.export_plots()
+    names = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert names and all(n.startswith("yolov3-at-2-mp-on-chip-b-") for n in names)
