@@ -746,14 +746,21 @@ def test_window_usable_at_1280x720(main_window):
     assert ax.label.textWidth() < 0
 
 
-def test_dram_vs_sram_labels_sit_above_the_curves(main_window):
-    """The chip's and the knee's figures were drawn through the curves (1600x1000):
-    they sit above every curve on a translucent white ground."""
-    d = main_window.plots.dram
-    curves = [it for it in d.plotItem.items if not hasattr(it, "textItem")]
-    for t in (d.current_text, d.knee_text):
-        assert t.fill.color().alpha() >= 128
-        assert t.zValue() > max(it.zValue() for it in curves)
+def test_figure_labels_sit_above_the_curves(main_window):
+    """The chip's, the knee's and the goal's figures were drawn through the curves
+    (1600x1000): they sit above every curve on a translucent white ground."""
+    import pyqtgraph as pg
+    d, b = main_window.plots.dram, main_window.plots.batch
+    for plot, labels in ((d, [(d.current_text, d.current_text), (d.knee_text, d.knee_text),
+                               (d.goal_line, d.goal_line.label)]),
+                         (b, [(b.goal_fps, b.goal_fps.label),
+                              (b.goal_batch, b.goal_batch.label)])):
+        curves = [it for it in plot.plotItem.items
+                  if isinstance(it, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem))]
+        assert curves
+        for item, text in labels:
+            assert text.fill.color().alpha() >= 128
+            assert item.zValue() > max(it.zValue() for it in curves)
 
 
 def test_export_dialog_picks_the_plot_and_names_files_after_the_scenario(

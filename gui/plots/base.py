@@ -58,6 +58,10 @@ class Frame:
         return self.analysis.footprint
 
 
+#: the ground of a label that may sit on a curve: the text reads, the curve shows through
+LABEL_GROUND = pg.mkBrush(255, 255, 255, 170)
+
+
 def _font(pt: float = 9.0, bold: bool = False) -> QFont:
     f = QFont("DejaVu Sans")
     f.setPointSizeF(pt)

@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from sramfit.gui.text import fmt_mb
-from .base import GOAL, ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
+from .base import GOAL, ACCENT, Frame, LABEL_GROUND, PlotBase, SPILL, WEIGHT, _font
 from .base import set_xy
 
 
@@ -57,13 +57,16 @@ class BatchPlot(PlotBase):
         self.goal_fps = pg.InfiniteLine(angle=0, movable=False,
                                         pen=pg.mkPen(GOAL, width=1.5, style=Qt.PenStyle.DashLine),
                                         label="", labelOpts={"position": 0.05, "color": GOAL,
+                                                             "fill": LABEL_GROUND,
                                                              "anchors": [(0, 1), (0, 1)]})
         self.goal_batch = pg.InfiniteLine(angle=90, movable=False,
                                           pen=pg.mkPen(GOAL, width=1.5,
                                                        style=Qt.PenStyle.DashLine),
                                           label="", labelOpts={"position": 0.3, "color": GOAL,
+                                                               "fill": LABEL_GROUND,
                                                                "anchors": [(0, 0), (0, 0)]})
         for item in (self.goal_fps, self.goal_batch):
+            item.setZValue(25)                    # the labels above the curves
             pi.addItem(item)
             item.hide()
         self.set_title(self.title, [("images/s", WEIGHT, "—"),

@@ -6,13 +6,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
+from .base import GOAL, ACCENT, Frame, LABEL_GROUND, MB, MUTED, PlotBase, WEIGHT, _font
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
-
-LABEL_GROUND = pg.mkBrush(255, 255, 255, 170)   # curves stay visible through it
-
 
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
@@ -57,7 +54,9 @@ class DramVsSramPlot(PlotBase):
                                                       style=Qt.PenStyle.DashLine),
                                          label="", labelOpts={"position": 0.75,
                                                               "color": GOAL,
+                                                              "fill": LABEL_GROUND,
                                                               "anchors": [(0, 0), (0, 0)]})
+        self.goal_line.setZValue(25)                 # its label above the curves
         for item in (self.knee, self.knee_text, self.goal_line):
             self.plotItem.addItem(item)
             item.hide()
