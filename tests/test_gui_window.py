@@ -788,3 +788,21 @@ def test_export_dialog_picks_the_plot_and_names_files_after_the_scenario(
     assert win.export_plots()
     names = sorted(p.name for p in (tmp_path / "all").iterdir())
     assert names and all(n.startswith("yolov3-at-2-mp-on-chip-b-") for n in names)
+
+
+@pytest.mark.parametrize("sram_mb", [2.0, 0.5, 64.0, 400.0])
+def test_chip_label_stays_inside_the_dram_plot(main_window, sram_mb):
+    """At 2 MB on YOLOv3 the chip's point is near the top and its label ran out of the
+    plot over the legend ("chips A, B, C"): it hangs below a high point instead."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.chip_panel.sram.setValue(sram_mb)
+    for _ in range(4):
+        QApplication.processEvents()
+    d = win.plots.dram
+    view = d.plotItem.getViewBox().sceneBoundingRect()
+    for t in (d.current_text, d.knee_text):
+        if t.isVisible() and t.toPlainText().strip():
+            r = t.mapRectToScene(t.boundingRect())
+            assert view.top() - 1 <= r.top() and r.bottom() <= view.bottom() + 1, \
+                (sram_mb, t.toPlainText(), r, view)

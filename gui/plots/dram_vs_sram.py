@@ -102,13 +102,23 @@ class DramVsSramPlot(PlotBase):
         self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
         chip_left, _ = self._label_sides(frame, None, xmin, xmax)
-        self.current_text.setAnchor((1, 1) if chip_left else (0, 1))
+        ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
+        # a point high in the plot gets its label below it: above, the label ran out of
+        # the plot over the legend (SRAM 2 MB on YOLOv3)
+        self._top = ymax * 1.12 or 1.0
+        self.current_text.setAnchor((1 if chip_left else 0, self._vanchor(cur_y, 1.0)))
         self.current_text.setPos(cur_x, cur_y)
         self._marks(frame, sram[keep], dram[keep], xmin, xmax)
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(xmin, xmax), pad=0.02)
-        ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
-        self.set_range(vb, y=(0, ymax * 1.12 or 1))
+        self.set_range(vb, y=(0, self._top))
+
+    _top = 1.0
+
+    def _vanchor(self, y: float, above: float) -> float:
+        """The label's vertical anchor: ``above`` (its bottom at the point) unless the
+        point is in the top 40 % of the y range; then hanging below it."""
+        return above if y <= 0.6 * self._top else -(above - 1.0)
 
     @staticmethod
     def _label_sides(frame: Frame, kx, xmin, xmax):
@@ -148,7 +158,7 @@ class DramVsSramPlot(PlotBase):
                 self.current_text.setText(self.current_text.toPlainText()
                                           + f"\n knee ≈ {fmt_mb(knee)}")
                 self.knee_text.setText("")
-            self.knee_text.setAnchor((1, 1.2) if knee_left else (0, 1.2))
+            self.knee_text.setAnchor((1 if knee_left else 0, self._vanchor(ky, 1.2)))
             self.knee_text.setPos(kx, ky)
             self.knee.show()
             self.knee_text.show()
