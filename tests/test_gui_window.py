@@ -806,3 +806,45 @@ def test_chip_label_stays_inside_the_dram_plot(main_window, sram_mb):
             r = t.mapRectToScene(t.boundingRect())
             assert view.top() - 1 <= r.top() and r.bottom() <= view.bottom() + 1, \
                 (sram_mb, t.toPlainText(), r, view)
+
+
+def test_axes_change_unit_with_the_data_and_the_csv_follows(main_window, tmp_path):
+    """Bug 15 on the axes: at batch 4096 the live-memory axis read "400000" MB and the
+    latency axis "700000" ms. They switch to GB and s; the CSV, whose header takes the
+    axis' unit, carries the values in that unit (by hand from the engine's figures)."""
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui import export
+    win = main_window
+    live, batch = win.plots.live, win.plots.batch
+    assert "live MB" in live.plotItem.getAxis("left").labelText
+    # chip B's batch sweep reaches 40 s at batch 256: seconds from the start
+    top_ms = 1.15e3 * max(win.frame().batch_sweep["latency_s"])
+    assert ("latency (s)" if top_ms >= 1e4 else "latency (ms)") in \
+        batch.plotItem.getAxis("right").labelText
+    win.model_panel.batch.setValue(4096)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert "live GB (10⁹ B)" in live.plotItem.getAxis("left").labelText
+    assert "latency (s)" in batch.plotItem.getAxis("right").labelText
+    peak = float(max(win.doc.analysis.footprint.live_bytes))
+    out = tmp_path / "live.csv"
+    export.export_plot(live, out)
+    lines = out.read_text().splitlines()
+    header = next(ln for ln in lines if not ln.startswith("#"))
+    assert "live GB (10⁹ B)" in header
+    vals = [float(ln.split(",")[-1]) for ln in lines[lines.index(header) + 1:]
+            if ln.split(",")[-1]]
+    assert max(vals) == pytest.approx(peak / 1e9, rel=1e-9)
+    out = tmp_path / "batch.csv"
+    export.export_plot(batch, out)
+    text = out.read_text()
+    lat_s = win.frame().batch_sweep["latency_s"]
+    assert "latency (s)" in text
+    rows = [ln.split(",") for ln in text.splitlines() if not ln.startswith("#")]
+    col = rows[0].index(next(h for h in rows[0] if "latency (s)" in h))
+    got = [float(r[col]) for r in rows[1:] if len(r) > col and r[col]]
+    assert got == pytest.approx([float(v) for v in lat_s], rel=1e-9)
+    win.model_panel.batch.setValue(1)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert "live MB" in live.plotItem.getAxis("left").labelText

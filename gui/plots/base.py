@@ -241,6 +241,27 @@ class PlotBase(pg.PlotWidget):
                 (ax._updateWidth if vertical else ax._updateHeight)()
                 ax.resizeEvent()
 
+    def axis_unit(self, side: str, top: float, units, style=None) -> None:
+        """Axis ``side`` in the largest of ``units`` = [(factor, label)], smallest
+        first, whose tick values (data x factor) stay below 10,000 at the data's ``top``
+        (bug 15: "400000 MB", "700000 ms"). The data are not changed: the axis scales
+        its tick values. Nothing happens while the unit stays the same."""
+        factor, label = units[0]
+        for f, lbl in units[1:]:
+            if top * factor >= 1e4:
+                factor, label = f, lbl
+        key = f"_axis_unit_{side}"
+        if getattr(self, key, None) == (factor, label):
+            return
+        setattr(self, key, (factor, label))
+        ax = self.plotItem.getAxis(side)
+        ax.setScale(factor)
+        if side == "left" and style is None:
+            self.set_labels(label, self._label_args[1])
+        else:
+            ax.setLabel(label, **(style or {"font-size": "9pt", "color": FG.name()}))
+        self._fit_axis_labels()
+
     def set_labels(self, left: str, bottom: str):
         self._label_args = (left, bottom)
         style = {"font-size": "9pt", "color": FG.name()}

@@ -106,7 +106,10 @@ class BatchPlot(PlotBase):
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(float(x.min()), float(x.max())), pad=0.04)
         self.set_range(vb, y=(0, float(self._thr.max(initial=0)) * 1.15 or 1))
-        self.set_range(self.lat_vb, y=(0, float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1))
+        top_ms = float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1
+        self.set_range(self.lat_vb, y=(0, top_ms))
+        self.axis_unit("right", top_ms, [(1.0, "latency (ms)"), (1e-3, "latency (s)")],
+                       style={"font-size": "9pt", "color": SPILL.name()})
         self._goal(frame.goal)
         self._sync()
 
