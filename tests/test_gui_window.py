@@ -848,3 +848,28 @@ def test_axes_change_unit_with_the_data_and_the_csv_follows(main_window, tmp_pat
     for _ in range(3):
         QApplication.processEvents()
     assert "live MB" in live.plotItem.getAxis("left").labelText
+
+
+def test_a_name_made_from_the_chip_follows_the_chip(main_window, tmp_path):
+    """"resnet50 at 1920x1088 on chip_b" kept naming chip_b after the chip became a
+    Hailo-8 (window title, compare window, every export's footnote). A name sramfit made
+    follows the model, size and chip; a name the user gave is kept."""
+    from sramfit.gui.headless import footnote
+    win = main_window
+    cp = win.chip_panel
+    i = cp.preset.findData("hailo8")
+    cp.preset.setCurrentIndex(i)
+    cp.preset.activated.emit(i)
+    assert win.doc.analysis.chip.name == "hailo8"
+    assert win.doc.scenario.name == "yolov3 at 1920x1088 on hailo8"
+    assert "on hailo8" in win.windowTitle() and "chip B" not in win.windowTitle()
+    win.doc.edit("model", model="resnet50")
+    win.doc.edit("size", width=224, height=224)
+    assert win.doc.scenario.name == "resnet50 at 224x224 on hailo8"
+    assert footnote(win.doc.scenario, win.doc.analysis).startswith(
+        "sramfit: resnet50 at 224x224 on hailo8:")
+    win.doc.edit("name", name="my study")
+    i = cp.preset.findData("t4")
+    cp.preset.setCurrentIndex(i)
+    cp.preset.activated.emit(i)
+    assert win.doc.analysis.chip.name == "t4" and win.doc.scenario.name == "my study"
