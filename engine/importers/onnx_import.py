@@ -155,25 +155,31 @@ def _fields(buf, pos, end):
 _TENSOR_DATA_FIELDS = {4, 5, 7, 9, 10, 11}   # float/int32/int64/raw/double/uint64 data
 
 
-def _strip_tensor(buf, s, e):
-    """TensorProto bytes with large payload fields removed (a list of byte chunks)."""
-    out, last, changed = [], s, False
+def _strip_tensor(buf, s, e, cuts):
+    """TensorProto bytes with large payload fields removed (a list of byte chunks); where
+    each cut payload lies in the file is recorded in ``cuts`` by tensor name (so the
+    values of one tensor can be read later, e.g. an attention bias)."""
+    out, last, cut, name = [], s, [], None
     for field, wt, fs, vs, ve in _fields(buf, s, e):
+        if field == 8 and wt == 2:                          # TensorProto.name
+            name = bytes(buf[vs:ve])
         if field in _TENSOR_DATA_FIELDS and wt == 2 and ve - vs > KEEP_BYTES:
             out.append(buf[last:fs])
             last = ve
-            changed = True
-    if not changed:
+            cut.append((field, vs, ve))
+    if not cut:
         return None
+    if name is not None:
+        cuts[name.decode("utf-8", "replace")] = cut
     out.append(buf[last:e])
     return b"".join(out)
 
 
-def _strip_graph(buf, s, e):
+def _strip_graph(buf, s, e, cuts):
     out, last = [], s
     for field, wt, fs, vs, ve in _fields(buf, s, e):
         if field == 5 and wt == 2:       # initializer
-            new = _strip_tensor(buf, vs, ve)
+            new = _strip_tensor(buf, vs, ve, cuts)
             if new is not None:
                 out.append(buf[last:fs])
                 out.append(_enc_varint((5 << 3) | 2) + _enc_varint(len(new)) + new)
@@ -182,8 +188,10 @@ def _strip_graph(buf, s, e):
     return b"".join(out)
 
 
-def _stripped_bytes(path: str) -> bytes:
-    """The ModelProto bytes of ``path`` without large weight payloads."""
+def _stripped_bytes(path: str, cuts: dict | None = None) -> bytes:
+    """The ModelProto bytes of ``path`` without large weight payloads (where they lie in
+    the file goes into ``cuts``, by tensor name)."""
+    cuts = {} if cuts is None else cuts
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
@@ -193,7 +201,7 @@ def _stripped_bytes(path: str) -> bytes:
                 out, last, graphs = [], 0, 0
                 for field, wt, fs, vs, ve in _fields(mm, 0, size):
                     if field == 7 and wt == 2:   # ModelProto.graph
-                        g = _strip_graph(mm, vs, ve)
+                        g = _strip_graph(mm, vs, ve, cuts)
                         out.append(mm[last:fs])
                         out.append(_enc_varint((7 << 3) | 2) + _enc_varint(len(g)) + g)
                         last = ve
@@ -287,6 +295,28 @@ def _align(a, b):
     a = [1] * (r - len(a)) + a
     b = [1] * (r - len(b)) + b
     return list(zip(a, b))
+
+
+def _gathered_count(v) -> int | None:
+    """How many values a table holds when ``v`` is that table gathered by an index
+    pattern shared by every slice along one axis of two or more (the heads of an
+    attention bias): along the axis that gives the fewest, heads x distinct columns (two
+    random values may be equal; whole columns over several heads are not). The full
+    size when no value repeats or one value fills it all (a constant initialisation);
+    None when values repeat in no such pattern (a single head: unknown)."""
+    import numpy as np
+    v = np.asarray(v)
+    best = v.size
+    for a, h in enumerate(v.shape):
+        if h < 2 or v.size // h < 2:
+            continue
+        cols = np.moveaxis(v, a, 0).reshape(h, -1)
+        k = np.unique(cols, axis=1).shape[1]
+        if 2 <= k < cols.shape[1]:
+            best = min(best, h * k)
+    if best == v.size and 2 <= np.unique(v).size < v.size:
+        return None
+    return best
 
 
 class _Const:
@@ -391,6 +421,8 @@ class _Importer:
         self.layer_bax: dict[str, object] = {}
         self.probing = False
         self.rederived: list[str] = []
+        self.tables: list[str] = []         # attention biases counted as gathered tables
+        self.unread: list[str] = []         # attention biases counted whole, unread
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -403,7 +435,8 @@ class _Importer:
             self.fail("file not found")
         if os.path.isdir(self.path):
             self.fail("is a directory, not an ONNX file")
-        data = _stripped_bytes(self.path)
+        self.cuts: dict = {}
+        data = _stripped_bytes(self.path, self.cuts)
         try:
             m = onnx.load_model_from_string(data)
         except Exception as err:  # google.protobuf DecodeError and friends
@@ -497,6 +530,32 @@ class _Importer:
         try:
             return onnx.numpy_helper.to_array(t)
         except Exception:
+            return None
+
+    def _values(self, name):
+        """numpy values of initializer ``name`` read on demand, also when the reader cut
+        its payload out; None when it is no initializer, is over MAX_CONST_ELEMS or is
+        stored in a form not read back here."""
+        onnx = self.onnx
+        t = self.init_protos.get(name)
+        if t is None or math.prod(_dims(t)) > MAX_CONST_ELEMS:
+            return None
+        if t.data_location == onnx.TensorProto.EXTERNAL or _has_payload(t):
+            return self._const_of(t)
+        cut = self.cuts.get(name)
+        if not cut or len(cut) != 1 or not (cut[0][0] == 9 or (
+                cut[0][0] == 4 and t.data_type == onnx.TensorProto.FLOAT)):
+            return None
+        _, vs, ve = cut[0]
+        with open(self.path, "rb") as fh:
+            fh.seek(vs)
+            raw = fh.read(ve - vs)
+        t2 = onnx.TensorProto()
+        t2.CopyFrom(t)
+        t2.raw_data = raw            # packed float_data is the raw little-endian layout
+        try:
+            return onnx.numpy_helper.to_array(t2)
+        except Exception:            # noqa: BLE001 (a damaged payload: not read back)
             return None
 
     # -- size and shape inference -----------------------------------------------------
@@ -704,6 +763,7 @@ class _Importer:
         g = self.model.graph
         self.init_names = {t.name for t in g.initializer}
         self.init_dims = {t.name: _dims(t) for t in g.initializer}
+        self.init_protos = {t.name: t for t in g.initializer}
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
@@ -968,6 +1028,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, dil)
             pad = tuple(p + e for p, e in zip(pad, extra))
         has_bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
         self.emit(node, node.output[0], "conv", [src],
@@ -1021,6 +1082,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, (1, 1))
             pad = tuple(p + e for p, e in zip(pad, extra))
         self.emit(node, node.output[0], "pool", [src],
                   {"mode": mode, "kernel": kernel, "stride": strides, "padding": pad,
@@ -1091,9 +1153,51 @@ class _Importer:
         self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
                   {"kind": "batch", "affine": True})
 
+    def _channel_axis(self, node, axis=1):
+        """The per-image axis of ONNX axis ``axis`` of the node's activation input."""
+        act = self.vals[node.input[0]]
+        ia = self.img_axis(act, axis, len(self.shapes[node.input[0]]))
+        if ia is None:
+            raise ValueError(f"axis {axis} is the batch axis")
+        return act, ia
+
+    def _unit_affine(self, kinds):
+        """Scale all ones and bias all zeros, values known (the exporters' placeholder)."""
+        sc, b = (kinds + [None, None, None])[1:3]
+        return (isinstance(sc, _Const) and isinstance(b, _Const)
+                and bool((sc.value == 1).all()) and not bool(b.value.any()))
+
     def op_InstanceNormalization(self, node, kinds):
-        self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
-                  {"kind": "instance", "affine": True})
+        """InstanceNorm, or the exporters' GroupNorm: x reshaped to N x G x -1, instance-
+        normalised with a placeholder scale of ones and bias of zeros (the learned affine
+        follows as a per-channel Mul and Add): a group norm without params of its own."""
+        act, ia = self._channel_axis(node)
+        src = self.producer.get(node.input[0])
+        grouped = (src is not None and src.op_type == "Reshape"
+                   and len(self.shapes[node.input[0]]) == 3
+                   and len(self.shapes.get(src.input[0], ())) == 4
+                   and self._unit_affine(kinds))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group" if grouped else "instance", "affine": not grouped,
+                   "axis": ia})
+
+    def op_GroupNormalization(self, node, kinds):
+        """GroupNormalization (opset 18 scale/bias per group, opset 21 per channel):
+        PyTorch's GroupNorm has two params per channel."""
+        act, ia = self._channel_axis(node)
+        c = self.eshape[act.tensor][ia]
+        sizes = [k.size if isinstance(k, _Weight) else k.value.size for k in kinds[1:3]
+                 if k is not None]
+        if sizes != [c, c]:
+            return self.emit_other(node, "scale/bias per group")
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group", "affine": True, "axis": ia})
+
+    def op_LpNormalization(self, node, kinds):
+        """x / ||x||_p along one axis: no params, no MACs."""
+        act, ia = self._channel_axis(node, int(_attrs(node).get("axis", -1)))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "lp", "affine": False, "axis": ia})
 
     def act(self, node, fn):
         x = self.vals[node.input[0]]
@@ -1117,7 +1221,12 @@ class _Importer:
         return self.act(node, fn)
 
     def op_PRelu(self, node, kinds):
-        return self.emit_other(node)
+        """PReLU: its slopes (one, or one per channel) are learned params."""
+        x, k = kinds[0], kinds[1] if len(kinds) > 1 else None
+        if not isinstance(x, _Act) or k is None or isinstance(k, _Act):
+            return self.emit_other(node, "slope not a constant")
+        n = k.size if isinstance(k, _Weight) else (k.learned or int(k.value.size))
+        self.emit(node, node.output[0], "act", [x.tensor], {"fn": "prelu", "params": n})
 
     def op_Softmax(self, node, kinds):
         a = _attrs(node)
@@ -1159,14 +1268,16 @@ class _Importer:
                 self.layers[-1] = make_layer(prev.name, prev.op, prev.inputs, attrs)
                 self.alias(out, x)
                 return
-        if isinstance(c, _Const):
-            v = c.value
+        if isinstance(c, _Const) and not c.learned:   # a learned operand of an untrained
+            v = c.value                                # model may be all ones: params
             if v.size and ((node.op_type in ("Mul", "Div") and (v == 1).all())
                            or (node.op_type in ("Add", "Sub") and (v == 0).all())):
                 self.alias(out, x)
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
         learned = c.size if isinstance(c, _Weight) else c.learned
+        if learned > 1 and self._after_matmul(self.vals[x].tensor):
+            learned = self._bias_table(node, c, learned)
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1182,6 +1293,41 @@ class _Importer:
         self.emit(node, out, "add", [act.tensor],
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
+
+    def _after_matmul(self, tensor):
+        """Whether activation ``tensor`` is attention scores: a matmul's output, maybe
+        scaled by a scalar on the way."""
+        by_name = {lay.name: lay for lay in self.layers[-4:]}
+        for _ in range(3):
+            lay = by_name.get(tensor)
+            if lay is None:
+                return False
+            if lay.op == "matmul":
+                return True
+            scalar = (lay.op == "act" and lay.attrs["fn"] == "linear") or (
+                lay.op == "add" and lay.attrs["operand"] is not None
+                and math.prod(lay.attrs["operand"]) == 1)
+            if not scalar:
+                return False
+            tensor = lay.inputs[0]
+        return False
+
+    def _bias_table(self, node, c, learned):
+        """The learned values behind a constant added to attention scores. Exporters fold
+        Swin's relative-position bias, a table of (2w-1)^2 x heads values gathered by a
+        constant index, into a heads x T x T (or T*T x heads) constant: every head then
+        repeats its table in the same index pattern, and PyTorch counts the table.
+        A bias whose values cannot be read is counted whole, with a warning."""
+        v = c.value if isinstance(c, _Const) else (
+            self._values(c.name)
+            if c.size == math.prod(self.init_dims.get(c.name, ())) else None)
+        n = None if v is None else _gathered_count(v)
+        if n is None:
+            self.unread.append(f"{self.where(node)} ({learned:,} values)")
+            return learned
+        if n < learned:
+            self.tables.append(f"{self.where(node)}: {n:,} (not {learned:,})")
+        return min(n, learned)
 
     def _constant_layer(self, node, name, k, like):
         """A weight/constant joined to activations (a class token): an 'other' layer
@@ -1425,7 +1571,29 @@ class _Importer:
         """A literal Reshape target at another size: match the axes of its input and
         output at the export size in groups of equal size; a group the size change
         leaves alone keeps its output dims, a copied or merged group takes the new size.
-        None when some changed group is split (which factor grows is unknown)."""
+        A target that splits a changed group is re-derived only when it reshapes back
+        to the shape an earlier tensor of the same chain had at the export size
+        (GroupNorm's x.view(n, g, -1) ... .view(n, c, h, w)); else None."""
+        out = self._rederive_groups(node, xs)
+        return out if out is not None else self._shape_of_ancestor(node, xs)
+
+    def _shape_of_ancestor(self, node, xs):
+        b = self.probe.get(node.output[0])
+        t, seen = node.input[0], 0
+        while b is not None and seen < 8:
+            src = self.producer.get(t)
+            if src is None:
+                return None
+            acts = [i for i in src.input if isinstance(self.vals.get(i), _Act)]
+            if len(acts) != 1:
+                return None
+            t, seen = acts[0], seen + 1
+            if self.probe.get(t) == tuple(b) and t in self.shapes and \
+                    math.prod(self.shapes[t]) == math.prod(xs):
+                return list(self.shapes[t])
+        return None
+
+    def _rederive_groups(self, node, xs):
         a, b = self.probe.get(node.input[0]), self.probe.get(node.output[0])
         if a is None or b is None or len(a) != len(xs) or math.prod(a) != math.prod(b):
             return None
@@ -1750,14 +1918,22 @@ class _Importer:
         if len(pads) != 2 * rank:
             self.fail(f"{self.where(node)}: {len(pads)} pads for a rank-{rank} input "
                       f"(expected {2 * rank})")
-        if min(pads) < 0:
-            return self.emit_other(node, "negative pads")
         act = self.vals[x]
         consumers = [n for n in self.model.graph.node if out in n.input]
-        if (mode == "constant" and rank == 4 and act.bax == 0
-                and pads[0] == pads[1] == pads[4] == pads[5] == 0
-                and consumers and self.readers[out] == len(consumers)
-                and all(c.op_type in ("Conv", "MaxPool", "AveragePool") for c in consumers)):
+        to_conv = (mode == "constant" and rank == 4 and act.bax == 0
+                   and pads[0] == pads[1] == pads[4] == pads[5] == 0
+                   and consumers and self.readers[out] == len(consumers)
+                   and all(c.op_type in ("Conv", "MaxPool", "AveragePool")
+                           for c in consumers))
+        if to_conv:
+            literal = not (len(kinds) > 1 and isinstance(kinds[1], _Const)
+                           and kinds[1].shape_dep)
+            self._check_same_pad(node, x, (pads[2], pads[3], pads[6], pads[7]),
+                                 [self._kernel_of(c) for c in consumers],
+                                 None if literal else out)
+        if min(pads) < 0:
+            return self.emit_other(node, "negative pads")
+        if to_conv:
             self._padded[out] = (act.tensor, (pads[2], pads[3], pads[6], pads[7]))
             self.vals[out] = act
             self.shapes[out] = (1, xs[1], xs[2] + pads[2] + pads[6], xs[3] + pads[3] + pads[7])
@@ -1774,9 +1950,78 @@ class _Importer:
         name = self.emit(node, out, "reshape", [act.tensor], {"kind": "pad", "pads": img})
         self.fixed.append(name)
 
+    def _check_own_pads(self, node, pad, kernel, strides, dil):
+        """Asymmetric pads of a conv/pool itself come from a Pad the exporter folded in
+        (PyTorch's own padding is symmetric): checked like that Pad."""
+        if pad[0] != pad[2] or pad[1] != pad[3]:
+            self._check_same_pad(node, node.input[0], pad,
+                                 [(node.name or node.op_type, kernel, strides, dil)])
+
+    def _kernel_of(self, c):
+        """(name, kernel, strides, dilations) of a 2-D Conv/pool node without pads of its
+        own, else None."""
+        a = _attrs(c)
+        auto = a.get("auto_pad", b"NOTSET")
+        if any(int(v) for v in a.get("pads", ())) or auto not in (b"NOTSET", "NOTSET"):
+            return None
+        if c.op_type == "Conv":
+            w = self.vals.get(c.input[1]) if len(c.input) > 1 else None
+            if w is None or isinstance(w, (_Act, _Seq)):
+                return None
+            k = a.get("kernel_shape", self._weight_dims(w)[2:])
+        else:
+            k = a.get("kernel_shape", ())
+        k = tuple(int(v) for v in k)
+        st = tuple(int(v) for v in a.get("strides", (1, 1)))
+        dl = tuple(int(v) for v in a.get("dilations", (1, 1)))
+        if not len(k) == len(st) == len(dl) == 2:
+            return None
+        return c.name or c.op_type, k, st, dl
+
+    def _check_same_pad(self, node, x, pad, kernels, out=None):
+        """Pads before a conv/pool, (top, left, bottom, right) at the size asked for,
+        against TF-style 'same' padding (timm's Conv2dSame pads by Python ints computed
+        from the input size). Written as numbers (out None), they are either a fixed pad
+        (ZeroPad2d: size-independent) or 'same' at the export size; computed (out: the
+        padded tensor, whose export-size shape gives the pads there) they may still hold
+        a part the exporter baked (math.ceil of the size). When the pads were exactly
+        'same' at the export size and are not 'same' here, the file cannot say which
+        was meant: refused, naming both."""
+        from ..shapes import same_padding
+        old, new = self.probe.get(x), self.shapes.get(x)
+        if not old or new is None or len(old) != 4 or tuple(old) == tuple(new):
+            return
+        t, l, b, r = pad
+        old_out = self.probe.get(out) if out is not None else None
+        if out is not None and (old_out is None or len(old_out) != 4):
+            return
+        for spec in kernels:
+            if spec is None:
+                continue
+            cname, k, st, dl = spec
+
+            def same(hw):
+                return (same_padding(hw[0], k[0], st[0], dl[0]),
+                        same_padding(hw[1], k[1], st[1], dl[1]))
+            (ot, ob), (ol, orr) = same(old[2:])
+            if out is None:
+                was_same = (ot, ol, ob, orr) == (t, l, b, r)
+            else:
+                was_same = (ot + ob, ol + orr) == (old_out[2] - old[2], old_out[3] - old[3])
+            (nt, nb), (nl, nr) = same(new[2:])
+            if was_same and (nt, nl, nb, nr) != (t, l, b, r):
+                fw, fh = self.file_size
+                how = ("written as numbers; a fixed pad or 'same' padding, the file does "
+                       "not say which" if out is None else "computed in the file from a "
+                       "size partly written as numbers")
+                self.fail(f"{self.where(node)} pads (top, left, bottom, right) {t}, {l}, {b}, "
+                          f"{r} here ({how}): at the export size {fw}x{fh} they are TF-style "
+                          f"'same' padding of {cname!r}, which at {self.build_size[0]}x"
+                          f"{self.build_size[1]} needs {nt}, {nl}, {nb}, {nr}: import at "
+                          f"{fw}x{fh} or re-export at the size you need")
+
     # -- result ---------------------------------------------------------------------
     def finish(self):
-        from ..shapes import infer_shapes
         name = os.path.splitext(os.path.basename(self.path))[0]
         m = self.model
         opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
@@ -1784,42 +2029,51 @@ class _Importer:
         notes = [f"imported from {os.path.basename(self.path)} (producer "
                  f"{m.producer_name or '?'} {m.producer_version or ''}".rstrip() +
                  f", opset {opset})"]
-        if self.unknown:
-            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
-            msg = (f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
-                   f"counted; output shapes from ONNX shape inference): {listing}")
+
+        def listed(items, k=4):
+            return f"{'; '.join(items[:k])}{' ...' if len(items) > k else ''}"
+
+        def warn(msg):
             notes.append(msg)
             _warn(f"{self.path}: {msg}")
+
+        if self.unknown:
+            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
+            warn(f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
+                 f"counted; output shapes from ONNX shape inference): {listing}")
         w, h = self.build_size
         if self.fixed:
             notes.append(f"{len(self.fixed)} layer(s) hold sizes derived at {w}x{h} "
                          f"(Reshape targets, Resize sizes, slices or unsupported ops): "
                          f"{', '.join(self.fixed[:6])}{' ...' if len(self.fixed) > 6 else ''}"
                          f"; for another input size import the file at that size")
-        model = Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
-                      source=f"ONNX file {self.path}", notes="; ".join(notes))
-        # the engine's own shapes against ONNX shape inference, where it has an answer
-        eng = infer_shapes(model, w, h)
-        bad = []
-        for layer in self.layers:
-            s = self.oshapes.get(self.layer_out.get(layer.name, ""))
-            mine = _full(eng[layer.name], self.layer_bax.get(layer.name, 0))
-            if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
-                bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
-                           f"sramfit {_fmt_dims(mine)}")
+        if self.tables:
+            notes.append(f"{len(self.tables)} attention bias constant(s) hold a relative-"
+                         f"position table gathered by the exporter; counted as the table's "
+                         f"learned values, as PyTorch counts them: {listed(self.tables, 3)}")
+        if self.unread:
+            warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
+                 f"in full; their values could not be read, or repeat in no per-head "
+                 f"pattern, to tell a gathered position table (PyTorch counts only the "
+                 f"table) from a full bias: {listed(self.unread, 3)}")
         if self.rederived:
             notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
-                         f"size re-derived at {w}x{h}: {', '.join(self.rederived[:4])}"
-                         f"{' ...' if len(self.rederived) > 4 else ''}")
+                         f"size re-derived at {w}x{h}: {listed(self.rederived)}")
+        else:
+            # the engine's own shapes (stored by emit) against ONNX shape inference, where
+            # it has an answer (which follows a literal target: no check once re-derived)
             bad = []
-        if bad:
-            msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
-                   f"ONNX shape inference: {'; '.join(bad[:4])}")
-            notes.append(msg)
-            _warn(f"{self.path}: {msg}")
-            model = Model(name, model.layers, model.channels, model.default_size,
-                          model.source, "; ".join(notes))
-        return model
+            for layer in self.layers:
+                s = self.oshapes.get(self.layer_out.get(layer.name, ""))
+                mine = _full(self.eshape[layer.name], self.layer_bax.get(layer.name, 0))
+                if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
+                    bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
+                               f"sramfit {_fmt_dims(mine)}")
+            if bad:
+                warn(f"{len(bad)} layer(s) get a different output shape in sramfit than in "
+                     f"ONNX shape inference: {listed(bad)}")
+        return Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
+                     source=f"ONNX file {self.path}", notes="; ".join(notes))
 
 
 #: Exceptions a malformed file can raise from inside the importer or onnx; each

@@ -89,6 +89,16 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         if isinstance(mod, nn.MultiheadAttention):   # torchvision's ViT attention
             layers.extend(mha_records(mod, names[mod], x))
             return
+        if type(mod).__name__ == "RelativePositionalMultiHeadAttention":
+            # torchvision MaxViT: x is B x G x P x D; scores B x G x H x P x P and
+            # context B x G x H x P x DH, two einsums (its Linears are hooked as such)
+            b, g, p_, d = x.shape
+            hh, dh = mod.n_heads, mod.head_dim
+            for shape, k in (([b, g, hh, p_, p_], dh), ([b, g, hh, p_, dh], p_)):
+                layers.append({"kind": "matmul", "name": names[mod], "in_shape": list(x.shape),
+                               "out_shape": shape, "params": 0,
+                               "macs": math.prod(shape) * k})
+            return
         if isinstance(mod, torch_models.MatMul):   # activation x activation (attention)
             layers.append({"kind": "matmul", "name": names[mod],
                            "in_shape": [list(x.shape), list(inputs[1].shape)],
@@ -130,7 +140,8 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
                if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul,
-                                 nn.MultiheadAttention))]
+                                 nn.MultiheadAttention))
+               or type(m).__name__ == "RelativePositionalMultiHeadAttention"]
     t0 = time.perf_counter()
     with torch.no_grad():
         model(torch.zeros(1, 3, h, w))

@@ -7,8 +7,9 @@ untrained models), then
 
 - PyTorch's record at the export size and at another size: forward hooks on every
   Conv2d and Linear, nn.MultiheadAttention (its projections run functionally: in/out
-  projection MACs and attention MACs) and torchvision's ShiftedWindowAttention (qkv and
-  proj projections and the window attention matmuls on the padded map); total params,
+  projection MACs and attention MACs), torchvision's ShiftedWindowAttention (qkv and
+  proj projections and the window attention matmuls on the padded map) and MaxViT's
+  RelativePositionalMultiHeadAttention (its einsum scores and context); total params,
   and the params with every BatchNorm folded into the conv before it (what eval-mode
   exports hold);
 - three exports at the export size: classic (``dynamo=False``), dynamo optimised,
@@ -107,6 +108,12 @@ def record(model, w, h):
             e = mod.embed_dim
             macs["weight"] += n * t * e * 4 * e
             macs["attn"] += 2 * n * t * t * e
+        elif type(mod).__name__ == "RelativePositionalMultiHeadAttention":
+            # torchvision MaxViT: x is B x G (windows or grid cells) x P x D; its to_qkv
+            # and merge Linears are modules (hooked above); scores and context are two
+            # einsums of P x P x D per window
+            b, g, p, d = x.shape
+            macs["attn"] += 2 * b * g * p * p * d
         else:                                     # torchvision ShiftedWindowAttention
             b, hh, ww, c = x.shape
             wh, wwin = mod.window_size
@@ -119,6 +126,11 @@ def record(model, w, h):
     try:
         from torchvision.models.swin_transformer import ShiftedWindowAttention
         kinds.append(ShiftedWindowAttention)
+    except ImportError:
+        pass
+    try:
+        from torchvision.models.maxvit import RelativePositionalMultiHeadAttention
+        kinds.append(RelativePositionalMultiHeadAttention)
     except ImportError:
         pass
     # Linear layers inside the attention modules run functionally: no hook fires
