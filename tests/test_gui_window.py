@@ -873,3 +873,23 @@ def test_a_name_made_from_the_chip_follows_the_chip(main_window, tmp_path):
     cp.preset.setCurrentIndex(i)
     cp.preset.activated.emit(i)
     assert win.doc.analysis.chip.name == "t4" and win.doc.scenario.name == "my study"
+
+
+def test_refused_size_message_is_in_view_at_1280x720(main_window):
+    """Bug 7 at 1280x720: the model dock is short, and the refusal (with the nearest
+    sizes that work) sat below its fold, cut after one line: it scrolls into view."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert not win.doc.edit("size", width=1280, height=720)
+    for _ in range(4):
+        QApplication.processEvents()
+    label = win.model_panel.problem
+    view = win.model_dock.widget().viewport()
+    top = label.mapTo(view, QPoint(0, 0)).y()
+    assert 0 <= top and top + label.height() <= view.height(), (top, label.height(),
+                                                                 view.height())
+    assert "nearest sizes that work" in label.text()
