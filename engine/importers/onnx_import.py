@@ -325,10 +325,10 @@ class _Const:
     initializer of more than one value, kept through reshaped/expanded copies and
     through a Gather from it (Swin's relative-position table indexed into a bias);
     0 for literals and computed constants)."""
-    __slots__ = ("value", "shape_dep", "learned")
+    __slots__ = ("value", "shape_dep", "learned", "macs")
 
-    def __init__(self, value, shape_dep=False, learned=0):
-        self.value, self.shape_dep, self.learned = value, shape_dep, learned
+    def __init__(self, value, shape_dep=False, learned=0, macs=0):
+        self.value, self.shape_dep, self.learned, self.macs = value, shape_dep, learned, macs
 
 
 class _Weight:
@@ -399,6 +399,12 @@ _LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", 
 #: Ops that index a constant (a parameter table indexed into a bias keeps the table's
 #: parameter count).
 _INDEX_OPS = {"Gather", "GatherND", "GatherElements"}
+#: Elementwise ops on constants: the result stands for the params of its inputs.
+_ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Clip", "Sigmoid", "Relu",
+                "Tanh", "Neg", "Sqrt", "Abs", "Reciprocal", "Max", "Min", "Softplus",
+                "LeakyRelu", "Gelu", "Erf"}
+#: Weights of at most this many elements are read in when constant ops work on them.
+SMALL_WEIGHT = 1 << 16
 
 
 class _Importer:
@@ -423,6 +429,8 @@ class _Importer:
         self.rederived: list[str] = []
         self.tables: list[str] = []         # attention biases counted as gathered tables
         self.unread: list[str] = []         # attention biases counted whole, unread
+        self.subgraphs: list[str] = []      # operands computed from params (with MACs)
+        self.folded: list[str] = []         # layers the exporter folded away
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -888,15 +896,17 @@ class _Importer:
                 np.array(dims, dtype=np.int64)[a.get("start", 0):a.get("end", len(dims))])
             return
         if any(isinstance(k, _Weight) for k in kinds):
-            # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
-            for o in node.output:
-                s = self.shapes.get(o)
-                w = next(k for k in kinds if isinstance(k, _Weight))
-                self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
-            return
+            loaded = self._small_weights(kinds)
+            if loaded is None:
+                # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
+                for o in node.output:
+                    s = self.shapes.get(o)
+                    w = next(k for k in kinds if isinstance(k, _Weight))
+                    self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
+                return
+            kinds = loaded
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | _INDEX_OPS and \
-            isinstance(kinds[0], _Const) else 0
+        learned, macs = self._const_cost(node, kinds)
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -910,7 +920,64 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 else 0)
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs)
+
+    def _small_weights(self, kinds):
+        """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
+        learned constant (a bias edited by constant ops, a position-bias MLP's
+        matrices), or None when one is larger or unreadable."""
+        out = []
+        for k in kinds:
+            if isinstance(k, _Weight):
+                if k.size > SMALL_WEIGHT or k.dims != self.init_dims.get(k.name):
+                    return None
+                v = self._values(k.name)
+                if v is None:
+                    return None
+                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0)
+            out.append(k)
+        return out
+
+    def _const_cost(self, node, kinds):
+        """(learned params, MACs) behind a computed constant. Layout and index ops keep
+        their first input's; elementwise ops and MatMul/Gemm add up their inputs' (a
+        constant computed from parameters stands for them: Swin-V2's logit scale
+        exp(clamp(p)), its position-bias MLP); a MatMul/Gemm with a learned input adds
+        its own MACs (PyTorch's hooks count that MLP's Linears)."""
+        op = node.op_type
+        consts = {i: k for i, k in zip(node.input, kinds) if i and isinstance(k, _Const)}
+        if op in _LAYOUT_OPS | _INDEX_OPS:
+            k = kinds[0] if isinstance(kinds[0], _Const) else None
+            return (k.learned, k.macs) if k is not None else (0, 0)
+        if op not in _ELEMENTWISE and op not in ("MatMul", "Gemm"):
+            return 0, 0
+        learned = sum(k.learned for k in consts.values())
+        macs = sum(k.macs for k in consts.values())
+        if op in ("MatMul", "Gemm") and isinstance(kinds[0], _Const) and not kinds[0].macs \
+                and len(kinds) > 1 and isinstance(kinds[1], _Const) and kinds[1].learned:
+            learned -= kinds[0].learned     # the data operand, not computed from params:
+            #                                 a buffer (Swin-V2's relative coords table)
+            v = kinds[0].value
+            if v.dtype.kind == "f" and v.size > 1 and (v >= 0).all() and \
+                    (v == 0).mean() >= 0.1:
+                self.folded.append(
+                    f"{self.where(node)} reads a stored {_fmt_dims(v.shape)} constant of "
+                    f"values >= 0, {(v == 0).mean():.0%} zeros: a ReLU's output the exporter "
+                    f"computed, so the layers before it are gone from the file (PyTorch "
+                    f"counts their params and MACs)")
+        if op in ("MatMul", "Gemm") and learned and len(kinds) >= 2 and all(
+                isinstance(k, _Const) for k in kinds[:2]):
+            a, b = kinds[0].value, kinds[1].value
+            if op == "Gemm":
+                at = _attrs(node)
+                m_, k_ = a.shape[::-1] if at.get("transA", 0) else a.shape
+                n_ = b.shape[0] if at.get("transB", 0) else b.shape[-1]
+                macs += int(m_) * int(k_) * int(n_)
+            elif a.ndim >= 1 and b.ndim >= 1:
+                rows = math.prod(a.shape[:-1]) if a.ndim > 1 else 1
+                batch = math.prod(b.shape[:-2]) if b.ndim > 2 else 1
+                macs += int(rows * batch * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1))
+        return learned, macs
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
@@ -1276,6 +1343,8 @@ class _Importer:
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
         learned = c.size if isinstance(c, _Weight) else c.learned
+        if isinstance(c, _Const) and c.macs:
+            return self._computed_operand(node, x, c, fn)
         if learned > 1 and self._after_matmul(self.vals[x].tensor):
             learned = self._bias_table(node, c, learned)
         if math.prod(cdims) == 1 and not learned:
@@ -1294,9 +1363,28 @@ class _Importer:
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
 
+    def _computed_operand(self, node, x, c, fn):
+        """An operand the file computes from parameters with MACs (Swin-V2's continuous
+        position-bias MLP kept by an unfolded export): an 'other' layer holding those
+        params and MACs (PyTorch's figures for the MLP) makes the operand, added to x."""
+        act = self.vals[x]
+        dims = tuple(c.value.shape)
+        rank = len(self.shapes.get(x, ()))
+        if act.bax is not None and len(dims) > rank - 1:
+            k = act.bax - (rank - len(dims))
+            if 0 <= k < len(dims) and dims[k] == 1:
+                dims = dims[:k] + dims[k + 1:]
+        base = self._name(node, node.output[0])
+        sub = self.emit(node, node.output[0] + "#operand", "other", [INPUT],
+                        {"type": "constant subgraph", "out_shape": list(dims) or [1],
+                         "params": c.learned, "macs": c.macs},
+                        name=base + "_operand", bax=act.bax)
+        self.subgraphs.append(f"{self.where(node)}: {c.learned:,} params, {c.macs:,} MACs")
+        self.emit(node, node.output[0], "add", [act.tensor, sub], {"fn": fn}, bax=act.bax)
+
     def _after_matmul(self, tensor):
         """Whether activation ``tensor`` is attention scores: a matmul's output, maybe
-        scaled by a scalar on the way."""
+        scaled on the way by a scalar or a per-head vector (Swin-V2's logit scale)."""
         by_name = {lay.name: lay for lay in self.layers[-4:]}
         for _ in range(3):
             lay = by_name.get(tensor)
@@ -1306,7 +1394,7 @@ class _Importer:
                 return True
             scalar = (lay.op == "act" and lay.attrs["fn"] == "linear") or (
                 lay.op == "add" and lay.attrs["operand"] is not None
-                and math.prod(lay.attrs["operand"]) == 1)
+                and sum(d > 1 for d in lay.attrs["operand"]) <= 1)
             if not scalar:
                 return False
             tensor = lay.inputs[0]
@@ -1327,6 +1415,12 @@ class _Importer:
             return learned
         if n < learned:
             self.tables.append(f"{self.where(node)}: {n:,} (not {learned:,})")
+            if (v > 0).all() and (v < 16).all():
+                self.folded.append(
+                    f"{self.where(node)} adds a bias of values in (0, 16) gathered from a "
+                    f"table: 16 * sigmoid of Swin-V2's continuous position-bias MLP, "
+                    f"folded by the exporter; counted as the table's {min(n, learned):,} "
+                    f"values (PyTorch counts the MLP's params and MACs instead)")
         return min(n, learned)
 
     def _constant_layer(self, node, name, k, like):
@@ -2051,6 +2145,16 @@ class _Importer:
             notes.append(f"{len(self.tables)} attention bias constant(s) hold a relative-"
                          f"position table gathered by the exporter; counted as the table's "
                          f"learned values, as PyTorch counts them: {listed(self.tables, 3)}")
+        if self.subgraphs:
+            notes.append(f"{len(self.subgraphs)} operand(s) computed in the file from "
+                         f"parameters (a position-bias MLP kept by an unfolded export) are "
+                         f"'constant subgraph' layers with those params and MACs: "
+                         f"{listed(self.subgraphs, 3)}")
+        if self.folded:
+            warn(f"{len(self.folded)} constant(s) hold what the exporter computed from layers "
+                 f"no longer in the file, so params and MACs differ from PyTorch's (re-export "
+                 f"with do_constant_folding=False, or dynamo with optimize=False, to keep "
+                 f"them): {listed(self.folded, 2)}")
         if self.unread:
             warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
                  f"in full; their values could not be read, or repeat in no per-head "
