@@ -18,6 +18,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conftest import FIXTURES, ROOT  # noqa: E402
+from onnx_helpers import graph_model as _model  # noqa: E402
 from sramfit.engine.errors import ModelError  # noqa: E402
 from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
 from sramfit.engine.importers import onnx_import  # noqa: E402
@@ -81,16 +82,6 @@ def test_fixture_features_present():
 
 
 # --------------------------------------------------------------------------- small graphs
-def _model(nodes, inits=(), shape=(1, 3, 8, 8), opset=17, input_name="x", out=None):
-    inits = [numpy_helper.from_array(np.asarray(v), k) if not isinstance(v, onnx.TensorProto)
-             else v for k, v in dict(inits).items()]
-    outs = [helper.make_tensor_value_info(out or nodes[-1].output[0], TensorProto.FLOAT,
-                                          None)]
-    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(
-        input_name, TensorProto.FLOAT, list(shape))], outs, inits)
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-
-
 def _load(tmp_path, model, name="m.onnx", **kw):
     p = tmp_path / name
     onnx.save(model, str(p))

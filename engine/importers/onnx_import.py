@@ -288,13 +288,20 @@ def _fmt_dims(shape) -> str:
     return "x".join("?" if v is None else str(v) for v in shape)
 
 
-def _align(a, b):
-    """Pairs of dims of two shapes aligned from the right (numpy broadcasting)."""
-    a, b = list(a), list(b)
-    r = max(len(a), len(b))
-    a = [1] * (r - len(a)) + a
-    b = [1] * (r - len(b)) + b
-    return list(zip(a, b))
+def _concrete_shape(vi):
+    """A ValueInfo's dims when every one is known and not negative, else None."""
+    s = _type_shape(vi)
+    return s if s is not None and all(v is not None and v >= 0 for v in s) else None
+
+
+def _broadcast(a, b):
+    """numpy's broadcast of two shapes (ONNX's rule), or None when they do not broadcast
+    (3 against 5) or hold a negative size."""
+    import numpy as np
+    try:
+        return tuple(int(d) for d in np.broadcast_shapes(tuple(a), tuple(b)))
+    except (ValueError, TypeError):
+        return None
 
 
 def _gathered_count(v) -> int | None:
@@ -623,8 +630,8 @@ class _Importer:
                   f"shapes sramfit can derive itself")
         self.shapes = {}
         for vi in list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input):
-            s = _type_shape(vi)
-            if s is not None and all(v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if s is not None:
                 self.shapes[vi.name] = s
         self.shapes[self.input_name] = (1, self.channels, h, w)
         # ONNX's own answer, kept to cross-check the engine's; self.shapes is overwritten
@@ -750,9 +757,8 @@ class _Importer:
         except Exception:          # noqa: BLE001 (inference gives up: no shape)
             return
         for vi in m.graph.value_info:
-            s = _type_shape(vi)
-            if vi.name in node.output and s is not None and all(
-                    v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if vi.name in node.output and s is not None:
                 self.shapes[vi.name] = s
 
     def alias(self, out, src, bax=...):
@@ -984,13 +990,12 @@ class _Importer:
         import numpy as np
         op = node.op_type
         v = [np.asarray(x) if x is not None else None for x in values]
-        n = None
+        n = expand = None
         try:
             if op == "ConstantOfShape" and v and v[0] is not None:
                 n = math.prod(int(d) for d in v[0].reshape(-1))
             elif op == "Expand" and len(v) > 1 and v[1] is not None:
-                n = math.prod(max(int(a), int(b)) for a, b in _align(v[0].shape,
-                                                                    v[1].reshape(-1)))
+                expand = v
             elif op == "Tile" and len(v) > 1 and v[1] is not None:
                 n = v[0].size * math.prod(int(d) for d in v[1].reshape(-1))
             elif op == "Range" and len(v) == 3 and all(x is not None for x in v):
@@ -1005,6 +1010,8 @@ class _Importer:
                     n = sum(x.size for x in v if x is not None) + 1
         except (OverflowError, ValueError, TypeError):
             n = math.inf
+        if expand is not None:
+            n = math.prod(self._expanded(node, expand[0].shape, expand[1]))
         if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
             self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
                       f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
@@ -1956,8 +1963,17 @@ class _Importer:
         xs, os_ = self.shapes.get(node.input[0]), self.oshapes.get(node.output[0])
         k = kinds[1] if len(kinds) > 1 else None
         if isinstance(k, _Const) and xs is not None:
-            t = [int(v) for v in k.value.reshape(-1)]
-            os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
+            t = k.value.reshape(-1)
+            old = self.probe.get(node.input[0])
+            if not k.shape_dep and old is not None and len(old) == len(xs) \
+                    and len(t) >= len(xs):
+                # a target written for the export size (F.normalize's expand_as): an
+                # axis it copied from the input follows the input's size here
+                t = t.copy()
+                for i in range(1, len(xs) + 1):
+                    if int(t[-i]) == old[-i]:
+                        t[-i] = xs[-i]
+            os_ = self._expanded(node, xs, t)
         if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
         act = self.vals[node.input[0]]
@@ -1969,6 +1985,16 @@ class _Importer:
             return self.emit(node, node.output[0], "add", [act.tensor],
                              {"operand": list(img), "learned": False})
         return self.emit_other(node)
+
+    def _expanded(self, node, shape, target):
+        """The shape Expand gives ``shape`` with ``target`` (numpy broadcasting), or one
+        error line naming the node when the two do not broadcast."""
+        t = [int(v) for v in target.reshape(-1)]
+        out = _broadcast(shape, t)
+        if out is None:
+            self.fail(f"{self.where(node)}: cannot expand {_fmt_dims(shape)} to {t}: the "
+                      f"sizes do not broadcast{self.size_hint()}")
+        return out
 
     def op_Shape(self, node, kinds):
         import numpy as np
