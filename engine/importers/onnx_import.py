@@ -8,10 +8,13 @@ How it works
 ------------
 1. The file is memory-mapped and its protobuf is walked at the wire level; weight
    payloads (``raw_data`` and the packed ``*_data`` fields of large initializers) are
-   cut out before the protobuf is parsed. Weights are never read: params are counted
-   from initializer ``dims``. External data is opened only for small constants, only
-   inside the model's folder (no absolute path, no ``..``, no symlink out), after its
-   offset and length are checked.
+   cut out before the protobuf is parsed (where each cut payload lies is recorded).
+   Params are counted from initializer ``dims``; a weight's values are read back only
+   where they decide a count: a constant added to attention scores (a folded
+   relative-position table, see 4) and small weights (at most ``SMALL_WEIGHT``
+   elements) that constant ops work on (Swin-V2's position-bias MLP). External data is
+   opened only inside the model's folder (no absolute path, no ``..``, no symlink
+   out), after its offset and length are checked.
 2. The graph is built **at the size asked for** (the file's own size when none is
    given): the input's height/width are set there, and ONNX shape inference runs once,
    only as a fallback for ops sramfit does not translate and as a cross-check.
@@ -28,12 +31,17 @@ How it works
    rank come out right: tokens T x C, channels-last H x W x C, heads x T x T.
    MatMul/Gemm/Einsum with a weight are ``fc`` (fan-in recorded and checked); of two
    activations they are ``matmul`` (attention MACs). Elementwise ops with a learned
-   operand (layer scale, position embedding) count its params. Slice/Split/Gather/Pad
-   on activations are engine reshapes.
+   operand (layer scale, position embedding) count its params; a bias added to
+   attention scores whose heads repeat one index pattern is a gathered table and
+   counts the table (PyTorch's count). A constant computed from parameters carries
+   their count and the MACs spent on it (an MLP run on a buffer: a 'constant
+   subgraph' layer); where the exporter folded such layers away, a warning says
+   PyTorch counts them. Slice/Split/Gather/Pad on activations are engine reshapes.
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
-   the size change only copies or merges axes; a target, slice, Resize size, Gemm
-   in-features or position embedding that cannot hold at the new size is refused in one
+   the size change only copies or merges axes (or reshapes back to an earlier tensor's
+   shape); a target, slice, Resize size, Gemm in-features, position embedding or
+   'same' padding written as numbers that cannot hold at the new size is refused in one
    line naming the node and the export size, never reported wrong.
 6. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
    the params of the weights it uses), is listed in a ``warnings.warn`` and in the
