@@ -585,21 +585,14 @@ def _num(v: float) -> str:
     return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.1f}"
 
 
-def _tops(chip) -> str:
-    """Peak int8 TOPS as every view shows it (``Chip.peak_tops``): the published figure,
-    or the derived 2 x MACs x clock marked ``derived``."""
-    p = chip.peak_tops
-    return f"{p.tops:,.4g}" + (" derived" if p.derived else "")
-
-
 def cmd_chips(args) -> int:
     names = list_chips()
-    rows = [("name", "SRAM (MB)", "DRAM (GB/s)", "MACs", "clock (MHz)", "TOPS int8", "title")]
+    rows = [("name", "SRAM (MB)", "DRAM (GB/s)", "MACs", "clock (MHz)", "peak int8", "title")]
     for n in names:
         c = load_chip(n)
         rows.append((c.name, f"{c.sram_mb:g}" + (" split" if c.sram_split else ""),
                      f"{c.dram_gbps:g}", f"{c.macs:,}", f"{c.clock_mhz:g}",
-                     _tops(c), c.title))
+                     c.peak_tops.label(), c.title))
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])

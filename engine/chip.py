@@ -102,6 +102,10 @@ class PeakTops(NamedTuple):
     derived: bool     # True: 2 x macs x clock x int8 rate; False: the profile's
                       # published ``peak_tops_int8``
 
+    def label(self) -> str:
+        """``130 TOPS`` or ``130.3 TOPS derived``: how every view prints it."""
+        return f"{self.tops:,.4g} TOPS" + (" derived" if self.derived else "")
+
 
 @dataclass(frozen=True)
 class Chip:

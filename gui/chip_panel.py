@@ -291,7 +291,7 @@ class ChipPanel(QWidget):
             self.act_sram.setText("unified SRAM for weights and activations")
         self.act_sram.setStyleSheet("color: #555;")
         from .explain import tops_text     # Chip.peak_tops: published, else derived
-        self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip, ',.4g')} int8 peak")
+        self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip)} int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
         self.evidence.show_chip(chip, edited=isinstance(s.chip, dict))

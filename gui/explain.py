@@ -213,15 +213,14 @@ def _pipelined_parts(a):
 
 
 # -- the chip list -------------------------------------------------------------------
-def tops_text(chip, digits: str = ".3g") -> str:
-    """``130 TOPS`` (the profile's published figure) or ``130.25 TOPS derived``
+def tops_text(chip) -> str:
+    """``130 TOPS`` (the profile's published figure) or ``130.3 TOPS derived``
     (2 x MACs x clock: no published figure, or an edited chip); engine ``Chip.peak_tops``."""
-    p = chip.peak_tops
-    return f"{p.tops:{digits}} TOPS" + (" derived" if p.derived else "")
+    return chip.peak_tops.label()
 
 
 def chip_entry(chip) -> str:
-    """``chip_b — Chip B, 64 MB, 8.2 TOPS, estimated``: name, short title, SRAM
+    """``chip_b — Chip B, 64 MB, 8.192 TOPS, estimated``: name, short title, SRAM
     (MB = 10^6 bytes), peak int8 TOPS, and whether any figure is an estimate."""
     title = (chip.title or "").split(" (")[0].strip()
     parts = [f"{chip.name} — {title}" if title and title != chip.name else chip.name,

@@ -14,7 +14,7 @@ def _yaml(name):
 
 def test_chip_b_entry_reads_like_the_issue():
     from sramfit.engine.chip import load_chip
-    assert chip_entry(load_chip("chip_b")) == "chip_b — Chip B, 64 MB, 8.19 TOPS, estimated"
+    assert chip_entry(load_chip("chip_b")) == "chip_b — Chip B, 64 MB, 8.192 TOPS, estimated"
 
 
 def test_chip_combo_lists_every_chip_with_figures(main_window):
@@ -29,7 +29,7 @@ def test_chip_combo_lists_every_chip_with_figures(main_window):
         # TOPS by hand from the YAML: published figure, else 2 x MACs x clock
         tops = d.get("peak_tops_int8") or 2 * d["macs"] * d["clock_mhz"] * 1e6 * \
             d.get("precision_rate", {}).get("int8", 1.0) / 1e12
-        assert f"{tops:.3g} TOPS" in text
+        assert f"{tops:,.4g} TOPS" in text
         assert text.endswith(", estimated") == bool(d.get("estimated"))
         assert "estimated figures:" in combo.itemData(i, 3)      # ToolTipRole
     assert combo.currentData() == main_window.doc.scenario.chip
@@ -71,5 +71,5 @@ def test_every_view_prints_the_same_tops(main_window, capsys):
     assert (chip.macs, chip.clock_mhz) == (4096, 1590.0)
     assert "13.03 TOPS derived" in cp.macs.text()
     rows = {k: (v, e) for k, v, e in assumptions(win.doc.analysis)}
-    assert "13 TOPS derived" in rows["array mapping"][1]
+    assert "13.03 TOPS derived" in rows["array mapping"][1]
     assert load_chip("t4").peak_tops.tops == 130.0

@@ -229,3 +229,20 @@ def test_pipelined_latency_parts_add_up_from_the_layer_rows():
     ips = explain.formula(a, "ips")
     assert 1.0 / period == pytest.approx(ips.total, rel=1e-9)
     assert "period" in ips.text
+
+
+def test_assumption_rows_fit_their_text_at_the_shown_width(main_window):
+    """The rows were sized before the dock had its width and stayed three lines tall
+    (three assumptions visible at 1280x720)."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.tabs.setCurrentWidget(win.assumptions)
+    for size in ((1280, 720), (1600, 1000)):
+        win.resize(*size)
+        for _ in range(4):
+            QApplication.processEvents()
+        p = win.assumptions
+        assert p.rowCount() >= 9
+        for r in range(p.rowCount()):
+            want = max(p.sizeHintForRow(r), p.verticalHeader().minimumSectionSize())
+            assert p.rowHeight(r) == want, (size, p.item(r, 0).text())

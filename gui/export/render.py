@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from sramfit.gui.style import Style, get_style
-from .common import _background, _check_size, _ctx_family, _darken, _export_scale, _font, _luminance, _one_line, _root_item, _screen_dpi, _title_parts, _walk
+from .common import _wrap, _background, _check_size, _ctx_family, _darken, _export_scale, _font, _luminance, _one_line, _root_item, _screen_dpi, _title_parts, _walk
 
 
 
@@ -120,8 +120,12 @@ def _style_axis(ax: pg.AxisItem, style: Style, s: float, fg, family, ch: _Change
         "textHeight": ax.textHeight,
         "_tickLevels": getattr(ax, "_tickLevels", None),
     }
+    # a label wrapped to a small plot's axis on screen (PlotBase) is one line again
+    label_width = ax.label.textWidth()
+    ax.label.setTextWidth(-1)
 
     def undo():
+        ax.label.setTextWidth(label_width)
         for k, v in saved.items():
             setattr(ax, k, v)
         ax.picture = None
@@ -288,28 +292,6 @@ def _activate_layouts(root):
 def _axis_geometry(root):
     return [(it.geometry().getRect(), getattr(it, "textWidth", 0), getattr(it, "textHeight", 0))
             for it in _walk(root) if isinstance(it, (pg.AxisItem, pg.ViewBox))]
-
-
-def _wrap(text: str, fm: QtGui.QFontMetricsF, width: float, indent: float) -> list[str]:
-    """``text`` word-wrapped to ``width`` (continuation lines ``indent`` narrower); a
-    word wider than a line is elided."""
-    out: list[str] = []
-    cur = ""
-    for word in text.split():
-        room = width - (indent if out else 0.0)
-        trial = f"{cur} {word}" if cur else word
-        if fm.horizontalAdvance(trial) <= room or not cur:
-            cur = trial
-        else:
-            out.append(cur)
-            cur = word
-        if fm.horizontalAdvance(cur) > width - (indent if out else 0.0):
-            out.append(fm.elidedText(cur, QtCore.Qt.TextElideMode.ElideRight,
-                                     width - (indent if out else 0.0)))
-            cur = ""
-    if cur:
-        out.append(cur)
-    return out
 
 
 class _Render:
