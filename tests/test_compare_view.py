@@ -275,3 +275,11 @@ def test_exports_say_what_the_window_says(compare_window, tmp_path, no_dialogs):
     texts = [" ".join("".join(e.itertext()).split())
              for e in ET.parse(table).getroot().iter() if e.tag.endswith("}text")]
     assert not any(full in t for t in texts)
+
+
+def test_a_figure_just_under_one_keeps_its_decimals():
+    """The T4's 0.9998 ms latency read "1" in the compare table (an integer, beside
+    "129.6"): it reads 1.00; small figures keep three significant digits."""
+    from sramfit.gui.text import fmt
+    assert fmt(0.99984) == "1.00" and fmt(0.999) == "0.999"
+    assert fmt(0.00624) == "0.00624" and fmt(1.0) == "1" and fmt(2.345) == "2.35"
