@@ -283,3 +283,28 @@ def test_a_figure_just_under_one_keeps_its_decimals():
     from sramfit.gui.text import fmt
     assert fmt(0.99984) == "1.00" and fmt(0.999) == "0.999"
     assert fmt(0.00624) == "0.00624" and fmt(1.0) == "1" and fmt(2.345) == "2.35"
+
+
+def test_comparison_footnote_carries_the_assumptions():
+    """Every export's footnote carries the assumptions (issue 15); a comparison's lists
+    a shared one once and a differing one per scenario (chip figures from the YAMLs)."""
+    import yaml
+    from sramfit import engine
+    from sramfit.engine.resources import chips_dir
+    from sramfit.gui import compare as cv
+    entries = []
+    for n in ("resnet50_224_t4_b1.yaml", "yolov3_2mp_chip_b.yaml"):
+        s = engine.load_scenario(SC / n)
+        entries.append(cv.Entry(s, engine.analyze(s), str(SC / n)))
+    data = cv.build_data(entries)
+    lines = cv.comparison_footnote(data).split("\n")
+    terms = [ln.split(":")[0] for ln in lines[1:]]
+    assert terms == ["schedule", "in-place buffers", "placement", "staging reserved",
+                     "efficiency", "array mapping", "estimated chip figures"]
+    assert "schedule: layer by layer (" in lines[1]             # shared: once
+    eff = next(ln for ln in lines if ln.startswith("efficiency:"))
+    for name, chip in zip(data.names, ("t4", "chip_b")):
+        y = yaml.safe_load((chips_dir() / f"{chip}.yaml").read_text())
+        assert (f"{name}: compute {float(y['compute_efficiency']):g}, "
+                f"DRAM {float(y['dram_efficiency']):g}") in eff
+    assert sum("Speed estimated" in ln or "speed:" in ln for ln in lines) == 1

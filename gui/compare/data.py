@@ -158,8 +158,28 @@ def comparison_footnote(data: CompareData) -> str:
                   if e.analysis.speed_flags()["speed_estimated"]})
     tail = (f" Speed estimated on {', '.join(est)} (no published measurement)."
             if est else "")
-    return "sramfit: " + (head + "; " if head else "") + "; ".join(rest) + \
-        ". MB = 10^6 bytes." + tail
+    return ("sramfit: " + (head + "; " if head else "") + "; ".join(rest) + ". MB = 10^6 bytes."
+            + tail + "".join("\n" + ln for ln in _shared_assumptions(data)))
+
+
+def _shared_assumptions(data: CompareData) -> list[str]:
+    """The assumption lines (gui/explain.py) of the compared scenarios: a line the
+    scenarios share once, with its explanation; one that differs with each scenario's
+    value. Speed and units are in the first line already."""
+    from sramfit.gui.explain import assumptions
+    rows = [{term: (v, e) for term, v, e in assumptions(en.analysis)} for en in data.entries]
+    lines = []
+    for term in (rows[0] if rows else {}):
+        if term in ("speed", "units"):
+            continue
+        vals = [r.get(term) for r in rows]
+        if all(v == vals[0] for v in vals):
+            v, e = vals[0]
+            lines.append(f"{term}: {v} ({e})" if e else f"{term}: {v}")
+        else:
+            lines.append(f"{term}: " + "; ".join(
+                f"{n}: {v[0] if v else '-'}" for n, v in zip(data.names, vals)))
+    return lines
 
 
 def mixed_models_warning(data: CompareData) -> str:
