@@ -101,25 +101,47 @@ def table_cells(data: CompareData, numeric: bool = False):
             headers += [f"Δ {n}", f"% {n}"]
     out = []
     for r in data.rows:
-        cells: list = [r.label.strip() if numeric else r.label]
+        label, k = _row_unit(r)
+        cells: list = [label.strip() if numeric else label]
         for i in range(len(names)):
-            v = r.values[i]
+            v = r.values[i] if k == 1.0 or r.values[i] is None else r.values[i] * k
             text = fmt(v) if not numeric or isinstance(v, bool) else v
             if (not numeric and r.key in SPEED_KEYS and i < len(data.speed_estimated)
                     and data.speed_estimated[i]):
                 text = f"{text} (estimate)"
             cells.append(text)
             if i != b:
+                d = r.deltas[i] if r.deltas[i] is None or k == 1.0 else r.deltas[i] * k
                 if numeric:
-                    cells += ["" if r.deltas[i] is None else r.deltas[i],
+                    cells += ["" if d is None else d,
                               "" if r.pct[i] is None else r.pct[i]]
                 else:
-                    cells += [fmt_delta(r.deltas[i]),
+                    cells += [fmt_delta(d),
                               fmt_pct(r.pct[i], r.values[i], r.values[b])
                               if r.key != "fits" else ""]
         out.append(cells)
     return headers, out
 
+
+
+#: a row's unit and the bigger ones it moves to (factor from the smaller unit)
+_BIGGER = {"(MB)": (("(GB)", 1e-3), ("(TB)", 1e-6)), "(ms)": (("(s)", 1e-3),),
+           "(G)": (("(T)", 1e-3),), "(mJ)": (("(J)", 1e-3),)}
+
+
+def _row_unit(r) -> tuple[str, float]:
+    """(label, factor) of a table row: in a bigger unit when its values reach 10,000 in
+    the row's own (bug 15: "latency per batch (ms) 1,640,023", "222,466 MB")."""
+    label = r.label
+    unit = next((u for u in _BIGGER if label.rstrip().endswith(u)), None)
+    vals = [abs(v) for v in r.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if unit is None or not vals:
+        return label, 1.0
+    top, factor, new = max(vals), 1.0, unit
+    for u, f in _BIGGER[unit]:
+        if top * factor >= 1e4:
+            new, factor = u, f
+    return (label if factor == 1.0 else label.rstrip()[: -len(unit)] + new), factor
 
 
 def setting_text(field_name: str, v) -> str:
