@@ -18,6 +18,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conftest import FIXTURES, ROOT  # noqa: E402
+from onnx_helpers import graph_model as _model  # noqa: E402
 from sramfit.engine.errors import ModelError  # noqa: E402
 from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
 from sramfit.engine.importers import onnx_import  # noqa: E402
@@ -81,16 +82,6 @@ def test_fixture_features_present():
 
 
 # --------------------------------------------------------------------------- small graphs
-def _model(nodes, inits=(), shape=(1, 3, 8, 8), opset=17, input_name="x", out=None):
-    inits = [numpy_helper.from_array(np.asarray(v), k) if not isinstance(v, onnx.TensorProto)
-             else v for k, v in dict(inits).items()]
-    outs = [helper.make_tensor_value_info(out or nodes[-1].output[0], TensorProto.FLOAT,
-                                          None)]
-    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(
-        input_name, TensorProto.FLOAT, list(shape))], outs, inits)
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-
-
 def _load(tmp_path, model, name="m.onnx", **kw):
     p = tmp_path / name
     onnx.save(model, str(p))
@@ -492,7 +483,7 @@ def test_folded_relative_position_bias_counts_the_table(tmp_path):
     the table (entries x heads). 2 heads, T = 32 (8 KB: the payload the reader cuts out
     is read back), a 10-entry table each index value used."""
     rng = np.random.default_rng(0)
-    table = rng.random((10, 2), dtype=np.float32)
+    table = rng.random((10, 2), dtype=np.float32) - 0.5      # a learned table (Swin-T)
     index = np.concatenate([np.arange(10), rng.integers(0, 10, 32 * 32 - 10)])
     m = _load(tmp_path, _attention_bias_model(_gathered(table, index)))
     assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
@@ -507,6 +498,13 @@ def test_folded_relative_position_bias_counts_the_table(tmp_path):
              helper.make_node("Add", ["s", "b"], ["y"])]
     inits = {"g": flat, "shp": _i64(32, 32, 2), "ax": _i64(0)}
     m = _load(tmp_path, _model(nodes, inits, shape=(1, 2, 32, 32), opset=18), "d.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+    # values in (0, 16): 16 * sigmoid of a table, Swin-V2's position-bias MLP folded by
+    # the exporter: the table is counted and the difference from PyTorch is warned about
+    inits["g"] = 16 / (1 + np.exp(-flat))
+    with pytest.warns(UserWarning, match=r"exporter computed from layers no longer in the "
+                                         r"file.*node 'Add'.*Swin-V2.*table's 20 values"):
+        m = _load(tmp_path, _model(nodes, inits, shape=(1, 2, 32, 32), opset=18), "v2.onnx")
     assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
 
 
@@ -552,3 +550,38 @@ def test_norm_ops_by_hand(tmp_path):
              if lay.op == "norm"]
     assert norms == [("lp", False), ("group", True), ("instance", True), ("group", False)]
     assert Footprint(m, 8, 8).totals()["params"] == 2 * 3 + 3 + 2 * 3
+
+
+def test_position_bias_mlp_on_a_buffer_counts_params_and_macs(tmp_path):
+    """Swin-V2's bias MLP: Linear(2, 8) + ReLU + Linear(8, 2) on a 9 x 2 coordinate
+    buffer, gathered into a 2-head 2x2-window bias. Kept in the file: by hand 2*8 + 8 +
+    8*2 = 40 params and 9*2*8 + 9*8*2 = 288 MACs (the buffer is no param). The first
+    layer folded into its stored ReLU output (an optimised export): 16 params and 144
+    MACs are gone from the file, said in a warning naming the node."""
+    rng = np.random.default_rng(3)
+    coords = rng.random((9, 2), dtype=np.float32) - 0.5
+    w1, b1 = rng.random((2, 8), dtype=np.float32) - 0.5, rng.random(8, dtype=np.float32) - .5
+    w2 = rng.random((8, 2), dtype=np.float32) - 0.5
+    index = np.array([4, 3, 1, 0, 5, 4, 2, 1, 7, 6, 4, 3, 8, 7, 5, 4], np.int64)
+    tail = [helper.make_node("Gather", ["t", "idx"], ["g"]),          # 16 x 2
+            helper.make_node("Reshape", ["g", "shp"], ["v"]),
+            helper.make_node("Transpose", ["v"], ["b"], perm=[2, 0, 1]),
+            helper.make_node("MatMul", ["x", "x"], ["s"]),
+            helper.make_node("Add", ["s", "b"], ["y"])]
+    inits = {"c": coords, "w1": w1, "b1": b1, "w2": w2, "idx": index,
+             "shp": _i64(4, 4, 2)}
+    head = [helper.make_node("MatMul", ["c", "w1"], ["h0"]),
+            helper.make_node("Add", ["h0", "b1"], ["h1"]),
+            helper.make_node("Relu", ["h1"], ["h"]),
+            helper.make_node("MatMul", ["h", "w2"], ["t"])]
+    m = _load(tmp_path, _model(head + tail, inits, shape=(1, 2, 4, 4)))
+    t = Footprint(m, 4, 4).totals()
+    assert t["params"] == 40 and t["macs"] - t["attn_macs"] == 288
+    relu = np.maximum(coords @ w1 + b1, 0)
+    assert (relu == 0).mean() >= 0.1                      # a ReLU's zeros
+    folded = {k: v for k, v in inits.items() if k not in ("c", "w1", "b1")} | {"h": relu}
+    with pytest.warns(UserWarning, match=r"node 'MatMul' \(MatMul\) reads a stored 9x8 "
+                                         r"constant.*ReLU"):
+        m = _load(tmp_path, _model(head[3:] + tail, folded, shape=(1, 2, 4, 4)), "f.onnx")
+    t = Footprint(m, 4, 4).totals()
+    assert t["params"] == 16 and t["macs"] - t["attn_macs"] == 144

@@ -8,10 +8,13 @@ How it works
 ------------
 1. The file is memory-mapped and its protobuf is walked at the wire level; weight
    payloads (``raw_data`` and the packed ``*_data`` fields of large initializers) are
-   cut out before the protobuf is parsed. Weights are never read: params are counted
-   from initializer ``dims``. External data is opened only for small constants, only
-   inside the model's folder (no absolute path, no ``..``, no symlink out), after its
-   offset and length are checked.
+   cut out before the protobuf is parsed (where each cut payload lies is recorded).
+   Params are counted from initializer ``dims``; a weight's values are read back only
+   where they decide a count: a constant added to attention scores (a folded
+   relative-position table, see 4) and small weights (at most ``SMALL_WEIGHT``
+   elements) that constant ops work on (Swin-V2's position-bias MLP). External data is
+   opened only inside the model's folder (no absolute path, no ``..``, no symlink
+   out), after its offset and length are checked.
 2. The graph is built **at the size asked for** (the file's own size when none is
    given): the input's height/width are set there, and ONNX shape inference runs once,
    only as a fallback for ops sramfit does not translate and as a cross-check.
@@ -28,12 +31,17 @@ How it works
    rank come out right: tokens T x C, channels-last H x W x C, heads x T x T.
    MatMul/Gemm/Einsum with a weight are ``fc`` (fan-in recorded and checked); of two
    activations they are ``matmul`` (attention MACs). Elementwise ops with a learned
-   operand (layer scale, position embedding) count its params. Slice/Split/Gather/Pad
-   on activations are engine reshapes.
+   operand (layer scale, position embedding) count its params; a bias added to
+   attention scores whose heads repeat one index pattern is a gathered table and
+   counts the table (PyTorch's count). A constant computed from parameters carries
+   their count and the MACs spent on it (an MLP run on a buffer: a 'constant
+   subgraph' layer); where the exporter folded such layers away, a warning says
+   PyTorch counts them. Slice/Split/Gather/Pad on activations are engine reshapes.
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
-   the size change only copies or merges axes; a target, slice, Resize size, Gemm
-   in-features or position embedding that cannot hold at the new size is refused in one
+   the size change only copies or merges axes (or reshapes back to an earlier tensor's
+   shape); a target, slice, Resize size, Gemm in-features, position embedding or
+   'same' padding written as numbers that cannot hold at the new size is refused in one
    line naming the node and the export size, never reported wrong.
 6. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
    the params of the weights it uses), is listed in a ``warnings.warn`` and in the
@@ -288,13 +296,20 @@ def _fmt_dims(shape) -> str:
     return "x".join("?" if v is None else str(v) for v in shape)
 
 
-def _align(a, b):
-    """Pairs of dims of two shapes aligned from the right (numpy broadcasting)."""
-    a, b = list(a), list(b)
-    r = max(len(a), len(b))
-    a = [1] * (r - len(a)) + a
-    b = [1] * (r - len(b)) + b
-    return list(zip(a, b))
+def _concrete_shape(vi):
+    """A ValueInfo's dims when every one is known and not negative, else None."""
+    s = _type_shape(vi)
+    return s if s is not None and all(v is not None and v >= 0 for v in s) else None
+
+
+def _broadcast(a, b):
+    """numpy's broadcast of two shapes (ONNX's rule), or None when they do not broadcast
+    (3 against 5) or hold a negative size."""
+    import numpy as np
+    try:
+        return tuple(int(d) for d in np.broadcast_shapes(tuple(a), tuple(b)))
+    except (ValueError, TypeError):
+        return None
 
 
 def _gathered_count(v) -> int | None:
@@ -325,10 +340,10 @@ class _Const:
     initializer of more than one value, kept through reshaped/expanded copies and
     through a Gather from it (Swin's relative-position table indexed into a bias);
     0 for literals and computed constants)."""
-    __slots__ = ("value", "shape_dep", "learned")
+    __slots__ = ("value", "shape_dep", "learned", "macs")
 
-    def __init__(self, value, shape_dep=False, learned=0):
-        self.value, self.shape_dep, self.learned = value, shape_dep, learned
+    def __init__(self, value, shape_dep=False, learned=0, macs=0):
+        self.value, self.shape_dep, self.learned, self.macs = value, shape_dep, learned, macs
 
 
 class _Weight:
@@ -399,6 +414,12 @@ _LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", 
 #: Ops that index a constant (a parameter table indexed into a bias keeps the table's
 #: parameter count).
 _INDEX_OPS = {"Gather", "GatherND", "GatherElements"}
+#: Elementwise ops on constants: the result stands for the params of its inputs.
+_ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Clip", "Sigmoid", "Relu",
+                "Tanh", "Neg", "Sqrt", "Abs", "Reciprocal", "Max", "Min", "Softplus",
+                "LeakyRelu", "Gelu", "Erf"}
+#: Weights of at most this many elements are read in when constant ops work on them.
+SMALL_WEIGHT = 1 << 16
 
 
 class _Importer:
@@ -423,6 +444,8 @@ class _Importer:
         self.rederived: list[str] = []
         self.tables: list[str] = []         # attention biases counted as gathered tables
         self.unread: list[str] = []         # attention biases counted whole, unread
+        self.subgraphs: list[str] = []      # operands computed from params (with MACs)
+        self.folded: list[str] = []         # layers the exporter folded away
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -615,8 +638,8 @@ class _Importer:
                   f"shapes sramfit can derive itself")
         self.shapes = {}
         for vi in list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input):
-            s = _type_shape(vi)
-            if s is not None and all(v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if s is not None:
                 self.shapes[vi.name] = s
         self.shapes[self.input_name] = (1, self.channels, h, w)
         # ONNX's own answer, kept to cross-check the engine's; self.shapes is overwritten
@@ -742,9 +765,8 @@ class _Importer:
         except Exception:          # noqa: BLE001 (inference gives up: no shape)
             return
         for vi in m.graph.value_info:
-            s = _type_shape(vi)
-            if vi.name in node.output and s is not None and all(
-                    v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if vi.name in node.output and s is not None:
                 self.shapes[vi.name] = s
 
     def alias(self, out, src, bax=...):
@@ -888,15 +910,17 @@ class _Importer:
                 np.array(dims, dtype=np.int64)[a.get("start", 0):a.get("end", len(dims))])
             return
         if any(isinstance(k, _Weight) for k in kinds):
-            # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
-            for o in node.output:
-                s = self.shapes.get(o)
-                w = next(k for k in kinds if isinstance(k, _Weight))
-                self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
-            return
+            loaded = self._small_weights(kinds)
+            if loaded is None:
+                # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
+                for o in node.output:
+                    s = self.shapes.get(o)
+                    w = next(k for k in kinds if isinstance(k, _Weight))
+                    self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
+                return
+            kinds = loaded
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | _INDEX_OPS and \
-            isinstance(kinds[0], _Const) else 0
+        learned, macs = self._const_cost(node, kinds)
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -910,20 +934,76 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 else 0)
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs)
+
+    def _small_weights(self, kinds):
+        """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
+        learned constant (a bias edited by constant ops, a position-bias MLP's
+        matrices), or None when one is larger or unreadable."""
+        out = []
+        for k in kinds:
+            if isinstance(k, _Weight):
+                if k.size > SMALL_WEIGHT or k.dims != self.init_dims.get(k.name):
+                    return None
+                v = self._values(k.name)
+                if v is None:
+                    return None
+                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0)
+            out.append(k)
+        return out
+
+    def _const_cost(self, node, kinds):
+        """(learned params, MACs) behind a computed constant. Layout and index ops keep
+        their first input's; elementwise ops and MatMul/Gemm add up their inputs' (a
+        constant computed from parameters stands for them: Swin-V2's logit scale
+        exp(clamp(p)), its position-bias MLP); a MatMul/Gemm with a learned input adds
+        its own MACs (PyTorch's hooks count that MLP's Linears)."""
+        op = node.op_type
+        consts = {i: k for i, k in zip(node.input, kinds) if i and isinstance(k, _Const)}
+        if op in _LAYOUT_OPS | _INDEX_OPS:
+            k = kinds[0] if isinstance(kinds[0], _Const) else None
+            return (k.learned, k.macs) if k is not None else (0, 0)
+        if op not in _ELEMENTWISE and op not in ("MatMul", "Gemm"):
+            return 0, 0
+        learned = sum(k.learned for k in consts.values())
+        macs = sum(k.macs for k in consts.values())
+        if op in ("MatMul", "Gemm") and isinstance(kinds[0], _Const) and not kinds[0].macs \
+                and len(kinds) > 1 and isinstance(kinds[1], _Const) and kinds[1].learned:
+            learned -= kinds[0].learned     # the data operand, not computed from params:
+            #                                 a buffer (Swin-V2's relative coords table)
+            v = kinds[0].value
+            if v.dtype.kind == "f" and v.size > 1 and (v >= 0).all() and \
+                    (v == 0).mean() >= 0.1:
+                self.folded.append(
+                    f"{self.where(node)} reads a stored {_fmt_dims(v.shape)} constant of "
+                    f"values >= 0, {(v == 0).mean():.0%} zeros: a ReLU's output the exporter "
+                    f"computed, so the layers before it are gone from the file (PyTorch "
+                    f"counts their params and MACs)")
+        if op in ("MatMul", "Gemm") and learned and len(kinds) >= 2 and all(
+                isinstance(k, _Const) for k in kinds[:2]):
+            a, b = kinds[0].value, kinds[1].value
+            if op == "Gemm":
+                at = _attrs(node)
+                m_, k_ = a.shape[::-1] if at.get("transA", 0) else a.shape
+                n_ = b.shape[0] if at.get("transB", 0) else b.shape[-1]
+                macs += int(m_) * int(k_) * int(n_)
+            elif a.ndim >= 1 and b.ndim >= 1:
+                rows = math.prod(a.shape[:-1]) if a.ndim > 1 else 1
+                batch = math.prod(b.shape[:-2]) if b.ndim > 2 else 1
+                macs += int(rows * batch * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1))
+        return learned, macs
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
         import numpy as np
         op = node.op_type
         v = [np.asarray(x) if x is not None else None for x in values]
-        n = None
+        n = expand = None
         try:
             if op == "ConstantOfShape" and v and v[0] is not None:
                 n = math.prod(int(d) for d in v[0].reshape(-1))
             elif op == "Expand" and len(v) > 1 and v[1] is not None:
-                n = math.prod(max(int(a), int(b)) for a, b in _align(v[0].shape,
-                                                                    v[1].reshape(-1)))
+                expand = v
             elif op == "Tile" and len(v) > 1 and v[1] is not None:
                 n = v[0].size * math.prod(int(d) for d in v[1].reshape(-1))
             elif op == "Range" and len(v) == 3 and all(x is not None for x in v):
@@ -938,6 +1018,8 @@ class _Importer:
                     n = sum(x.size for x in v if x is not None) + 1
         except (OverflowError, ValueError, TypeError):
             n = math.inf
+        if expand is not None:
+            n = math.prod(self._expanded(node, expand[0].shape, expand[1]))
         if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
             self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
                       f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
@@ -1276,6 +1358,8 @@ class _Importer:
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
         learned = c.size if isinstance(c, _Weight) else c.learned
+        if isinstance(c, _Const) and c.macs:
+            return self._computed_operand(node, x, c, fn)
         if learned > 1 and self._after_matmul(self.vals[x].tensor):
             learned = self._bias_table(node, c, learned)
         if math.prod(cdims) == 1 and not learned:
@@ -1294,9 +1378,28 @@ class _Importer:
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
 
+    def _computed_operand(self, node, x, c, fn):
+        """An operand the file computes from parameters with MACs (Swin-V2's continuous
+        position-bias MLP kept by an unfolded export): an 'other' layer holding those
+        params and MACs (PyTorch's figures for the MLP) makes the operand, added to x."""
+        act = self.vals[x]
+        dims = tuple(c.value.shape)
+        rank = len(self.shapes.get(x, ()))
+        if act.bax is not None and len(dims) > rank - 1:
+            k = act.bax - (rank - len(dims))
+            if 0 <= k < len(dims) and dims[k] == 1:
+                dims = dims[:k] + dims[k + 1:]
+        base = self._name(node, node.output[0])
+        sub = self.emit(node, node.output[0] + "#operand", "other", [INPUT],
+                        {"type": "constant subgraph", "out_shape": list(dims) or [1],
+                         "params": c.learned, "macs": c.macs},
+                        name=base + "_operand", bax=act.bax)
+        self.subgraphs.append(f"{self.where(node)}: {c.learned:,} params, {c.macs:,} MACs")
+        self.emit(node, node.output[0], "add", [act.tensor, sub], {"fn": fn}, bax=act.bax)
+
     def _after_matmul(self, tensor):
         """Whether activation ``tensor`` is attention scores: a matmul's output, maybe
-        scaled by a scalar on the way."""
+        scaled on the way by a scalar or a per-head vector (Swin-V2's logit scale)."""
         by_name = {lay.name: lay for lay in self.layers[-4:]}
         for _ in range(3):
             lay = by_name.get(tensor)
@@ -1306,7 +1409,7 @@ class _Importer:
                 return True
             scalar = (lay.op == "act" and lay.attrs["fn"] == "linear") or (
                 lay.op == "add" and lay.attrs["operand"] is not None
-                and math.prod(lay.attrs["operand"]) == 1)
+                and sum(d > 1 for d in lay.attrs["operand"]) <= 1)
             if not scalar:
                 return False
             tensor = lay.inputs[0]
@@ -1327,6 +1430,12 @@ class _Importer:
             return learned
         if n < learned:
             self.tables.append(f"{self.where(node)}: {n:,} (not {learned:,})")
+            if (v > 0).all() and (v < 16).all():
+                self.folded.append(
+                    f"{self.where(node)} adds a bias of values in (0, 16) gathered from a "
+                    f"table: 16 * sigmoid of Swin-V2's continuous position-bias MLP, "
+                    f"folded by the exporter; counted as the table's {min(n, learned):,} "
+                    f"values (PyTorch counts the MLP's params and MACs instead)")
         return min(n, learned)
 
     def _constant_layer(self, node, name, k, like):
@@ -1862,8 +1971,17 @@ class _Importer:
         xs, os_ = self.shapes.get(node.input[0]), self.oshapes.get(node.output[0])
         k = kinds[1] if len(kinds) > 1 else None
         if isinstance(k, _Const) and xs is not None:
-            t = [int(v) for v in k.value.reshape(-1)]
-            os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
+            t = k.value.reshape(-1)
+            old = self.probe.get(node.input[0])
+            if not k.shape_dep and old is not None and len(old) == len(xs) \
+                    and len(t) >= len(xs):
+                # a target written for the export size (F.normalize's expand_as): an
+                # axis it copied from the input follows the input's size here
+                t = t.copy()
+                for i in range(1, len(xs) + 1):
+                    if int(t[-i]) == old[-i]:
+                        t[-i] = xs[-i]
+            os_ = self._expanded(node, xs, t)
         if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
         act = self.vals[node.input[0]]
@@ -1875,6 +1993,16 @@ class _Importer:
             return self.emit(node, node.output[0], "add", [act.tensor],
                              {"operand": list(img), "learned": False})
         return self.emit_other(node)
+
+    def _expanded(self, node, shape, target):
+        """The shape Expand gives ``shape`` with ``target`` (numpy broadcasting), or one
+        error line naming the node when the two do not broadcast."""
+        t = [int(v) for v in target.reshape(-1)]
+        out = _broadcast(shape, t)
+        if out is None:
+            self.fail(f"{self.where(node)}: cannot expand {_fmt_dims(shape)} to {t}: the "
+                      f"sizes do not broadcast{self.size_hint()}")
+        return out
 
     def op_Shape(self, node, kinds):
         import numpy as np
@@ -2051,6 +2179,16 @@ class _Importer:
             notes.append(f"{len(self.tables)} attention bias constant(s) hold a relative-"
                          f"position table gathered by the exporter; counted as the table's "
                          f"learned values, as PyTorch counts them: {listed(self.tables, 3)}")
+        if self.subgraphs:
+            notes.append(f"{len(self.subgraphs)} operand(s) computed in the file from "
+                         f"parameters (a position-bias MLP kept by an unfolded export) are "
+                         f"'constant subgraph' layers with those params and MACs: "
+                         f"{listed(self.subgraphs, 3)}")
+        if self.folded:
+            warn(f"{len(self.folded)} constant(s) hold what the exporter computed from layers "
+                 f"no longer in the file, so params and MACs differ from PyTorch's (re-export "
+                 f"with do_constant_folding=False, or dynamo with optimize=False, to keep "
+                 f"them): {listed(self.folded, 2)}")
         if self.unread:
             warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
                  f"in full; their values could not be read, or repeat in no per-head "

@@ -416,6 +416,26 @@ class MaxViTish(nn.Module):
         return self.head(x.mean([2, 3]))
 
 
+class SwinV2ish(nn.Module):
+    """torchvision's own SwinTransformerBlockV2 (cosine attention with a learned logit
+    scale; a continuous position-bias MLP, Linear(2, 512) + ReLU + Linear(512, heads),
+    run on a constant coordinate buffer and gathered into the attention bias), one
+    unshifted block (a shifted one doubles the file), window 2 (so the folded MLP
+    stays small)."""
+
+    def __init__(self, dim=16, heads=2):
+        super().__init__()
+        from torchvision.models.swin_transformer import SwinTransformerBlockV2
+        self.patch = nn.Conv2d(3, dim, 2, 2)
+        self.norm0 = nn.LayerNorm(dim)
+        self.b1 = SwinTransformerBlockV2(dim, heads, [2, 2], [0, 0])
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.norm0(self.patch(x).permute(0, 2, 3, 1))
+        return self.head(self.b1(x).mean([1, 2]))
+
+
 #: name -> (constructor, export size (W, H), other size (W, H) or None when the model
 #: cannot run at another size (then the record says which size it refuses))
 MODELS = {
@@ -428,11 +448,12 @@ MODELS = {
     "normish": (Normish, (64, 48), (81, 57)),
     "samepadish": (SamePadish, (64, 48), (80, 56)),
     "maxvitish": (MaxViTish, (32, 32), (64, 64)),
+    "swinv2ish": (SwinV2ish, (16, 16), (20, 16)),
 }
 #: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
 #: single file (no external data); the two CNNs above keep their original variants
 NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish", "samepadish",
-       "maxvitish")
+       "maxvitish", "swinv2ish")
 REFUSED_SIZE = {"minivit": (40, 32), "maxvitish": (48, 32)}
 #: sizes PyTorch runs that the file cannot be retargeted to (recorded; sramfit refuses)
 AMBIGUOUS_SIZE = {"samepadish": (81, 57)}
@@ -529,6 +550,10 @@ def main():
                     doc["refused_by_torch"] = type(err).__name__
                 else:
                     raise SystemExit(f"{name} runs at {rw}x{rh}; pick a size it refuses")
+            cpb = [m for m in model.modules() if hasattr(m, "cpb_mlp")]
+            if cpb:       # what a folded position-bias MLP leaves: its gathered table
+                doc["cpb_table_values"] = sum(m.relative_coords_table.numel() // 2
+                                              * m.num_heads for m in cpb)
             if name in AMBIGUOUS_SIZE:
                 rw, rh = AMBIGUOUS_SIZE[name]
                 doc["ambiguous_size"] = [rw, rh]
