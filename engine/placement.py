@@ -257,8 +257,17 @@ def thresholds(order, first, last, size, n_steps, pairs=None) -> np.ndarray:
     ``order`` get ``inf`` (never kept). An in-place credit counts when the second of
     its two buffers is added (whenever that one is kept, the earlier one with its
     lower-or-equal threshold may not be; counting it as kept only overstates load)."""
-    load = np.zeros(max(n_steps, 1), dtype=np.float64)
     r = np.full(len(size), np.inf, dtype=np.float64)
+    if pairs is None:       # no credits: the loads before each buffer as one cumsum
+        o = np.asarray(order, dtype=np.int64)
+        cols = np.arange(max(n_steps, 1))
+        span = (cols >= np.asarray(first)[o, None]) & (cols <= np.asarray(last)[o, None])
+        s = np.asarray(size, dtype=np.float64)[o, None]
+        add = np.where(span, s, 0.0)
+        before = np.cumsum(np.concatenate([np.zeros((1, len(cols))), add[:-1]]), axis=0)
+        r[o] = np.where(span, before + s, -np.inf).max(axis=1, initial=-np.inf)
+        return r
+    load = np.zeros(max(n_steps, 1), dtype=np.float64)
     credit: dict[int, list] = {}
     if pairs is not None:
         for a, b2, st, z in zip(*(x.tolist() for x in pairs)):
