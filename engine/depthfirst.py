@@ -1102,7 +1102,8 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                                   np.asarray(client_batch, dtype=np.float64))
     shape = C.shape
     Cf, bf, nf = C.ravel(), b.ravel(), n.ravel()
-    stage = np.minimum(Cf, chip.staging_bytes)      # as engine.analysis.usable
+    stage = np.broadcast_to(np.asarray(lbl["staging_bytes"], dtype=np.float64),
+                            shape).ravel()          # engine.analysis.usable's reserve
     Ceff = Cf - stage
     calls = np.ceil(nf / bf)
     pad = calls * bf / nf
@@ -1136,10 +1137,11 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 p = pad[pts]
                 if "weight_rereads" in f["traffic"]:   # re-reads may tip the balance
                     win = sum(f["traffic"].values()) * p < lbl_dram[pts]
-                    pts, kk, p = pts[win], kk[win], p[win]
-                    f = figures(st, cp, kk, Ceff[pts], bv, chip, Cf[pts])
-                    if not len(pts):
+                    if not win.any():
                         continue
+                    pts, kk, p = pts[win], kk[win], p[win]
+                    f = {key: ({k2: v2[win] for k2, v2 in v.items()} if key == "traffic"
+                               else v[win]) for key, v in f.items()}
                 dfmask[pts] = True
                 for name in out["traffic"]:         # kinds of the chip's model that
                     out["traffic"][name][pts] = (      # stacks do not have (re-reads): 0

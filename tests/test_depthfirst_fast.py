@@ -75,3 +75,18 @@ def test_batch_sweep_equals_one_batch_at_a_time():
         for key, v in one.items():
             assert np.array_equal(np.asarray(all_[key])[q], np.asarray(v)[0],
                                   equal_nan=True), (b, key)
+
+
+def test_split_chip_staging_is_the_analysis_reserve():
+    """A split chip (depth-first falls back to layer by layer there) reserves staging
+    from each SRAM: weight tiles min(Cw, 16384 B) + activation tiles min(Ca, 32768 B)
+    (chip B's array), not min(C, 49152 B) of the whole."""
+    from sramfit import engine
+    d = {**engine.chip_to_dict(engine.load_chip("chip_b")), "sram_split": True,
+         "sram_mb": 1.0, "weight_sram_mb": 0.99, "activation_sram_mb": 0.01}
+    # 1 MB: Cw = 0.99 MB >= 16384 B, Ca = 10000 B < 32768 B -> 16384 + 10000 = 26384 B
+    s = Scenario(model="yolov3_tiny", width=416, height=416, chip=d, sram_mb=1.0,
+                 schedule="depth_first")
+    assert engine.analyze(s).totals()["staging_bytes"] == 26384
+    r = sweep.over_sram(s, [1e6, 64e6])
+    assert r["staging_bytes"].tolist() == pytest.approx([26384.0, 49152.0], rel=1e-12)
