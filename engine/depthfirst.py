@@ -1122,6 +1122,7 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     df_detail = None
     if schedule == "depth_first" and not chip.sram_split \
             and getattr(chip, "execution", "sequential") != "pipelined":
+        from .analysis import timing        # (analysis imports this module)
         lbl_dram = out["dram_bytes_per_image"]
         st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
@@ -1155,12 +1156,11 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 out["placement_gap_bytes_per_image"][pts] = np.nan
                 acts = f["traffic"]["activation_writes"] + f["traffic"]["weights"]
                 out["fits"][pts] = acts <= 0
-                compute_s, util = perf.compute_seconds(prep.geo, chip, bv, rate)
-                memory_s = perf.memory_seconds(f["step_bytes"], chip)
-                time_s = perf.step_times(compute_s, memory_s, chip, overlap) \
-                    + (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6
-                call_s = perf.call_latency(time_s, chip)
-                cl, lat, thr = perf.dynamic_batching(call_s, nf[pts], bv)
+                tm = timing(prep, chip, f["step_bytes"], bv, nf[pts], rate, overlap,
+                            (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6)
+                compute_s, util, memory_s, time_s, call_s, lat, thr = (tm[key] for key in (
+                    "compute_s", "utilisation", "memory_s", "time_s", "call_s",
+                    "latency_s", "throughput_ips"))
                 out["call_s"][pts] = call_s
                 out["latency_s"][pts] = lat
                 out["throughput_ips"][pts] = thr
