@@ -95,6 +95,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .liveness import SLICE, VIEW
 
 POLICIES = ("weights_first", "activations_first", "optimal")
 NODE_LIMIT = 200          # branch-and-bound nodes per exact solve (deterministic,
@@ -174,19 +175,7 @@ def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
             readers[t] += 1
     is_output = readers == 0
     is_output[0] = False
-    root = np.arange(T)
-
-    def find(t):
-        while root[t] != t:
-            t = root[t]
-        return t
-
-    for t in range(T):                        # views and slices share a buffer
-        if al.kind[t] == "view":
-            root[find(t)] = find(int(al.of[t]))
-        if al.slice_of[t] >= 0:
-            root[find(t)] = find(int(al.slice_of[t]))
-    group = np.array([find(t) for t in range(T)])
+    group = al.groups((VIEW, SLICE))          # views and slices share a buffer
     roots, buf = np.unique(group, return_inverse=True)
     B = len(roots)
     tfirst, tlast = fp.tensor_first.copy(), fp.tensor_last.copy()
