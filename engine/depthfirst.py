@@ -857,21 +857,39 @@ def _best_at(cands: Candidates, c0: float, b: float):
 
 def _loose_low(lazy: _Lazy, key: tuple, c0: float, b: float) -> float:
     """A bound below :func:`_low` from the batch-free structure: every external tensor
-    kept (less a margin for the order of summation)."""
+    that fits beside the working sets of the segments it spans kept (less a margin for
+    the order of summation)."""
+    memo = lazy.st.opts.setdefault(("bounds", b), {})
+    parts = memo.get(key)
+    if parts is None:
+        if len(memo) > 8192:
+            memo.clear()
+        parts = memo[key] = _bound_parts(lazy, key, b)
+    base, mp, fixed_pin, W, need, saved_upto = parts
+    A0 = c0 - fixed_pin
+    if A0 < mp or fixed_pin + mp > c0:
+        return np.inf
+    kmax = int(np.searchsorted(W, A0 - mp, side="right")) - 1
+    w = (W[-1] - W[kmax]) / b
+    saved = saved_upto[np.searchsorted(need, A0 / b, side="right")]
+    return base + w - saved - 1e-9 * (abs(base) + w + saved)
+
+
+def _bound_parts(lazy: _Lazy, key: tuple, b: float) -> tuple:
+    """What :func:`_loose_low` needs of a candidate at batch ``b``: base DRAM, largest
+    working set, pinned stack weights, the weight ladder, and per external tensor the
+    least per-image capacity it could be kept at (ascending) with the benefit of all
+    tensors up to it."""
     segs, pin = key
     sr = _structure(lazy.st, lazy.wb, segs, pin)
     pseudo, _, base = _batch_part(sr, len(segs), b, pin)
     mp = float(pseudo.max()) if len(segs) else 0.0
-    A0 = c0 - sr.fixed_pin
-    if A0 < mp or sr.fixed_pin + mp > c0:
-        return np.inf
-    kmax = int(np.searchsorted(sr.W, A0 - mp, side="right")) - 1
-    w = (sr.W[-1] - sr.W[kmax]) / b
-    # a tensor is kept only if it fits beside the working sets of the segments it spans
     under = np.where(sr.t_span, (pseudo / b)[None, :], 0.0).max(axis=1) \
         if len(segs) else np.zeros(len(sr.t_size))
-    saved = sr.t_benefit[under + sr.t_size <= A0 / b].sum()
-    return base + w - saved - 1e-9 * (abs(base) + w + saved)
+    need = under + sr.t_size
+    order = np.argsort(need, kind="stable")
+    return (base, mp, sr.fixed_pin, sr.W, need[order],
+            np.concatenate(([0.0], np.cumsum(sr.t_benefit[order]))))
 
 
 def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, b):
