@@ -555,7 +555,6 @@ class _Structure:
     t_readers: np.ndarray
     t_benefit: np.ndarray
     order_ext: np.ndarray       # the placement's priority order of external tensors
-    t_span: np.ndarray          # external tensor x segment: live there
     base_io: float              # DRAM per image, every external tensor spilled
     benefit_total: float
     ntiles: np.ndarray
@@ -581,7 +580,7 @@ def _structure(st: Stacks, wb: np.ndarray, segs: tuple, pin_stacks: bool) -> _St
     key = (segs, pin_stacks)
     hit = memo.get(key)
     if hit is None:
-        if len(memo) > 8192:
+        if len(memo) > 2048:
             memo.clear()
         hit = memo[key] = _build_structure(st, wb, segs, pin_stacks)
     return hit
@@ -658,9 +657,7 @@ def _build_structure(st: Stacks, wb: np.ndarray, segs: tuple, pin_stacks: bool):
     w_rank = np.full(n, -1, dtype=np.int64)
     w_rank[w_order] = np.arange(len(w_order))
     W = np.concatenate(([0.0], np.cumsum(w_pin[w_order])))
-    cols = np.arange(m)
-    t_span = (cols >= first[:, None]) & (cols <= last[:, None])
-    return _Structure(seg_of, ext, size, first, last, rd, benefit, order_ext, t_span, base_io,
+    return _Structure(seg_of, ext, size, first, last, rd, benefit, order_ext, base_io,
                       float(benefit.sum()), ntiles, tile_rows, modes, w_pin, w_rank, W,
                       fixed_pin, stack_pinned, wb <= 0, np.array(sk, dtype=np.int64),
                       np.array(smode, dtype=np.int64), np.array(slb, dtype=np.float64),
@@ -862,7 +859,7 @@ def _loose_low(lazy: _Lazy, key: tuple, c0: float, b: float) -> float:
     memo = lazy.st.opts.setdefault(("bounds", b), {})
     parts = memo.get(key)
     if parts is None:
-        if len(memo) > 8192:
+        if len(memo) > 2048:
             memo.clear()
         parts = memo[key] = _bound_parts(lazy, key, b)
     base, mp, fixed_pin, W, need, saved_upto = parts
@@ -884,7 +881,9 @@ def _bound_parts(lazy: _Lazy, key: tuple, b: float) -> tuple:
     sr = _structure(lazy.st, lazy.wb, segs, pin)
     pseudo, _, base = _batch_part(sr, len(segs), b, pin)
     mp = float(pseudo.max()) if len(segs) else 0.0
-    under = np.where(sr.t_span, (pseudo / b)[None, :], 0.0).max(axis=1) \
+    cols = np.arange(len(segs))
+    span = (cols >= sr.t_first[:, None]) & (cols <= sr.t_last[:, None])
+    under = np.where(span, (pseudo / b)[None, :], 0.0).max(axis=1) \
         if len(segs) else np.zeros(len(sr.t_size))
     need = under + sr.t_size
     order = np.argsort(need, kind="stable")
