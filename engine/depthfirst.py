@@ -89,6 +89,17 @@ the capacity can be pinned, so ``floor(C) = input + outputs + max(0, W - C) / b`
 bytes per image. Activation spills are not bounded below (a stack of one-row tiles
 keeps almost nothing), so the floor is a true lower bound, not a schedule.
 
+**How the search is kept fast** (the choices are those of the plain search: least
+cost, then least bound, then first candidate; tests/test_depthfirst_fast.py). What a
+partition is regardless of the batch (segments, external tensors, spans, pinnable
+weights) is built once and shared by every batch of a sweep; its working sets and
+thresholds are then a few array operations per batch (the threshold rule without
+in-place credits is one cumulative sum). At one capacity, candidates are ordered by a
+bound needing no thresholds (every tensor that fits beside the working sets of the
+segments it spans is kept), and a candidate's placement is built only while that bound
+can still beat the best cost found. The DP over a capacity ladder reads each stack's
+cheapest fitting option from one table per batch (stacks x capacities).
+
 Speed: a fused step runs once per tile, so it pays ``layer_overhead_us`` per tile
 (an estimate: one kernel launch per tile and step); DRAM time per step counts its
 stack-boundary reads and writes and its weight reads.
