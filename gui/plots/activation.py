@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
-from .base import set_xy
+from .base import set_bars, set_label, set_xy
 from sramfit.gui.text import fmt_mb
 from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
@@ -67,8 +67,8 @@ class ActivationPlot(StepPlot):
         x = np.arange(n)
         base = math.log10(LOG_FLOOR_MB) if self.log else 0.0
         brushes = [self._fit_brush if f else self._spill_brush for f in in_sram]
-        self.bars.setOpts(x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
-                          brushes=brushes)
+        set_bars(self.bars, x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
+                 brushes=brushes)
         has_w = wts > 0
         set_xy(self.weights, x[has_w], self._y(wts[has_w]))
         cap = float(activation_capacity(a))
@@ -76,7 +76,7 @@ class ActivationPlot(StepPlot):
             # show first: a hidden line's label ignores new text (it kept "50.4 MB")
             self.capacity.show()
             self.capacity.setValue(float(self._y(cap)))
-            self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
+            set_label(self.capacity, f"SRAM for activations {fmt_mb(cap)}")
         else:
             self.capacity.hide()
         top = max(act.max(initial=0), wts.max(initial=0), cap)

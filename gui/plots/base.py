@@ -97,6 +97,55 @@ def set_xy(item, x, y, **opts) -> bool:
     return True
 
 
+def set_text(item, text: str) -> bool:
+    """``item.setText(text)`` (a pg.TextItem) unless it already shows ``text``: setText
+    re-lays out the text and repaints it even when nothing changed (speed)."""
+    if item.toPlainText() == text:
+        return False
+    item.setText(text)
+    return True
+
+
+def set_label(line, text: str) -> bool:
+    """The text of an InfiniteLine's label, set only when it differs from what the label
+    shows (read back from the label, not remembered: a label hidden when set keeps its
+    old text, and an export restyles and restores labels)."""
+    lab = line.label
+    if lab.format == text and lab.toPlainText() == text:
+        return False
+    lab.setFormat(text)
+    return True
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def set_bars(item, **opts) -> bool:
+    """``item.setOpts(**opts)`` (a pg.BarGraphItem) unless every option already has
+    that value (arrays equal, brush lists the same objects): setOpts redraws every bar
+    and repaints the whole plot (speed: a slider notch leaves most bars as they were)."""
+    opts = {k: (np.asarray(v, dtype=float) if k in _BAR_ARRAYS and not np.isscalar(v)
+                else v) for k, v in opts.items()}
+    if all(k in item.opts and _same(item.opts[k], v) for k, v in opts.items()):
+        return False
+    item.setOpts(**opts)
+    return True
+
+
+_BAR_ARRAYS = ("x", "y", "x0", "y0", "x1", "y1", "height", "width")
+
+
 class PlotBase(pg.PlotWidget):
     """A titled plot with unit-carrying axes, hover text and click-to-select."""
 
@@ -135,7 +184,12 @@ class PlotBase(pg.PlotWidget):
         self.setMinimumSize(220, 170)
 
     def set_title(self, title: str, legend=()):
-        """Title with an inline colour legend: [(label, QColor, glyph)]."""
+        """Title with an inline colour legend: [(label, QColor, glyph)]. The same
+        title again is not set again (a new title re-lays out the plot)."""
+        key = (title, tuple((label, c.name(), g) for label, c, g in legend))
+        if key == getattr(self, "_title_key", None):
+            return
+        self._title_key = key
         keys = "&nbsp;&nbsp; ".join(
             f"<span style='color:{c.name()}; font-size:11pt'>{g}</span>"
             f"<span style='font-size:8.5pt; color:#333'>&nbsp;{label.replace(' ', '&nbsp;')}"

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
-from .base import set_xy
+from .base import set_text, set_xy
 
 
 
@@ -92,7 +92,7 @@ class RooflinePlot(PlotBase):
         roof = np.minimum(peak, bw * 10 ** xs)
         set_xy(self.roof, xs, np.log10(roof / 1e12))
         n_free = int(((ops > 0) & ~(dram > 0)).sum())
-        self.no_dram.setText(f"{n_free} steps with no DRAM traffic (not drawn) "
+        set_text(self.no_dram, f"{n_free} steps with no DRAM traffic (not drawn) "
                              if n_free else "")
         names = frame.names
         self._texts = [""] * len(ops)
