@@ -124,7 +124,9 @@ class Document(QObject):
         fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
         try:
             t0 = time.perf_counter()
-            analysis = Analysis(new, exact=False) if fast else self._analyze(new)
+            # a drag changes the SRAM size only: the footprint is reused (like=)
+            analysis = (Analysis(new, exact=False, like=self.analysis) if fast
+                        else self._analyze(new))
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
