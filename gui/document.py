@@ -157,6 +157,11 @@ class Document(QObject):
 
     _approx = False
 
+    @property
+    def dragging(self) -> bool:
+        """True while the analysis shown is a slider drag's fast one (until settle())."""
+        return self._approx
+
     def _set(self, scenario):
         """Called by the undo commands only."""
         pending, self._pending = self._pending, None

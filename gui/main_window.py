@@ -26,6 +26,7 @@ from .text import fmt_seconds
 from .widgets import SpinUndo
 
 MAX_RECENT = 8
+QWIDGETSIZE_MAX = (1 << 24) - 1
 GLOSSARY = """<h3>Terms</h3>
 <p><b>MB</b> = 10<sup>6</sup> bytes, <b>GB</b> = 10<sup>9</sup> bytes, everywhere.</p>
 <p><b>Activation</b>: a layer's output tensor; most are read by the next layer and
@@ -141,12 +142,14 @@ class MainWindow(QMainWindow):
         # what the figures rest on (gui/assumptions.py; the exports' footnote says the same)
         self.assumptions = AssumptionsPanel()
         self.tabs.addTab(self.assumptions, "Assumptions")
+        self.tabs.currentChanged.connect(self._show_stale_assumptions)
         self.model_dock = self._dock("Model", "model", self.model_panel,
                                      Qt.DockWidgetArea.LeftDockWidgetArea)
         self.chip_dock = self._dock("Chip", "chip", self.chip_panel,
                                     Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Layers", "layers", self.tabs,
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.table_dock.visibilityChanged.connect(self._show_stale_assumptions)
         # the left panels run to the bottom; the layer table sits under the plots only,
         # so giving it a third of the height does not squeeze the panels
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -335,6 +338,9 @@ class MainWindow(QMainWindow):
         self.message.setStyleSheet("")
         self.editor.show_problem("")
         self.model_panel.show_problem("")
+        for label in self.status.values():      # the status bar fits the new figures
+            label.setMinimumSize(0, 0)
+            label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
         self._selected = None
         self.table.view.clearSelection()
         for p in self.plots.plots:
@@ -380,10 +386,31 @@ class MainWindow(QMainWindow):
         evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
                             note)
         st["schedule"].setText(schedule_status(a))
-        self.assumptions.show_analysis(a, t)
+        # the status bar keeps its layout while the figures change: each label has a
+        # fixed size that only grows (a label of changing size relaid out and repainted
+        # the whole bar and the window behind it at every notch)
+        for label in st.values():
+            hint = label.sizeHint()
+            w, h = max(hint.width(), label.minimumWidth()), max(hint.height(),
+                                                                label.minimumHeight())
+            if (w, h) != (label.minimumWidth(), label.maximumWidth()) \
+                    or label.minimumHeight() != label.maximumHeight():
+                label.setFixedSize(w, h)
+        if self.assumptions.isVisible() or not self.doc.dragging:
+            self._assumptions_stale = False
+            self.assumptions.show_analysis(a, t)
+        else:                 # hidden during a drag: on release (settle), or when shown
+            self._assumptions_stale = True
         dlg = self.status_clicks.dialog
         if dlg is not None and dlg.isVisible():         # follow the edits while open
             self.status_clicks.explain(dlg.formula.key)
+
+    def _show_stale_assumptions(self, *_):
+        if self._assumptions_stale and self.assumptions.isVisible():
+            self._assumptions_stale = False
+            self.assumptions.show_analysis(self.doc.analysis)
+
+    _assumptions_stale = False
 
     def select_step(self, step: int):
         self._selected = step
