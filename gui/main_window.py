@@ -112,6 +112,10 @@ class PlotArea(QWidget):
         for p in self.plots:
             if p not in self._stale:
                 p.render(frame)
+                # view boxes apply a new range now, not inside the coming paint: items
+                # that follow the view then ask for their repaint before it, so the
+                # plot is painted once, not twice
+                p.scene().prepareForPaint()
 
     def _render_stale(self):
         for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:

@@ -61,9 +61,9 @@ class RooflinePlot(PlotBase):
     def select(self, index):
         super().select(index)
         if index is None or index >= len(self._xy) or np.isnan(self._xy[index]).any():
-            self.sel.setData([], [])          # not drawn (no DRAM traffic): no ring
+            set_xy(self.sel, [], [])          # not drawn (no DRAM traffic): no ring
         else:
-            self.sel.setData([self._xy[index, 0]], [self._xy[index, 1]])
+            set_xy(self.sel, [self._xy[index, 0]], [self._xy[index, 1]])
 
     def render(self, frame: Frame):
         self.mark_speed_estimate(frame)         # issue 12
