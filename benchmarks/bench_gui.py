@@ -8,7 +8,10 @@
    plots, the layer table and the status bar; then the pending events are processed,
    which paints the window (an event filter counts the plots repainted: a plot whose
    picture the notch did not change is not redrawn). Median and 90th percentile over
-   >= 30 changes.
+   >= 30 changes, and the median CPU time of the process (time.process_time: on a
+   machine shared with other work, compare that one). One processEvents() holds all
+   of a notch's painting: tests/test_gui_paint.py checks that each plot whose picture
+   changed is painted exactly once, with no repaint left for a later turn of the loop.
    Target: median <= 16 ms (one 60 Hz frame).
 2. Model switch: the model combo from ResNet-50 (224x224) to YOLOv3 at 2 MP and back,
    each change analysed, rendered and painted. Median over >= 10 switches to YOLOv3,
@@ -79,18 +82,19 @@ def bench_slider(changes: int) -> dict:
         vp.installEventFilter(spy)
     slider = win.chip_panel.slider
     start = slider.value()
-    samples, analyze, repainted = [], [], []
+    samples, cpu, analyze, repainted = [], [], [], []
     slider.setSliderDown(True)
     for i in range(changes + 3):
         pos = start + (i % 20) - 10 if i % 2 else start - (i % 20) + 10
         pos = pos if pos != slider.value() else pos + 1
         painted.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         slider.setValue(pos)
         QApplication.processEvents()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if i >= 3:                      # the first few warm caches up
             samples.append(dt)
+            cpu.append(dc)
             analyze.append(win.doc.last_analyze_s)
             repainted.append(len(painted & set(viewports)))
     slider.setSliderDown(False)
@@ -99,6 +103,7 @@ def bench_slider(changes: int) -> dict:
     samples.sort()
     return {"n": len(samples), "median_ms": statistics.median(samples) * 1e3,
             "p90_ms": samples[int(0.9 * (len(samples) - 1))] * 1e3,
+            "cpu_median_ms": statistics.median(cpu) * 1e3,
             "analyze_median_ms": statistics.median(analyze) * 1e3,
             "undo_steps": win.doc.stack.count(),
             "repainted_mean": statistics.mean(repainted)}
@@ -147,7 +152,7 @@ def main(argv=None) -> int:
     s = bench_slider(max(30, args.changes))
     print(f"slider change -> all plots redrawn (YOLOv3 1920x1088, chip_b, 1600x1000): "
           f"median {s['median_ms']:.1f} ms, p90 {s['p90_ms']:.1f} ms over {s['n']} changes "
-          f"(analyze() median {s['analyze_median_ms']:.1f} ms; {s['repainted_mean']:.1f} of "
+          f"(CPU time median {s['cpu_median_ms']:.1f} ms; analyze() median {s['analyze_median_ms']:.1f} ms; {s['repainted_mean']:.1f} of "
           f"6 plots repainted per change; the drag = {s['undo_steps']} undo step) "
           f"[target <= 16 ms]")
     m = bench_model_switch(10)

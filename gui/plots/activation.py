@@ -88,10 +88,14 @@ class ActivationPlot(StepPlot):
         self.set_range(vb, x=(-1, n))
         y1 = (math.log10(max(top / MB, 1e-2)) + 0.35) if self.log else (top / MB * 1.12 or 1)
         self._legend(self.stack_bands.render(a, base, y1))
-        names = frame.names
-        self._texts = [f"{names[i]}: activation {fmt_mb(act[i])} "
-                       f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
-                       f"weights {fmt_mb(wts[i])}" for i in range(n)]
-        for k, (lo, hi) in enumerate(self.stack_bands.spans):
-            for i in range(lo, min(hi + 1, n)):
-                self._texts[i] += f"; in fused stack {k + 1} (steps {lo}-{hi})"
+        names, spans = frame.names, list(self.stack_bands.spans)
+
+        def texts():
+            out = [f"{names[i]}: activation {fmt_mb(act[i])} "
+                   f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
+                   f"weights {fmt_mb(wts[i])}" for i in range(n)]
+            for k, (lo, hi) in enumerate(spans):
+                for i in range(lo, min(hi + 1, n)):
+                    out[i] += f"; in fused stack {k + 1} (steps {lo}-{hi})"
+            return out
+        self.hover_texts(texts)

@@ -293,6 +293,23 @@ class PlotBase(pg.PlotWidget):
                 continue
             (vb.setXRange if axis == 0 else vb.setYRange)(lo, hi, padding=0)
 
+    @property
+    def _texts(self) -> list[str]:
+        """The hover text of each point, made on the first hover after a render (a
+        slider notch formats none of them)."""
+        make = getattr(self, "_make_texts", None)
+        if make is not None:
+            self._made_texts, self._make_texts = make(), None
+        return getattr(self, "_made_texts", [])
+
+    @_texts.setter
+    def _texts(self, texts: list[str]):
+        self._made_texts, self._make_texts = texts, None
+
+    def hover_texts(self, make):
+        """``make()`` gives the hover texts of what was just rendered, when asked."""
+        self._make_texts = make
+
     def show_hover(self, text: str):
         self.hover_text = text
         if text:

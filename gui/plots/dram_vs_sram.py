@@ -10,6 +10,15 @@ from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
 from .base import set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
+class HoverPoints(pg.ScatterPlotItem):
+    """Invisible points that carry the curve's hover tips: painted only while one is
+    hovered (its highlight), not at every repaint of the plot (241 symbols)."""
+
+    def paint(self, p, *args):
+        if self.data["hovered"].any():
+            super().paint(p, *args)
+
+
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
 
@@ -26,9 +35,9 @@ class DramVsSramPlot(PlotBase):
         super().__init__(parent)
         self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2),
                                      name="DRAM per image")
-        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
-                                         hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
-                                         tip=self._tip)
+        self.points = HoverPoints(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
+                                  hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
+                                  tip=self._tip)
         self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
                                           pen=pg.mkPen("w", width=1.5), name="this chip")
         self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1))

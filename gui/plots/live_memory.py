@@ -84,8 +84,12 @@ class LiveMemoryPlot(StepPlot):
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
         names = frame.names
-        self._texts = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
-        if used > 0:
-            per_step = a.df.sram_per_step
-            self._texts = [t + f"; SRAM in use (depth-first) {fmt_mb(per_step[k])}"
-                           for k, t in enumerate(self._texts)]
+        per_step = a.df.sram_per_step if used > 0 else None
+
+        def texts():
+            out = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
+            if per_step is not None:
+                out = [t + f"; SRAM in use (depth-first) {fmt_mb(per_step[k])}"
+                       for k, t in enumerate(out)]
+            return out
+        self.hover_texts(texts)

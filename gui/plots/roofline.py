@@ -48,7 +48,6 @@ class RooflinePlot(PlotBase):
                         "arithmetic intensity (ops per DRAM byte)")
         self.set_title(self.title, [("compute-bound", COMPUTE, "●"),
                                     ("memory-bound", MEMORY, "●"), ("roof", WEIGHT, "—")])
-        self._texts: list[str] = []
         self._xy = np.zeros((0, 2))
 
     def _tip(self, x, y, data):
@@ -95,10 +94,14 @@ class RooflinePlot(PlotBase):
         set_text(self.no_dram, f"{n_free} steps with no DRAM traffic (not drawn) "
                              if n_free else "")
         names = frame.names
-        self._texts = [""] * len(ops)
-        for i in idx:
-            self._texts[i] = (f"{names[i]}: {achieved[i] / 1e12:,.3f} TOPS attained, "
-                              f"{ai[i]:,.1f} ops per DRAM byte, {bound[i]}-bound")
+
+        def texts():
+            out = [""] * len(ops)
+            for i in idx:
+                out[i] = (f"{names[i]}: {achieved[i] / 1e12:,.3f} TOPS attained, "
+                          f"{ai[i]:,.1f} ops per DRAM byte, {bound[i]}-bound")
+            return out
+        self.hover_texts(texts)
         vb = self.plotItem.getViewBox()
         ylo = min(float(y.min()) if len(y) else -3, math.log10(roof.min() / 1e12))
         self.set_range(vb, x=(x_lo, x_hi), pad=0.02)
