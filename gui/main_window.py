@@ -115,7 +115,8 @@ class PlotArea(QWidget):
                 # view boxes apply a new range now, not inside the coming paint: items
                 # that follow the view then ask for their repaint before it, so the
                 # plot is painted once, not twice
-                p.scene().prepareForPaint()
+                for vb in p.view_boxes():
+                    vb.prepareForPaint()
 
     def _render_stale(self):
         for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:
