@@ -128,3 +128,19 @@ def test_drag_status_and_table_show_a_fresh_analysis(main_window, moves):
     assert win.assumptions.rows == explain.assumptions(exact, exact.totals())
     assert win.status["dram"].text() == \
         f"DRAM <b>{fmt_mb(exact.totals()['dram_bytes_per_image'])}</b>/image"
+
+
+def test_cached_items_export_as_vectors_and_stay_cached(main_window):
+    """Items kept as screen pixmaps (axes, grid, static curves and bars) are painted
+    uncached into an export: the SVG carries no bitmap, and the screen cache is back
+    afterwards."""
+    from PySide6.QtWidgets import QGraphicsItem
+    from sramfit.gui.export import render_svg
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for plot in main_window.plots.plots:
+        items = [it for it in plot.scene().items() if it.cacheMode() == cached]
+        assert items, type(plot).__name__
+        svg = render_svg(plot, (800, 500))
+        svg = svg.decode() if isinstance(svg, bytes) else svg
+        assert "<image" not in svg, type(plot).__name__
+        assert all(it.cacheMode() == cached for it in items)

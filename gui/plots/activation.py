@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
-from .base import set_bars, set_label, set_xy
+from .base import cache_static, set_bars, set_label, set_xy
 from sramfit.gui.text import fmt_mb
 from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
@@ -27,6 +27,7 @@ class ActivationPlot(StepPlot):
                                     name="activation per step, whole batch")
         self.weights = pg.ScatterPlotItem(size=6, symbol="d", pen=None,
                                           brush=pg.mkBrush(WEIGHT), name="weights per step")
+        cache_static(self.bars)               # a notch recolours a few bars at most
         self.capacity = sram_line(1)
         for item in (self.bars, self.weights, self.capacity):
             self.plotItem.addItem(item)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
 from sramfit.gui.text import fmt_mb
 
@@ -97,6 +97,26 @@ def set_xy(item, x, y, **opts) -> bool:
     return True
 
 
+_CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def cache_static(item):
+    """Keep ``item``'s picture as a pixmap on screen (QGraphicsItem device coordinate
+    cache): a repaint of the plot around it (a marker moving over a curve, an axis or
+    the grid) then copies pixels instead of drawing it again. For items a slider notch
+    leaves alone; the pixmap is redrawn when the item or the view range changes.
+    Exports (gui.export calls setExportMode on every item) paint it uncached, so an SVG
+    gets vectors, never a pixmap."""
+    item.setCacheMode(_CACHED)
+    plain = item.setExportMode
+
+    def set_export_mode(export, opts=None):
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache if export else _CACHED)
+        return plain(export, opts)
+    item.setExportMode = set_export_mode
+    return item
+
+
 def set_text(item, text: str) -> bool:
     """``item.setText(text)`` (a pg.TextItem) unless it already shows ``text``: setText
     re-lays out the text and repaints it even when nothing changed (speed)."""
@@ -168,8 +188,10 @@ class PlotBase(pg.PlotWidget):
         self.grid.setTickSpacing(x=[None], y=[None])
         self.grid.setZValue(-100)
         pi.addItem(self.grid, ignoreBounds=True)
+        cache_static(self.grid)
         for side in ("left", "bottom", "right", "top"):
             ax = pi.getAxis(side)
+            cache_static(ax)
             ax.setPen(pg.mkPen(FG))
             ax.setTextPen(pg.mkPen(FG))
             ax.setStyle(tickFont=_font(8.5))

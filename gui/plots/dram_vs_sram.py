@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
-from .base import set_label, set_text, set_xy
+from .base import cache_static, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
 class HoverPoints(pg.ScatterPlotItem):
@@ -45,6 +45,8 @@ class DramVsSramPlot(PlotBase):
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
         self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
+        for item in (self.curve, *self.schedules.curves.values(), self.schedules.floor):
+            cache_static(item.curve)          # a notch moves the chip's dot only
         self.set_title(self.title, [("DRAM per image", WEIGHT, "—"),
                                     ("this chip", ACCENT, "●"),
                                     ("chips A, B, C", MUTED, "┊")])

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
-from .base import set_label, set_text, set_xy
+from .base import cache_static, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
@@ -33,6 +33,7 @@ class LiveMemoryPlot(StepPlot):
                                      label="", labelOpts={"position": 0.98,
                                                           "anchors": [(1, 1), (1, 1)],
                                                           "color": "#555"})
+        cache_static(self.curve.curve)        # a notch moves the SRAM line only
         self.capacity = sram_line(0)
         for item in (self.curve, self.arena, self.capacity, self.peak, self.peak_text):
             self.plotItem.addItem(item)
