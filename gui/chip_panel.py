@@ -292,8 +292,8 @@ class ChipPanel(QWidget):
             self.act_sram.setText(f"activation SRAM {a.sram_mb - w:,.3f} MB")
         else:
             self.act_sram.setText("unified SRAM for weights and activations")
-        peak = 2 * chip.macs * chip.clock_hz / 1e12
-        self.macs.setText(f"{chip.macs:,} MACs, {peak:,.2f} TOPS int8 peak")
+        from .explain import tops_text     # Chip.peak_tops: published, else derived
+        self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip)} int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
         evidence_key = (chip, isinstance(s.chip, dict))

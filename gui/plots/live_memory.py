@@ -84,6 +84,9 @@ class LiveMemoryPlot(StepPlot):
         lab.updatePosition()
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
+        self.axis_unit("left", top / MB * 1.18, [(1.0, "live MB (10⁶ B)"),
+                                                 (1e-3, "live GB (10⁹ B)"),
+                                                 (1e-6, "live TB (10¹² B)")])
         names = frame.names
         per_step = a.df.sram_per_step if used > 0 else None
 
