@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
-from .base import set_text, set_xy
+from .base import cache_static, set_text, set_xy
 
 
 
@@ -27,6 +27,7 @@ class RooflinePlot(PlotBase):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.roof = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), name="roof")
+        cache_static(self.roof.curve)         # a notch moves points, not the roof
         # one item per bound, each with one fixed brush: no per-point brushes, so a
         # redraw renders no symbols (it rendered ~77 per change)
         self.points = {}
