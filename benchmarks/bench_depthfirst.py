@@ -3,10 +3,13 @@
     python benchmarks/bench_depthfirst.py [--repeat N]
 
 Targets: YOLOv3 2 MP depth-first at one SRAM size <= 20 ms; the whole DRAM-vs-SRAM
-curve (200 sizes) for both schedules and the floor <= 200 ms. "warm" = the model's
-candidate stacks are already built (as on every slider tick after the first); every
-run asks for a new SRAM size so the per-size search is included. "cold" clears the
-depth-first caches (stack precompute and candidate search) first.
+curve (200 sizes) for both schedules and the floor <= 200 ms; the app's batch curve
+(``sweep.over_batch`` over ``gui.document.batch_grid``, 1..256, at chip B's 64 MB)
+<= 100 ms cold (issue 15: every non-SRAM edit under depth-first re-runs it). "warm" =
+the model's candidate stacks are already built (as on every slider tick after the
+first); every run asks for a new SRAM size so the per-size search is included.
+"cold" clears the depth-first caches (stack precompute and candidate search) first,
+as an edit of precision or input size does.
 """
 from __future__ import annotations
 
@@ -40,6 +43,9 @@ def main(argv=None) -> int:
 
     one = lambda: Analysis(replace(s, sram_mb=next(sizes))).totals()  # noqa: E731
     curves = lambda: sweep.dram_curves(s, grid)  # noqa: E731
+    from sramfit.gui.document import batch_grid
+    batches = batch_grid(s)
+    batch = lambda: sweep.over_batch(s, batches)  # noqa: E731
     cases = [
         ("YOLOv3 2 MP depth-first, one SRAM size (warm)", 20e-3, one),
         ("YOLOv3 2 MP depth-first, one SRAM size (cold)", None, cold(one)),
@@ -47,6 +53,8 @@ def main(argv=None) -> int:
          curves),
         ("YOLOv3 2 MP DRAM vs SRAM, both schedules + floor, 200 sizes (cold)", None,
          cold(curves)),
+        ("YOLOv3 2 MP depth-first batch curve, batches 1..256 (warm)", None, batch),
+        ("YOLOv3 2 MP depth-first batch curve, batches 1..256 (cold)", 100e-3, cold(batch)),
     ]
     print(f"{'case':<70} {'median':>10} {'CPU':>10} {'budget':>9}")
     print("-" * 102)

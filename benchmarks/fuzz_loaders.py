@@ -33,24 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sramfit import commands
-from sramfit.engine import modelfile, zoo
-from sramfit.engine.errors import SramfitError
-from sramfit.engine.resources import chips_dir, profiles_dir, scenarios_dir
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fuzzing import mutate_text, mutate_value  # noqa: E402  (shared with the tests)
+from sramfit import commands  # noqa: E402
+from sramfit.engine import modelfile, zoo  # noqa: E402
+from sramfit.engine.errors import SramfitError  # noqa: E402
+from sramfit.engine.resources import chips_dir, profiles_dir, scenarios_dir  # noqa: E402
 
 CANARY = "CANARY-7f3e9 hunter2"
-TOKENS = ["&a ", "*a", "&b [*a, *a, *a]", "[", "]", "{", "}", ": ", "- ", "\t", "\n  ",
-          ",", "'", '"', "!!binary ", "!!python/object:os.system ", "!!set ", "? ",
-          ".inf", "-.inf", ".nan", "1e309", "1.0e+303", "1.0e-320", "-1", "0", "-100",
-          "9" * 60, "0x" + "f" * 30, "null", "~", "true", "[[x]]", "{1: 2, x: 3}",
-          "<<: *a", "---\n", "...", "%YAML 1.1\n", "\x00", "\ufeff", "é", "[conv]",
-          "[-3, -4]", "=", "#", "1" * 4400]
-VALUES = [None, True, -1, 0, 1, 2 ** 63, 10 ** 30, -(10 ** 30), 1e300, -1e300,
-          float("inf"), float("nan"), 1e-320, "", "x" * 500, [], {}, [[["x"]]],
-          {"a": {"b": {}}}, [1, "a", None], {1: 2, "x": 3}, "conv", "relu", -3, 65537,
-          16385, 4097, 3.5, "same", [-3, -4], [0, 0], [1, 2, 3, 4, 5]]
-
-
 def _seeds() -> list[tuple[str, str]]:
     """(kind, text): kind is scenario, chip, model (YAML) or cfg."""
     seeds = []
@@ -63,52 +53,11 @@ def _seeds() -> list[tuple[str, str]]:
     return seeds
 
 
-def _mutate_text(rng: random.Random, text: str) -> str:
-    for _ in range(rng.randint(1, 4)):
-        i = rng.randrange(len(text) + 1)
-        r = rng.random()
-        if r < 0.5:
-            text = text[:i] + rng.choice(TOKENS) + text[i:]
-        elif r < 0.7:
-            text = text[:i] + text[i + rng.randint(1, 20):]
-        elif r < 0.85:
-            j = rng.randrange(len(text) + 1)
-            text = text[:i] + text[j:j + rng.randint(1, 80)] + text[i:]
-        else:
-            line = rng.choice(text.splitlines() or [""])
-            text = text[:i] + "\n" + line + "\n" + text[i:]
-    return text
-
-
-def _paths(rng, foreign: list[str]):
-    return rng.choice(foreign + ["/etc/passwd", "/etc/shadow", "/dev/zero", "/proc/self",
-                                 "../" * 20 + "etc/hostname", "a\x00b.yaml", "x" * 5000,
-                                 "/nonexistent/chip.yaml"])
-
-
-def _mutate_value(rng, data, foreign):
-    """Set a random field somewhere in ``data`` to a hostile value (in place)."""
-    node = data
-    for _ in range(rng.randint(0, 3)):
-        if isinstance(node, dict) and node:
-            k = rng.choice(list(node))
-            if isinstance(node[k], (dict, list)) and node[k]:
-                node = node[k]
-                continue
-        elif isinstance(node, list) and node:
-            k = rng.randrange(len(node))
-            if isinstance(node[k], (dict, list)) and node[k]:
-                node = node[k]
-                continue
-        break
-    value = _paths(rng, foreign) if rng.random() < 0.15 else rng.choice(VALUES)
-    if isinstance(node, dict):
-        key = rng.choice(list(node) + ["chip", "model", "op", "out", "scale", "params",
-                                       "shape", "inputs", "sram_mb", "dram_gbps", 7])
-        node[key] = value
-    elif isinstance(node, list) and node:
-        node[rng.randrange(len(node))] = value
-    return data
+def _paths(foreign: list[str]) -> list[str]:
+    """Paths a value mutation may put where a file name belongs."""
+    return foreign + ["/etc/passwd", "/etc/shadow", "/dev/zero", "/proc/self",
+                      "../" * 20 + "etc/hostname", "a\x00b.yaml", "x" * 5000,
+                      "/nonexistent/chip.yaml"]
 
 
 def _foreign_files(folder: Path) -> list[str]:
@@ -144,7 +93,7 @@ def check_model_dict(rng, base: dict) -> str | None:
     import copy
     data = copy.deepcopy(base)
     for _ in range(rng.randint(1, 3)):
-        _mutate_value(rng, data, [])
+        mutate_value(rng, data)
     try:
         model = modelfile.model_from_dict(data, "<fuzz>")
         from sramfit.engine import analyze
@@ -168,6 +117,7 @@ def main(argv=None) -> int:
     out = Path(args.out) if args.out else work / "failures"
     out.mkdir(parents=True, exist_ok=True)
     foreign = _foreign_files(work)
+    paths = _paths(foreign)
     seeds = _seeds()
     base_model = zoo.get("resnet18").to_dict()
     counts = {"cases": 0, "exit0": 0, "exit2": 0, "failures": 0, "dict_cases": 0}
@@ -187,11 +137,11 @@ def main(argv=None) -> int:
         if ext == ".yaml" and rng.random() < 0.4:
             try:
                 data = yaml.safe_load(text)
-                text = yaml.safe_dump(_mutate_value(rng, data, foreign), sort_keys=False)
+                text = yaml.safe_dump(mutate_value(rng, data, paths), sort_keys=False)
             except Exception:  # noqa: BLE001 - a value PyYAML cannot dump: mutate text
-                text = _mutate_text(rng, text)
+                text = mutate_text(rng, text)
         else:
-            text = _mutate_text(rng, text)
+            text = mutate_text(rng, text)
         name = f"case_{kind}{ext}"
         path = work / name
         try:

@@ -115,23 +115,11 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         kinds = {**kinds, "weights": np.zeros_like(kinds["weights"])}
     sbytes, w_again, in_again = _with_rereads(prep, chip, pl, C, b, sbytes)
     dram_slot = dram_slot + (w_again + in_again).sum(axis=-1) / b
-    if chip.execution == "pipelined":
-        stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
-        mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
-        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n,
-                                                       prep.geo.fill)
-        compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
-        util = np.broadcast_to(util1, sbytes.shape)
-        memory_s = mem1 * b[..., None]
-        time_s = stage * b[..., None]
-        calls = np.ones_like(n)
-        call_s = latency
-    else:
-        compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
-        memory_s = perf.memory_seconds(sbytes, chip)
-        time_s = perf.step_times(compute_s, memory_s, chip, overlap)
-        call_s = perf.call_latency(time_s, chip)
-        calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    tm = timing(prep, chip, sbytes, b, n, rate, overlap)
+    compute_s, util, memory_s, time_s = (tm[k] for k in ("compute_s", "utilisation",
+                                                         "memory_s", "time_s"))
+    call_s, calls, latency, thr = (tm[k] for k in ("call_s", "calls", "latency_s",
+                                                   "throughput_ips"))
     pad = calls * b / n                                            # slots per client image
     sram_io = perf.sram_bytes_per_image(pm, prep.act_io_per_image, b)
     dram = dram_slot * pad
@@ -163,6 +151,36 @@ def evaluate(prep: Prepared, chip: Chip, sram_bytes, batch, client_batch, policy
         out.update(step_dram_bytes=sbytes / b[..., None], compute_s=compute_s,
                    memory_s=memory_s, time_s=time_s, utilisation=util)
     return out
+
+
+def timing(prep: Prepared, chip: Chip, sbytes, b, n, rate: float, overlap: bool,
+           tile_s=0.0) -> dict:
+    """Speed from per-step DRAM bytes ``sbytes`` (G x S, per compiled batch ``b``;
+    ``n`` client images): per step compute_s, utilisation, memory_s, time_s (plus
+    ``tile_s``, a fused stack's per-tile overheads), and call_s, calls, latency_s,
+    throughput_ips (engine/perf.py). Nothing here changes what is placed: a chip's
+    efficiencies and overheads re-time an analysis without placing it again."""
+    b = np.asarray(b, dtype=np.float64)
+    if chip.execution == "pipelined":
+        stage_c, util1, _ = perf.pipeline_seconds(prep.geo, chip, rate)
+        mem1 = perf.memory_seconds(sbytes / b[..., None], chip)   # per image
+        stage, _, latency, thr = perf.pipelined_timing(stage_c, mem1, chip, n,
+                                                       prep.geo.fill)
+        compute_s = np.broadcast_to(stage_c * b[..., None], sbytes.shape)
+        util = np.broadcast_to(util1, sbytes.shape)
+        memory_s = mem1 * b[..., None]
+        time_s = stage * b[..., None]
+        calls = np.ones_like(n)
+        call_s = latency
+    else:
+        compute_s, util = perf.compute_seconds(prep.geo, chip, b, rate)
+        memory_s = perf.memory_seconds(sbytes, chip)
+        time_s = perf.step_times(compute_s, memory_s, chip, overlap) + tile_s
+        call_s = perf.call_latency(time_s, chip)
+        calls, latency, thr = perf.dynamic_batching(call_s, n, b)
+    return {"compute_s": compute_s, "utilisation": util, "memory_s": memory_s,
+            "time_s": time_s, "call_s": call_s, "calls": calls, "latency_s": latency,
+            "throughput_ips": thr}
 
 
 def _exact_grid(pm, cap, cap_w, b) -> placement.Placement:

@@ -124,10 +124,30 @@ def chip_dict(chip) -> dict:
 
 def predict(chip, m: Measurement) -> float:
     """sramfit's figure for a measurement, in the measurement's metric."""
+    return _figure(m, _analysis(chip, m).totals())
+
+
+def _analysis(chip, m: Measurement):
     from .analysis import Analysis
     from .zoo import get
-    t = Analysis(scenario_of(chip, m), model=get(m.model), chip=chip).totals()
-    return t["latency_s"] * 1e3 if m.metric == "latency_ms" else t["throughput_ips"]
+    return Analysis(scenario_of(chip, m), model=get(m.model), chip=chip)
+
+
+def _figure(m: Measurement, t: dict) -> float:
+    return float(t["latency_s"]) * 1e3 if m.metric == "latency_ms" \
+        else float(t["throughput_ips"])
+
+
+def _retimed(a, chip, m: Measurement) -> float:
+    """:func:`predict` for ``chip``, a copy of ``a``'s chip that differs only in fitted
+    figures (efficiencies, overheads): those change no placement or schedule, so
+    ``a`` (analysed once) is re-timed (:func:`engine.analysis.timing`)."""
+    from .analysis import timing
+    rate = chip.check_precision(a.compute_precision, "precision")
+    tile_s = 0.0 if a.df is None else (a.tiles - 1) * chip.layer_overhead_us * 1e-6
+    sbytes = a._r["step_dram_bytes"] * a.batch
+    return _figure(m, timing(a.prepared, chip, sbytes, a.batch, a.client_batch, rate,
+                             a.scenario.overlap, tile_s))
 
 
 def report(chip) -> list[dict]:
@@ -170,12 +190,13 @@ def fit(chip, rounds: int = 6, steps: int = 40) -> dict:
     from dataclasses import replace
     cur = chip
     fields = list(chip.fitted)
+    placed = [_analysis(chip, m) for m in chip.calibration[:len(fields)]]
     for _ in range(rounds if len(fields) > 1 else 1):
-        for f, m in zip(fields, chip.calibration):
+        for f, m, a in zip(fields, chip.calibration, placed):
             lo, hi = _BOUNDS[f]
 
             def err(x):
-                return predict(replace(cur, **{f: x}), m) - m.value
+                return _retimed(a, replace(cur, **{f: x}), m) - m.value
             e_lo, e_hi = err(lo), err(hi)
             if e_lo * e_hi > 0:
                 raise ValueError(f"{chip.name}: {f} in [{lo}, {hi}] cannot reproduce "

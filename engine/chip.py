@@ -236,12 +236,14 @@ SPEC: dict[str, Field] = {
     "process_nm": _F(_NUM + (type(None),), None, 0, 1e6, above=True),
     "sram_mm2_per_mb": _F(_NUM, 1.1, 0, 1e9),
     "peak_tops_int8": _F(_NUM + (type(None),), None, 0, 1e12, above=True),
-    # speed model (choices and ranges checked in _speed_problems)
+    # speed model (choices and lists checked in _speed_problems)
     "mapping": _F((str,), "channels"),
     "gpu_tile": _F((list,), [128, 128]),
     "execution": _F((str,), "sequential"),
-    "compute_efficiency": _F(_NUM, 1.0),
-    "dram_efficiency": _F(_NUM, 1.0),
+    "compute_efficiency": _F(_NUM, 1.0, 0, 1, above=True,
+                             fix="achieved / peak MAC rate, in (0, 1]"),
+    "dram_efficiency": _F(_NUM, 1.0, 0, 1, above=True,
+                          fix="achieved / peak DRAM bandwidth, in (0, 1]"),
     "tiling": _F((bool,), False),
     "calibration": _F((list,), []),
     "validation": _F((list,), []),
@@ -354,10 +356,6 @@ def _speed_problems(g, bad) -> None:
                               and 0 < v <= 1 << 20 for v in t):
         bad(("gpu_tile",), f"field 'gpu_tile': expected two whole numbers 1..2^20 "
                            f"[positions, channels], got {show(t)}")
-    for k in ("compute_efficiency", "dram_efficiency"):
-        v = g(k)
-        if not math.isfinite(v) or not 0 < v <= 1:
-            bad((k,), f"field {k!r}: must be in (0, 1] (achieved / peak), got {show(v)}")
     for k in ("calibration", "validation"):
         for i, m in enumerate(g(k)):
             for field_name, msg in measurement_problems(m):

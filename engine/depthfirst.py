@@ -89,6 +89,17 @@ the capacity can be pinned, so ``floor(C) = input + outputs + max(0, W - C) / b`
 bytes per image. Activation spills are not bounded below (a stack of one-row tiles
 keeps almost nothing), so the floor is a true lower bound, not a schedule.
 
+**How the search is kept fast** (the choices are those of the plain search: least
+cost, then least bound, then first candidate; tests/test_depthfirst_fast.py). What a
+partition is regardless of the batch (segments, external tensors, spans, pinnable
+weights) is built once and shared by every batch of a sweep; its working sets and
+thresholds are then a few array operations per batch (the threshold rule without
+in-place credits is one cumulative sum). At one capacity, candidates are ordered by a
+bound needing no thresholds (every tensor that fits beside the working sets of the
+segments it spans is kept), and a candidate's placement is built only while that bound
+can still beat the best cost found. The DP over a capacity ladder reads each stack's
+cheapest fitting option from one table per batch (stacks x capacities).
+
 Speed: a fused step runs once per tile, so it pays ``layer_overhead_us`` per tile
 (an estimate: one kernel launch per tile and step); DRAM time per step counts its
 stack-boundary reads and writes and its weight reads.
@@ -184,6 +195,7 @@ class Stacks:
     readers: list              # per tensor: list of reading steps
     is_output: np.ndarray      # per tensor
     maps_in: list              # per step: tensors it reads
+    read_pairs: tuple          # (tensor, reading step) arrays, one pair per read
     opts: dict = field(default_factory=dict)   # per batch: Options, candidates (cache)
 
 
@@ -324,7 +336,9 @@ def _build(fp, wb, Tg, cuts=frozenset()) -> Stacks:
                   np.array(lbs).reshape(P, len(Tg)),
                   np.array(nts).reshape(P, len(Tg)), np.array(ios, dtype=np.float64),
                   np.array(ws, dtype=np.float64), by_j, single_io, size, H, rowbytes, maps,
-                  readers, is_output, [list(s.inputs) for s in steps])
+                  readers, is_output, [list(s.inputs) for s in steps],
+                  (np.array([t for t in range(n + 1) for _ in readers[t]], dtype=np.int64),
+                   np.array([r for t in range(n + 1) for r in readers[t]], dtype=np.int64)))
 
 
 #: tile heights tried (rows of the stack output; capped at the output height)
@@ -343,6 +357,8 @@ class Options:
     opt: np.ndarray            # P x O, option index (mode * nT + tile index)
     blocks: list               # per last step j: the DP's precomputed search block
     top: float                 # largest working set of any option
+    off: float                 # key offset between the rows of a search block
+    by_row: list               # r -> pairs at row r of their search block
 
 
 def options(st: Stacks, b: float) -> Options:
@@ -381,7 +397,11 @@ def _options(st: Stacks, b: float) -> Options:
         # one searchsorted for every (stack, capacity): row r's keys offset by r * off
         blocks.append((ps, st.pair_i[ps], (occ_s[ps] + rows * off).ravel(), rows * off,
                        rows * O, cmin[ps].ravel(), opt[ps].ravel()))
-    return Options(occ_s, cmin, opt, blocks, top)
+    rows_of = np.zeros(len(occ_s), dtype=np.int64)
+    for j in range(st.n):
+        rows_of[st.by_j[j]] = np.arange(len(st.by_j[j]))
+    by_row = [np.flatnonzero(rows_of == r) for r in range(int(rows_of.max(initial=-1)) + 1)]
+    return Options(occ_s, cmin, opt, blocks, top, off, by_row)
 
 
 def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
@@ -396,7 +416,8 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
     argo = np.full((n + 1, G), -1, dtype=np.int64)
     if G == 1:
         return [_dp1(st, opts, single_cost, float(C[0]))]
-    Cq = np.minimum(C, opts.top)[None, :]
+    srt = np.argsort(C, kind="stable")
+    M, first = _pair_table(st, opts, np.minimum(C[srt], opts.top))
     cols = np.arange(G)
     for j in range(n):
         c = best[j] + single_cost[j]
@@ -404,21 +425,22 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
         ao = ap.copy()
         blk = opts.blocks[j]
         if blk is not None:
-            ps, pi, keys, roff, rO, cm, op = blk
-            g = np.searchsorted(keys, (roff + Cq).ravel(), side="right").reshape(
-                len(ps), G) - 1
-            gi = np.maximum(g, 0)
-            cst = np.where(g >= rO, cm[gi], np.inf) + best[pi]
+            p0, p1 = int(blk[0][0]), int(blk[0][-1]) + 1     # pairs ending at j
+            cst = M[p0:p1] + best[blk[1]]
             r = np.argmin(cst, axis=0)
             cbest = cst[r, cols]
             better = cbest < c
             if better.any():
                 c = np.where(better, cbest, c)
-                ap = np.where(better, ps[r], ap)
-                ao = np.where(better, op[gi[r, cols]], ao)
+                ap = np.where(better, p0 + r, ap)
+                w = p0 + r[better]
+                o = (first[w] <= cols[better, None]).sum(axis=1) - 1
+                ao[better] = opts.opt[w, o]
         best[j + 1] = c
         argp[j + 1] = ap
         argo[j + 1] = ao
+    argp[:, srt] = argp.copy()
+    argo[:, srt] = argo.copy()
     parts = []
     for g in range(G):
         segs = []
@@ -434,6 +456,26 @@ def dp(st: Stacks, opts: Options, single_cost: np.ndarray, capacity) -> list:
                 j = i
         parts.append(tuple(reversed(segs)))
     return parts
+
+
+def _pair_table(st: Stacks, opts: Options, Cq: np.ndarray):
+    """The DRAM cost of every candidate stack's cheapest option that fits, at each of the
+    ascending capacities ``Cq`` (P x G, inf where none fits), and per option the first
+    capacity it fits (P x O). The comparison is the one :func:`_dp1` makes, key and
+    capacity offset by the stack's row in its search block (so both round alike)."""
+    P, O = opts.occ_s.shape
+    G = len(Cq)
+    first = np.empty((P, O), dtype=np.int64)
+    for r, ps in enumerate(opts.by_row):
+        R = r * opts.off
+        first[ps] = np.searchsorted(R + Cq, opts.occ_s[ps] + R, side="left")
+    # each option's cost where it first fits (the last of equal places: the cheapest,
+    # costs being non-increasing along options), then the running minimum over sizes
+    last = np.ones((P, O), dtype=bool)
+    last[:, :-1] = first[:, :-1] != first[:, 1:]
+    A = np.full((P, G + 1), np.inf)
+    A[np.nonzero(last)[0], first[last]] = opts.cmin[last]
+    return np.minimum.accumulate(A, axis=1)[:, :G], first
 
 
 def _dp1(st: Stacks, opts: Options, single_cost: np.ndarray, capacity: float) -> tuple:
@@ -510,22 +552,67 @@ class Collapsed:
     attribution: tuple | None = None   # cache of _attribution (per batch)
 
 
-def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float,
-             pin_stacks: bool = False) -> Collapsed:
+@dataclass
+class _Structure:
+    """What a collapsed partition is regardless of the batch (shared by every batch of
+    a sweep): segments, external tensors and their spans, the weights that can be
+    pinned; the per-stack figures the batch turns into working sets and weight
+    traffic (:func:`collapse`)."""
+    seg_of: np.ndarray
+    tensors: np.ndarray
+    t_size: np.ndarray
+    t_first: np.ndarray
+    t_last: np.ndarray
+    t_readers: np.ndarray
+    t_benefit: np.ndarray
+    order_ext: np.ndarray       # the placement's priority order of external tensors
+    base_io: float              # DRAM per image, every external tensor spilled
+    benefit_total: float
+    ntiles: np.ndarray
+    tile_rows: np.ndarray
+    mode: list
+    w_pin: np.ndarray
+    w_rank: np.ndarray
+    W: np.ndarray
+    fixed_pin: float
+    stack_pinned: np.ndarray
+    no_w: np.ndarray
+    st_seg: np.ndarray          # per stack: segment, mode, line buffer, weights
+    st_mode: np.ndarray
+    st_lb: np.ndarray
+    st_W: np.ndarray
+    w_per_tile: np.ndarray      # per step: tiles of a stack re-reading weights per tile
+    w_per_tile_batch: np.ndarray  # per step: True if shared by the batch (mode 1)
+    w_tiled: np.ndarray         # per step: weight bytes of those stacks
+
+
+def _structure(st: Stacks, wb: np.ndarray, segs: tuple, pin_stacks: bool) -> _Structure:
+    memo = st.opts.setdefault("structure", {})
+    key = (segs, pin_stacks)
+    hit = memo.get(key)
+    if hit is None:
+        if len(memo) > 2048:
+            memo.clear()
+        hit = memo[key] = _build_structure(st, wb, segs, pin_stacks)
+    return hit
+
+
+def _build_structure(st: Stacks, wb: np.ndarray, segs: tuple, pin_stacks: bool):
     n = st.n
     m = len(segs)
     seg_of = np.empty(n, dtype=np.int64)
     for k, (i, j, _) in enumerate(segs):
         seg_of[i:j + 1] = k
     nT = len(st.tiles_T)
-    pseudo = np.zeros(m)
-    stack_w = np.zeros(n)
     ntiles = np.ones(n)
     tile_rows = np.zeros(m)
     modes = []
     w_pin = wb.copy()
     stack_pinned = np.zeros(n, dtype=bool)
     fixed_pin = 0.0
+    sk, smode, slb, sW = [], [], [], []
+    per_tile = np.zeros(n)
+    per_tile_batch = np.zeros(n, dtype=bool)
     for k, (i, j, o) in enumerate(segs):
         if o < 0:
             modes.append("single")
@@ -533,65 +620,97 @@ def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float,
         p = _pair_index(st, i, j)
         mode, ti = divmod(o, nT)
         modes.append(MODES[mode])
-        lb = st.lb[p, ti]
         nt = st.ntiles[p, ti]
         W = st.wsum[p]
+        sk.append(k)
+        smode.append(mode)
+        slb.append(st.lb[p, ti])
+        sW.append(W)
         tile_rows[k] = min(st.tiles_T[ti], st.H[j + 1])
-        pseudo[k] = (lb + W, b * lb, lb)[mode]
         ntiles[i:j + 1] = nt
         if pin_stacks:          # the stack's weights pinned for the whole run
-            pseudo[k] -= W if mode == 0 else 0.0
             fixed_pin += W
             stack_pinned[i:j + 1] = wb[i:j + 1] > 0
             w_pin[i:j + 1] = 0.0
             modes[-1] = "pinned"
         elif mode > 0:          # re-read per tile: never pinned
-            stack_w[i:j + 1] = wb[i:j + 1] * (nt / b if mode == 1 else nt)
+            per_tile[i:j + 1] = nt
+            per_tile_batch[i:j + 1] = mode == 1
             w_pin[i:j + 1] = 0.0
-    ext, size, first, last, rd = [], [], [], [], []
-    for t in range(n + 1):
-        prod = -1 if t == 0 else int(seg_of[t - 1])
-        segs_r = sorted({int(seg_of[c]) for c in st.readers[t]} - {prod})
-        if t > 0 and not segs_r and not st.is_output[t]:
-            continue
-        ext.append(t)
-        size.append(st.size[t])
-        first.append(max(prod, 0))
-        last.append(segs_r[-1] if segs_r else max(prod, 0))
-        rd.append(len(segs_r))
-    ext = np.array(ext, dtype=np.int64)
-    size = np.array(size)
-    first = np.array(first, dtype=np.int64)
-    last = np.array(last, dtype=np.int64)
-    rd = np.array(rd, dtype=np.int64)
+    # the segments reading each tensor, other than its producer's
+    prod = np.concatenate(([-1], seg_of))
+    rt, rs = st.read_pairs
+    rseg = seg_of[rs]
+    other = rseg != prod[rt]
+    key = np.unique(rt[other] * (m + 1) + rseg[other])
+    kt, ks = np.divmod(key, m + 1)
+    rd_all = np.bincount(kt, minlength=n + 1)
+    last_all = np.maximum(prod, 0)
+    np.maximum.at(last_all, kt, ks)
+    keep = (rd_all > 0) | st.is_output
+    keep[0] = True
+    ext = np.flatnonzero(keep)
+    size = st.size[ext]
+    first = np.maximum(prod, 0)[ext]
+    last = last_all[ext]
+    rd = rd_all[ext]
     is_out = st.is_output[ext]
     benefit = size * (1 + rd)
     benefit[ext == 0] = size[ext == 0] * np.maximum(rd[ext == 0] - 1, 0)
     benefit[is_out] = 0.0
-    base = float(np.where(ext == 0, size * rd, 0).sum()
-                 + (size * (1 + rd))[(ext > 0) & ~is_out].sum() + size[is_out].sum()
-                 + stack_w.sum())
-    # pseudo tensors first, then the placement's priority order
+    base_io = (np.where(ext == 0, size * rd, 0).sum()
+               + (size * (1 + rd))[(ext > 0) & ~is_out].sum() + size[is_out].sum())
     T = len(ext)
-    ps = np.flatnonzero(pseudo > 0)
-    all_size = np.concatenate([size, pseudo[ps] / b])
-    all_first = np.concatenate([first, ps])
-    all_last = np.concatenate([last, ps])
     span = last - first
     order_ext = np.lexsort((np.arange(T), span, size, benefit <= 0))
-    order = np.concatenate([T + np.arange(len(ps)), order_ext])
-    r_all = thresholds(order, all_first, all_last, all_size, m)
-    r = r_all[:T]
-    by_r = np.argsort(r, kind="stable")
     nz = np.flatnonzero(w_pin > 0)
     w_order = nz[np.lexsort((nz, w_pin[nz]))]
     w_rank = np.full(n, -1, dtype=np.int64)
     w_rank[w_order] = np.arange(len(w_order))
     W = np.concatenate(([0.0], np.cumsum(w_pin[w_order])))
-    return Collapsed(segs, seg_of, ext, size, first, last, rd, benefit, r, pseudo,
-                     stack_w, ntiles, tile_rows, modes, w_pin, w_rank, W, base, r[by_r],
+    return _Structure(seg_of, ext, size, first, last, rd, benefit, order_ext, base_io,
+                      float(benefit.sum()), ntiles, tile_rows, modes, w_pin, w_rank, W,
+                      fixed_pin, stack_pinned, wb <= 0, np.array(sk, dtype=np.int64),
+                      np.array(smode, dtype=np.int64), np.array(slb, dtype=np.float64),
+                      np.array(sW, dtype=np.float64), per_tile, per_tile_batch,
+                      np.where(per_tile > 0, wb, 0.0))
+
+
+def _batch_part(sr: _Structure, m: int, b: float, pin_stacks: bool):
+    """(stack working sets per segment, stack weight traffic per step, base DRAM per
+    image) of a structure at batch ``b``."""
+    pseudo = np.zeros(m)
+    occ = np.where(sr.st_mode == 0, sr.st_lb + sr.st_W,
+                   np.where(sr.st_mode == 1, b * sr.st_lb, sr.st_lb))
+    if pin_stacks:
+        occ = np.where(sr.st_mode == 0, occ - sr.st_W, occ)
+    pseudo[sr.st_seg] = occ
+    stack_w = sr.w_tiled * np.where(sr.w_per_tile_batch, sr.w_per_tile / b, sr.w_per_tile)
+    return pseudo, stack_w, float(sr.base_io + stack_w.sum())
+
+
+def collapse(st: Stacks, wb: np.ndarray, segs: tuple, b: float,
+             pin_stacks: bool = False) -> Collapsed:
+    sr = _structure(st, wb, segs, pin_stacks)
+    m = len(segs)
+    pseudo, stack_w, base = _batch_part(sr, m, b, pin_stacks)
+    size, first, last, benefit = sr.t_size, sr.t_first, sr.t_last, sr.t_benefit
+    # pseudo tensors first, then the placement's priority order
+    T = len(sr.tensors)
+    ps = np.flatnonzero(pseudo > 0)
+    all_size = np.concatenate([size, pseudo[ps] / b])
+    all_first = np.concatenate([first, ps])
+    all_last = np.concatenate([last, ps])
+    order = np.concatenate([T + np.arange(len(ps)), sr.order_ext])
+    r_all = thresholds(order, all_first, all_last, all_size, m)
+    r = r_all[:T]
+    by_r = np.argsort(r, kind="stable")
+    return Collapsed(segs, sr.seg_of, sr.tensors, size, first, last, sr.t_readers, benefit,
+                     r, pseudo, stack_w, sr.ntiles, sr.tile_rows, sr.mode, sr.w_pin,
+                     sr.w_rank, sr.W, base, r[by_r],
                      np.concatenate(([0.0], np.cumsum(benefit[by_r]))),
-                     float(pseudo.max()) if m else 0.0, fixed_pin, stack_pinned, wb <= 0)
+                     float(pseudo.max()) if m else 0.0, sr.fixed_pin, sr.stack_pinned,
+                     sr.no_w)
 
 
 def collapsed_cost(cp: Collapsed, capacity, b: float):
@@ -609,11 +728,32 @@ def collapsed_cost(cp: Collapsed, capacity, b: float):
 
 
 # -- choosing the schedule ----------------------------------------------------------------
+class _Lazy:
+    """The collapsed placements of a candidate list, built when first asked for."""
+
+    def __init__(self, st, wb, keys, b, memo):
+        self.st, self.wb, self.keys, self.b, self.memo = st, wb, keys, b, memo
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, i):
+        key = self.keys[i]
+        cp = self.memo.get(key)
+        if cp is None:
+            cp = self.memo[key] = collapse(self.st, self.wb, key[0], self.b, key[1])
+        return cp
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
 @dataclass
 class Candidates:
-    """Partitions found by the DP and their collapsed placements (one batch)."""
+    """Partitions found by the DP and their collapsed placements (one batch; built on
+    demand: :func:`best_of` at one capacity builds only those its bound cannot skip)."""
     parts: list
-    collapsed: list
+    collapsed: _Lazy
 
 
 def ladder(st: Stacks, b: float) -> np.ndarray:
@@ -649,33 +789,28 @@ def candidates(st: Stacks, wb: np.ndarray, b: float, capacities=()) -> Candidate
         memo.clear()
     keys = [(p, False) for p in parts] + [(p, True) for p in parts
                                            if any(o >= 0 for _, _, o in p)]
-    for key in keys:
-        if key not in memo:
-            memo[key] = collapse(st, wb, key[0], b, key[1])
-    return Candidates([key[0] for key in keys], [memo[key] for key in keys])
+    return Candidates([key[0] for key in keys], _Lazy(st, wb, keys, b, memo))
 
 
-def best_of(cands: Candidates, capacity, b: float):
-    """(cost per image, candidate index, k) minimising over the candidates. Candidates
-    are tried cheapest lower bound first (everything kept and pinned) and skipped once
-    that bound cannot beat the best found, or where no stack fits."""
+def best_of(cands: Candidates, capacity, b: float, exhaustive: bool = False):
+    """(cost per image, candidate index, k) minimising over the candidates; among equal
+    costs the one with the lower bound below, then the first. Candidates are tried
+    cheapest lower bound first (everything kept and pinned) and skipped once that bound
+    cannot beat the best found, or where no stack fits. At one capacity a cheaper bound
+    (every external tensor kept, no thresholds needed) skips candidates before their
+    placement is built; ``exhaustive`` builds and bounds every one (the reference the
+    tests compare with)."""
     C = np.atleast_1d(np.asarray(capacity, dtype=np.float64))
+    if len(C) == 1 and not exhaustive:
+        return _best_at(cands, float(C[0]), b)
     G = len(C)
     best = np.full(G, np.inf)
     ci = np.zeros(G, dtype=np.int64)
     kb = np.zeros(G, dtype=np.int64)
     need = np.array([cp.fixed_pin + cp.max_pseudo for cp in cands.collapsed])
     cmax = C.max() if G else 0.0
-    if G == 1:          # a bound at this capacity: the most it could pin and keep
-        c0 = float(C[0])
-        lows = np.full(len(need), np.inf)
-        for i, cp in enumerate(cands.collapsed):
-            A0 = c0 - cp.fixed_pin
-            if A0 < cp.max_pseudo:
-                continue
-            kmax = int(np.searchsorted(cp.W, A0 - cp.max_pseudo, side="right")) - 1
-            lows[i] = (cp.base + (cp.W[-1] - cp.W[kmax]) / b
-                       - cp.cum_benefit[np.searchsorted(cp.r_sorted, A0 / b, side="right")])
+    if G == 1:
+        lows = np.array([_low(cp, float(C[0]), b) for cp in cands.collapsed])
     else:
         lows = np.array([cp.base - cp.cum_benefit[-1] for cp in cands.collapsed])
     for i in np.argsort(lows, kind="stable"):
@@ -690,6 +825,81 @@ def best_of(cands: Candidates, capacity, b: float):
             ci = np.where(better, i, ci)
             kb = np.where(better, k, kb)
     return best, ci, kb
+
+
+def _low(cp: Collapsed, c0: float, b: float) -> float:
+    """A bound at capacity ``c0``: the most the candidate could pin and keep there."""
+    A0 = c0 - cp.fixed_pin
+    if A0 < cp.max_pseudo:
+        return np.inf
+    kmax = int(np.searchsorted(cp.W, A0 - cp.max_pseudo, side="right")) - 1
+    return (cp.base + (cp.W[-1] - cp.W[kmax]) / b
+            - cp.cum_benefit[np.searchsorted(cp.r_sorted, A0 / b, side="right")])
+
+
+def _best_at(cands: Candidates, c0: float, b: float):
+    """:func:`best_of` at one capacity, with the same choice: the least (cost, bound,
+    index). A looser bound that needs no placement (:func:`_loose_low`) orders the
+    candidates; one whose loose bound exceeds the best cost found cannot win or tie."""
+    lazy = cands.collapsed
+    loose = np.array([_loose_low(lazy, key, c0, b) for key in lazy.keys])
+    best, win = np.inf, (np.inf, np.inf, 0, 0)
+    for i in np.argsort(loose, kind="stable").tolist():
+        if loose[i] == np.inf or loose[i] > best:
+            break
+        cp = lazy[i]
+        if cp.fixed_pin + cp.max_pseudo > c0:
+            continue
+        low = _low(cp, c0, b)
+        if low == np.inf:
+            continue
+        c, k = collapsed_cost(cp, c0, b)
+        if (c[0], low, i) < win[:3]:
+            win = (float(c[0]), low, i, int(k[0]))
+        best = min(best, float(c[0]))
+    if win[0] == np.inf:
+        return np.full(1, np.inf), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    return np.full(1, win[0]), np.full(1, win[2], dtype=np.int64), \
+        np.full(1, win[3], dtype=np.int64)
+
+
+def _loose_low(lazy: _Lazy, key: tuple, c0: float, b: float) -> float:
+    """A bound below :func:`_low` from the batch-free structure: every external tensor
+    that fits beside the working sets of the segments it spans kept (less a margin for
+    the order of summation)."""
+    memo = lazy.st.opts.setdefault(("bounds", b), {})
+    parts = memo.get(key)
+    if parts is None:
+        if len(memo) > 2048:
+            memo.clear()
+        parts = memo[key] = _bound_parts(lazy, key, b)
+    base, mp, fixed_pin, W, need, saved_upto = parts
+    A0 = c0 - fixed_pin
+    if A0 < mp or fixed_pin + mp > c0:
+        return np.inf
+    kmax = int(np.searchsorted(W, A0 - mp, side="right")) - 1
+    w = (W[-1] - W[kmax]) / b
+    saved = saved_upto[np.searchsorted(need, A0 / b, side="right")]
+    return base + w - saved - 1e-9 * (abs(base) + w + saved)
+
+
+def _bound_parts(lazy: _Lazy, key: tuple, b: float) -> tuple:
+    """What :func:`_loose_low` needs of a candidate at batch ``b``: base DRAM, largest
+    working set, pinned stack weights, the weight ladder, and per external tensor the
+    least per-image capacity it could be kept at (ascending) with the benefit of all
+    tensors up to it."""
+    segs, pin = key
+    sr = _structure(lazy.st, lazy.wb, segs, pin)
+    pseudo, _, base = _batch_part(sr, len(segs), b, pin)
+    mp = float(pseudo.max()) if len(segs) else 0.0
+    cols = np.arange(len(segs))
+    span = (cols >= sr.t_first[:, None]) & (cols <= sr.t_last[:, None])
+    under = np.where(span, (pseudo / b)[None, :], 0.0).max(axis=1) \
+        if len(segs) else np.zeros(len(sr.t_size))
+    need = under + sr.t_size
+    order = np.argsort(need, kind="stable")
+    return (base, mp, sr.fixed_pin, sr.W, need[order],
+            np.concatenate(([0.0], np.cumsum(sr.t_benefit[order]))))
 
 
 def floor_bytes(size_in: float, size_out: float, weight_total: float, capacity, b):
@@ -920,7 +1130,8 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                                   np.asarray(client_batch, dtype=np.float64))
     shape = C.shape
     Cf, bf, nf = C.ravel(), b.ravel(), n.ravel()
-    stage = np.minimum(Cf, chip.staging_bytes)      # as engine.analysis.usable
+    stage = np.broadcast_to(np.asarray(lbl["staging_bytes"], dtype=np.float64),
+                            shape).ravel()          # engine.analysis.usable's reserve
     Ceff = Cf - stage
     calls = np.ceil(nf / bf)
     pad = calls * bf / nf
@@ -939,6 +1150,7 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
     df_detail = None
     if schedule == "depth_first" and not chip.sram_split \
             and getattr(chip, "execution", "sequential") != "pipelined":
+        from .analysis import timing        # (analysis imports this module)
         lbl_dram = out["dram_bytes_per_image"]
         st, groups = choose(fp, prep, Ceff, bf, tile_rows, cuts)
         wb = np.asarray(prep.stored_weight_bytes, dtype=np.float64)
@@ -954,10 +1166,11 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 p = pad[pts]
                 if "weight_rereads" in f["traffic"]:   # re-reads may tip the balance
                     win = sum(f["traffic"].values()) * p < lbl_dram[pts]
-                    pts, kk, p = pts[win], kk[win], p[win]
-                    f = figures(st, cp, kk, Ceff[pts], bv, chip, Cf[pts])
-                    if not len(pts):
+                    if not win.any():
                         continue
+                    pts, kk, p = pts[win], kk[win], p[win]
+                    f = {key: ({k2: v2[win] for k2, v2 in v.items()} if key == "traffic"
+                               else v[win]) for key, v in f.items()}
                 dfmask[pts] = True
                 for name in out["traffic"]:         # kinds of the chip's model that
                     out["traffic"][name][pts] = (      # stacks do not have (re-reads): 0
@@ -971,12 +1184,11 @@ def evaluate(prep, fp, chip, sram_bytes, batch, client_batch, overlap: bool, rat
                 out["placement_gap_bytes_per_image"][pts] = np.nan
                 acts = f["traffic"]["activation_writes"] + f["traffic"]["weights"]
                 out["fits"][pts] = acts <= 0
-                compute_s, util = perf.compute_seconds(prep.geo, chip, bv, rate)
-                memory_s = perf.memory_seconds(f["step_bytes"], chip)
-                time_s = perf.step_times(compute_s, memory_s, chip, overlap) \
-                    + (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6
-                call_s = perf.call_latency(time_s, chip)
-                cl, lat, thr = perf.dynamic_batching(call_s, nf[pts], bv)
+                tm = timing(prep, chip, f["step_bytes"], bv, nf[pts], rate, overlap,
+                            (cp.ntiles - 1) * chip.layer_overhead_us * 1e-6)
+                compute_s, util, memory_s, time_s, call_s, lat, thr = (tm[key] for key in (
+                    "compute_s", "utilisation", "memory_s", "time_s", "call_s",
+                    "latency_s", "throughput_ips"))
                 out["call_s"][pts] = call_s
                 out["latency_s"][pts] = lat
                 out["throughput_ips"][pts] = thr

@@ -38,7 +38,7 @@ from . import precision as prec
 from .errors import InputError, ShapeError
 from .graph import FUSABLE, INPUT, Model
 from .liveness import live_bytes, plan_aliases, plan_offsets
-from .schema import MAX_MACS, MAX_PARAMS, MAX_TOTAL_ELEMENTS, show
+from .schema import MAX_MACS, MAX_PARAMS, MAX_TOTAL_ELEMENTS, show, whole
 from .shapes import fc_rows, infer_shapes
 
 MAX_SIDE = 16384          # pixels per side
@@ -65,14 +65,6 @@ def cached_shapes(model: Model, width: int, height: int, channels: int) -> dict:
     while len(_SHAPES) > _SHAPES_MAX:
         _SHAPES.popitem(last=False)
     return shapes
-
-
-def _check_int(value, field_name, lo, hi, fix):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{field_name}: expected a whole number, got {value!r}")
-    if not lo <= value <= hi:
-        raise InputError(f"{field_name}: {value} is out of range {lo}..{hi}; {fix}")
-    return int(value)
 
 
 def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
@@ -140,13 +132,15 @@ class Footprint:
                  fusion: bool = True, inplace: bool = True):
         self.model = model
         self.inplace = bool(inplace)
-        self.width = _check_int(width, "input width", 1, MAX_SIDE,
-                                "give the image width in pixels, e.g. 1920")
-        self.height = _check_int(height, "input height", 1, MAX_SIDE,
-                                 "give the image height in pixels, e.g. 1088")
-        self.channels = _check_int(model.channels if channels is None else channels,
-                                   "input channels", 1, MAX_INPUT_CHANNELS, "e.g. 3 for RGB")
-        self.batch = _check_int(batch, "batch", 1, MAX_BATCH, "use a batch of 1 or more")
+        self.width = whole(width, "input width", 1, MAX_SIDE,
+                           "give the image width in pixels, e.g. 1920", InputError)
+        self.height = whole(height, "input height", 1, MAX_SIDE,
+                            "give the image height in pixels, e.g. 1088", InputError)
+        self.channels = whole(model.channels if channels is None else channels,
+                              "input channels", 1, MAX_INPUT_CHANNELS, "e.g. 3 for RGB",
+                              InputError)
+        self.batch = whole(batch, "batch", 1, MAX_BATCH, "use a batch of 1 or more",
+                           InputError)
         self.weight_precision = str(weights).lower()
         self.activation_precision = str(activations).lower()
         self.weight_bits = prec.bits(weights)

@@ -16,11 +16,14 @@ Attributes are normalised by :func:`make_layer` (kernel -> (kh, kw), padding ->
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Mapping
 
 from .errors import ModelError
 from .schema import (MAX_CHANNELS, MAX_KERNEL, MAX_MACS, MAX_PARAMS, MAX_RANK, MAX_SCALE,
-                     MAX_TENSOR_ELEMENTS, is_int, is_number, show)
+                     MAX_TENSOR_ELEMENTS, is_int, is_number, show, whole)
+
+_whole = partial(whole, error=ModelError)       # schema.whole raising ModelError
 
 INPUT = "input"
 
@@ -144,28 +147,12 @@ def _padding(value, what: str):
                      f"or 'same', got {show(value)}")
 
 
-def _posint(value, what: str, hi=MAX_CHANNELS) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ModelError(f"{what}: expected a positive integer, got {show(value)}")
-    if value > hi:
-        raise ModelError(f"{what}: {value} is more than the limit {hi}")
-    return value
-
-
 def _count(value, what: str, hi: int):
     if value is None:
         return value
     if not is_number(value) or not 0 <= value <= hi:   # NaN fails both comparisons
         raise ModelError(f"{what}: expected a number 0..{hi} (limit), got {show(value)}")
     return value
-
-
-def _int(value, what: str, lo: int | None = None, hi: int | None = None) -> int:
-    if not is_int(value):
-        raise ModelError(f"{what}: expected an integer, got {show(value)}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ModelError(f"{what}: expected an integer {lo}..{hi}, got {show(value)}")
-    return int(value)
 
 
 def _dims(value, what: str, lo: int = 1) -> tuple[int, ...]:
@@ -211,22 +198,22 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
             raise ModelError(f"{where}: missing required field {k!r} for op {op!r}")
     f = lambda k: f"{where}: field {k!r}"  # noqa: E731
     if op == "conv":
-        a["out"] = _posint(a["out"], f("out"))
+        a["out"] = _whole(a["out"], f("out"), 1, MAX_CHANNELS)
         a["kernel"] = _pair(a["kernel"], f("kernel"))
         a["stride"] = _pair(a["stride"], f("stride"))
         a["dilation"] = _pair(a["dilation"], f("dilation"))
         a["padding"] = _padding(a["padding"], f("padding"))
-        a["groups"] = _posint(a["groups"], f("groups"))
+        a["groups"] = _whole(a["groups"], f("groups"), 1, MAX_CHANNELS)
         a["bias"] = bool(a["bias"])
         if a["out"] % a["groups"]:
             raise ModelError(f"{where}: field 'out' ({a['out']}) must be divisible by "
                              f"'groups' ({a['groups']})")
     elif op == "fc":
-        a["out"] = _posint(a["out"], f("out"))
+        a["out"] = _whole(a["out"], f("out"), 1, MAX_CHANNELS)
         a["bias"] = bool(a["bias"])
         a["flatten"] = bool(a["flatten"])
         if a["in_features"] is not None:
-            a["in_features"] = _posint(a["in_features"], f("in_features"))
+            a["in_features"] = _whole(a["in_features"], f("in_features"), 1, MAX_CHANNELS)
     elif op == "matmul":
         a["transpose_b"] = bool(a["transpose_b"])
         if len(inputs) != 2:
@@ -249,15 +236,15 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         a["fn"] = _choice(a["fn"], ADD_FNS, f("fn"))
         a["learned"] = bool(a["learned"])
         if a["params"] is not None:
-            a["params"] = _posint(a["params"], f("params"))
+            a["params"] = _whole(a["params"], f("params"), 1, MAX_CHANNELS)
         if a["operand"] is not None:
             a["operand"] = _dims(a["operand"], f("operand"))
         elif len(inputs) < 2:
             raise ModelError(f"{where}: op 'add' needs at least two inputs (or one and an "
                              f"'operand' shape), got {list(inputs)}")
     elif op == "concat":
-        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
-        a["groups"] = _posint(a["groups"], f("groups"))
+        a["axis"] = _whole(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
+        a["groups"] = _whole(a["groups"], f("groups"), 1, MAX_CHANNELS)
         if isinstance(a["group_id"], bool) or not isinstance(a["group_id"], int) or not (
                 0 <= a["group_id"] < a["groups"]):
             raise ModelError(f"{f('group_id')}: expected 0..groups-1, got {show(a['group_id'])}")
@@ -283,12 +270,12 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "norm":
         a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])
-        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
+        a["axis"] = _whole(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "softmax":
-        a["axis"] = _int(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
+        a["axis"] = _whole(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "reshape":
         a["kind"] = _choice(a["kind"], RESHAPE_KINDS, f("kind"))
-        a["start_dim"] = _int(a["start_dim"], f("start_dim"), -MAX_RANK, MAX_RANK)
+        a["start_dim"] = _whole(a["start_dim"], f("start_dim"), -MAX_RANK, MAX_RANK)
         if a["kind"] == "transpose":
             if not isinstance(a["perm"], (list, tuple)) or len(a["perm"]) > MAX_RANK or \
                     not all(is_int(v) for v in a["perm"]):
@@ -303,11 +290,11 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
                                  f"(one may be -1; batch excluded), got {show(a['shape'])}")
             a["shape"] = tuple(a["shape"])
         if a["kind"] == "slice":
-            a["axis"] = _int(a["axis"], f("axis"))
-            a["start"] = _int(a["start"], f("start"))
+            a["axis"] = _whole(a["axis"], f("axis"))
+            a["start"] = _whole(a["start"], f("start"))
             if a["end"] is not None:
-                a["end"] = _int(a["end"], f("end"))
-            a["step"] = _posint(a["step"], f("step"))
+                a["end"] = _whole(a["end"], f("end"))
+            a["step"] = _whole(a["step"], f("step"), 1, MAX_CHANNELS)
         if a["kind"] == "pad":
             a["pads"] = _dims(a["pads"], f("pads"), lo=0)
             if len(a["pads"]) % 2:
@@ -340,7 +327,7 @@ class Model:
     def validate(self) -> None:
         if not self.layers:
             raise ModelError(f"model {self.name!r}: has no layers")
-        _posint(self.channels, f"model {self.name!r}: field 'channels'")
+        _whole(self.channels, f"model {self.name!r}: field 'channels'", 1, MAX_CHANNELS)
         seen = {INPUT}
         for layer in self.layers:
             if layer.name in seen:

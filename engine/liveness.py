@@ -124,6 +124,41 @@ class Aliasing:
         """Ids of the buffers (tensors owning one), ascending."""
         return np.flatnonzero(self.buffer == np.arange(len(self.buffer)))
 
+    def groups(self, kinds=(VIEW, SLICE)) -> np.ndarray:
+        """Per tensor, the id of the buffer it would share if only joins of ``kinds``
+        counted (the placement shares views and concat slices, and treats a step
+        written in place as a credit: engine/placement.py)."""
+        f = Forest(len(self.buffer))
+        for t in range(len(self.buffer)):
+            if VIEW in kinds and self.kind[t] == VIEW:
+                f.join(f.find(t), f.find(int(self.of[t])))
+            if IN_PLACE in kinds and self.kind[t] == IN_PLACE:
+                f.join(f.find(t), f.find(int(self.of[t])))
+            if SLICE in kinds and self.slice_of[t] >= 0:
+                f.join(f.find(t), f.find(int(self.slice_of[t])))
+        return f.roots()
+
+
+class Forest:
+    """Union-find over tensor ids: which buffer (root tensor) each tensor lives in."""
+
+    def __init__(self, n: int):
+        self.root = np.arange(n)
+
+    def find(self, t: int) -> int:
+        root = self.root
+        while root[t] != t:
+            root[t] = root[root[t]]
+            t = root[t]
+        return t
+
+    def join(self, t: int, r: int) -> None:
+        """Root ``t``'s set into root ``r``'s."""
+        self.root[t] = r
+
+    def roots(self) -> np.ndarray:
+        return np.array([self.find(t) for t in range(len(self.root))], dtype=np.int64)
+
 
 def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
                  enabled: bool = True) -> Aliasing:
@@ -137,7 +172,8 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
     per batch (only equality and order matter)."""
     size = np.asarray(size)
     T = len(size)
-    root = np.arange(T)
+    forest = Forest(T)
+    find = forest.find
     bsize = np.array(size, copy=True)
     bfirst = np.array(first, copy=True)
     blast = np.array(last, copy=True)
@@ -147,16 +183,10 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
     reads = [list(st[1]) for st in steps]
     written = np.array([size[i + 1] for i in range(len(steps))], dtype=size.dtype)
 
-    def find(t):
-        while root[t] != t:
-            root[t] = root[root[t]]
-            t = root[t]
-        return t
-
     members = np.ones(T, dtype=np.int64)
 
     def join(t, r):                       # tensor t (its own buffer) into buffer r
-        root[t] = r
+        forest.join(t, r)
         members[r] += members[t]
         bfirst[r] = min(bfirst[r], bfirst[t])
         blast[r] = max(blast[r], blast[t])
@@ -195,5 +225,5 @@ def plan_aliases(steps: Sequence[tuple], size, first, last, is_output,
             aliased = {t for t, _ in take}
             reads[s] = [t for t in inputs if t not in aliased]
             written[s] = sum(int(size[t]) for t in reads[s])
-    buffer = np.array([find(t) for t in range(T)], dtype=np.int64)
+    buffer = forest.roots()
     return Aliasing(buffer, kind, of, slice_of, bsize, bfirst, blast, reads, written)

@@ -30,7 +30,7 @@ from . import yamlio
 from .errors import ModelError, SramfitError
 from .graph import INPUT, Layer, Model, make_layer
 from .footprint import MAX_INPUT_CHANNELS, MAX_SIDE
-from .schema import MAX_LAYERS, show
+from .schema import MAX_LAYERS, key_problems, show
 
 MODEL_KEYS = {"version", "name", "source", "notes", "input", "layers"}
 INPUT_KEYS = {"channels", "width", "height"}
@@ -77,13 +77,8 @@ def model_from_dict(data: Any, path: str = "<model>", lines: dict | None = None,
 
     if not isinstance(data, dict):
         fail((), "a model file must be a mapping with 'name' and 'layers'")
-    unknown = [k for k in data if not isinstance(k, str) or k not in MODEL_KEYS]
-    if unknown:
-        if not any(k in data for k in ("layers", "input", "name")):
-            fail((), "this is not a model file (it has no field 'layers')")
-        k = unknown[0]
-        fail((k,) if isinstance(k, str) else (), f"unknown field {show(k)}; allowed: "
-                                                 f"{', '.join(sorted(MODEL_KEYS))}")
+    key_problems(data, dict.fromkeys(sorted(MODEL_KEYS)), "a model file", fail,
+                 ("layers", "input", "name"))
     version = data.get("version", SUPPORTED_VERSION)
     if version != SUPPORTED_VERSION or isinstance(version, bool):
         fail(("version",), f"field 'version': {show(version)} is not supported; this "

@@ -95,6 +95,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .liveness import SLICE, VIEW
 
 POLICIES = ("weights_first", "activations_first", "optimal")
 NODE_LIMIT = 200          # branch-and-bound nodes per exact solve (deterministic,
@@ -174,19 +175,7 @@ def build(fp, weight_bytes: np.ndarray) -> PlacementModel:
             readers[t] += 1
     is_output = readers == 0
     is_output[0] = False
-    root = np.arange(T)
-
-    def find(t):
-        while root[t] != t:
-            t = root[t]
-        return t
-
-    for t in range(T):                        # views and slices share a buffer
-        if al.kind[t] == "view":
-            root[find(t)] = find(int(al.of[t]))
-        if al.slice_of[t] >= 0:
-            root[find(t)] = find(int(al.slice_of[t]))
-    group = np.array([find(t) for t in range(T)])
+    group = al.groups((VIEW, SLICE))          # views and slices share a buffer
     roots, buf = np.unique(group, return_inverse=True)
     B = len(roots)
     tfirst, tlast = fp.tensor_first.copy(), fp.tensor_last.copy()
@@ -257,8 +246,17 @@ def thresholds(order, first, last, size, n_steps, pairs=None) -> np.ndarray:
     ``order`` get ``inf`` (never kept). An in-place credit counts when the second of
     its two buffers is added (whenever that one is kept, the earlier one with its
     lower-or-equal threshold may not be; counting it as kept only overstates load)."""
-    load = np.zeros(max(n_steps, 1), dtype=np.float64)
     r = np.full(len(size), np.inf, dtype=np.float64)
+    if pairs is None:       # no credits: the loads before each buffer as one cumsum
+        o = np.asarray(order, dtype=np.int64)
+        cols = np.arange(max(n_steps, 1))
+        span = (cols >= np.asarray(first)[o, None]) & (cols <= np.asarray(last)[o, None])
+        s = np.asarray(size, dtype=np.float64)[o, None]
+        add = np.where(span, s, 0.0)
+        before = np.cumsum(np.concatenate([np.zeros((1, len(cols))), add[:-1]]), axis=0)
+        r[o] = np.where(span, before + s, -np.inf).max(axis=1, initial=-np.inf)
+        return r
+    load = np.zeros(max(n_steps, 1), dtype=np.float64)
     credit: dict[int, list] = {}
     if pairs is not None:
         for a, b2, st, z in zip(*(x.tolist() for x in pairs)):

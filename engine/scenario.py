@@ -208,11 +208,9 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
     if not isinstance(data, dict):
         bad((), "a scenario file must be a mapping (name, model, width, height, chip, ...)")
         return problems
-    v = data.get("version", None)
-    if v is None and not any(isinstance(k, str) and k in YAML_KEYS for k in data):
-        bad((), "this is not a scenario (it has none of the fields "
-                f"{', '.join(_KIND_KEYS[:6])}, ...)")
+    if not key_problems(data, dict.fromkeys(YAML_KEYS), "a scenario", bad, _KIND_KEYS):
         return problems
+    v = data.get("version", None)
     if v is None:
         bad((), f"missing field 'version'; add 'version: {SUPPORTED_VERSION}'")
     elif isinstance(v, bool) or not isinstance(v, int):
@@ -222,8 +220,6 @@ def scenario_problems(data: Any, path: str = "<scenario>", lines: dict | None = 
         bad(("version",), f"field 'version': {v} is not supported; this sramfit reads "
                           f"version {SUPPORTED_VERSION}"
                           + (" (the file is from a newer sramfit)" if newer else ""))
-    if not key_problems(data, dict.fromkeys(YAML_KEYS), "a scenario", bad, _KIND_KEYS):
-        return problems
     check_fields(data, _SPEC, bad)
     # model
     model = data.get("model", _DEFAULTS["model"])

@@ -62,6 +62,22 @@ def is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def whole(value: Any, what: str, lo: int | None = None, hi: int | None = None,
+          fix: str = "", error: type = ValueError) -> int:
+    """``value`` as an int when it is a whole number (Python or numpy integer, not a
+    bool) in ``lo..hi`` (either bound optional); otherwise raise ``error`` with one
+    line naming ``what`` (and ``fix``, how to fix it). The int-range check of every
+    loader (layers, footprint sizes and batch)."""
+    hint = f"; {fix}" if fix else ""
+    if not is_int(value):
+        raise error(f"{what}: expected a whole number, got {show(value)}{hint}")
+    if hi is not None and value > hi:
+        raise error(f"{what}: {value} is more than the limit {hi}{hint}")
+    if lo is not None and value < lo:
+        raise error(f"{what}: expected a whole number >= {lo}, got {value}{hint}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a file kind."""
@@ -120,12 +136,12 @@ def canonical(data: dict, schema: dict) -> dict:
 def key_problems(data: dict, schema: dict, what: str, bad: Callable,
                  kind_keys: tuple = ()) -> bool:
     """Report non-string and unknown keys of ``data`` (at most five). Returns False
-    when ``data`` does not look like this kind of file at all (unknown keys and none of
-    ``kind_keys``), after one message that quotes nothing of it: the contents of a
-    foreign file never leak into an error."""
+    when ``data`` does not look like this kind of file at all (empty, or unknown keys
+    and none of ``kind_keys``), after one message that quotes nothing of it: the
+    contents of a foreign file never leak into an error."""
     unknown = [k for k in data if not isinstance(k, str) or k not in schema]
-    if kind_keys and unknown and not any(isinstance(k, str) and k in kind_keys
-                                         for k in data):
+    if kind_keys and (unknown or not data) and not any(isinstance(k, str) and k in kind_keys
+                                                       for k in data):
         bad((), f"this is not {what} (it has none of the fields "
                 f"{', '.join(kind_keys[:6])}, ...)")
         return False
@@ -151,4 +167,4 @@ def check(data: dict, schema: dict, bad: Callable, prefix: str = "") -> None:
 
 
 __all__ = ["Field", "LIMITS", "REQUIRED", "canonical", "check", "is_int", "is_number",
-           "key_problems", "show"] + list(LIMITS)
+           "key_problems", "show", "whole"] + list(LIMITS)

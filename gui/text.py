@@ -39,7 +39,7 @@ def fmt(v) -> str:
         return f"{int(v):,}"
     if a >= 100:
         return f"{v:,.0f}" if a >= 10000 else f"{v:,.1f}"
-    if a >= 1:
+    if a >= 1 or abs(float(f"{v:.3g}")) >= 1:     # 0.9998 ms reads 1.00, not "1"
         return f"{v:.2f}"
     return f"{v:.3g}"
 

@@ -282,3 +282,15 @@ def test_sweep_and_compare_mark_estimated_speed(capsys):
     main(["compare", b, t4, "--format", "json"])
     d = json.loads(capsys.readouterr().out)
     assert [x["speed_estimated"] for x in d["scenarios"]] == [True, False]
+
+
+@pytest.mark.parametrize("name", ["edge_tpu", "hailo8", "nvdla_small"])
+def test_fit_places_once_and_retimes_to_the_same_values(name, monkeypatch):
+    """fit() re-times one analysis per case; with a full analysis (placement included)
+    at every bisection step instead, it lands on exactly the same values."""
+    from dataclasses import replace
+    chip = load_chip(name)
+    start = replace(chip, **{f: (0.5 if "efficiency" in f else 100.0) for f in chip.fitted})
+    fast = calibration.fit(start, rounds=2, steps=7)
+    monkeypatch.setattr(calibration, "_retimed", lambda a, c, m: calibration.predict(c, m))
+    assert fast == calibration.fit(start, rounds=2, steps=7)

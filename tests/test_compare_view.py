@@ -275,3 +275,68 @@ def test_exports_say_what_the_window_says(compare_window, tmp_path, no_dialogs):
     texts = [" ".join("".join(e.itertext()).split())
              for e in ET.parse(table).getroot().iter() if e.tag.endswith("}text")]
     assert not any(full in t for t in texts)
+
+
+def test_a_figure_just_under_one_keeps_its_decimals():
+    """The T4's 0.9998 ms latency read "1" in the compare table (an integer, beside
+    "129.6"): it reads 1.00; small figures keep three significant digits."""
+    from sramfit.gui.text import fmt
+    assert fmt(0.99984) == "1.00" and fmt(0.999) == "0.999"
+    assert fmt(0.00624) == "0.00624" and fmt(1.0) == "1" and fmt(2.345) == "2.35"
+
+
+def test_comparison_footnote_carries_the_assumptions():
+    """Every export's footnote carries the assumptions (issue 15); a comparison's lists
+    a shared one once and a differing one per scenario (chip figures from the YAMLs)."""
+    import yaml
+    from sramfit import engine
+    from sramfit.engine.resources import chips_dir
+    from sramfit.gui import compare as cv
+    entries = []
+    for n in ("resnet50_224_t4_b1.yaml", "yolov3_2mp_chip_b.yaml"):
+        s = engine.load_scenario(SC / n)
+        entries.append(cv.Entry(s, engine.analyze(s), str(SC / n)))
+    data = cv.build_data(entries)
+    lines = cv.comparison_footnote(data).split("\n")
+    terms = [ln.split(":")[0] for ln in lines[1:]]
+    assert terms == ["schedule", "in-place buffers", "placement", "staging reserved",
+                     "efficiency", "array mapping", "estimated chip figures"]
+    assert "schedule: layer by layer (" in lines[1]             # shared: once
+    eff = next(ln for ln in lines if ln.startswith("efficiency:"))
+    for name, chip in zip(data.names, ("t4", "chip_b")):
+        y = yaml.safe_load((chips_dir() / f"{chip}.yaml").read_text())
+        assert (f"{name}: compute {float(y['compute_efficiency']):g}, "
+                f"DRAM {float(y['dram_efficiency']):g}") in eff
+    assert sum("Speed estimated" in ln or "speed:" in ln for ln in lines) == 1
+
+
+def test_table_rows_change_unit_with_their_values():
+    """Bug 15 in the compare table: "latency per batch (ms) 1,640,023" and "peak live
+    ... (MB) 222,466" at batch 4096; the rows move to s and GB (YOLOv3 2 MP at batch
+    256: 40 s, 25.7 GB; figures from the analyses' totals), CSV and screen alike; small
+    ones keep their unit."""
+    import dataclasses
+    from sramfit import engine
+    from sramfit.gui import compare as cv
+    entries = []
+    for batch in (1, 256):
+        s = dataclasses.replace(engine.load_scenario(SC / "yolov3_2mp_chip_b.yaml"),
+                                batch=batch, name=f"b{batch}")
+        entries.append(cv.Entry(s, engine.analyze(s), ""))
+    data = cv.build_data(entries)
+    t = [e.analysis.totals() for e in entries]
+    for numeric in (False, True):
+        headers, rows = cv.table_cells(data, numeric=numeric)
+        by = {r[0].strip(): r for r in rows}
+        assert "latency per batch (ms)" not in by
+        lat = by["latency per batch (s)"]
+        peak = by["peak live activations, whole batch (GB)"]
+        assert "weights stored (MB)" in by                        # 61.9 MB stays
+        want = [t[0]["latency_s"], t[1]["latency_s"]]
+        def num(cell):
+            return float(cell.split(" (")[0].replace(",", ""))       # '(estimate)'
+        got = [lat[1], lat[2]] if numeric else [num(lat[1]), num(lat[2])]
+        assert got == pytest.approx(want, rel=1e-9 if numeric else 5e-3)
+        gb = t[1]["peak_live_bytes"] / 1e9
+        assert (peak[2] if numeric else num(peak[2])) == \
+            pytest.approx(gb, rel=1e-9 if numeric else 5e-3)

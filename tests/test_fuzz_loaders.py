@@ -6,6 +6,8 @@ loaded scenario/model analyses without any other exception. For minutes of the s
 run benchmarks/fuzz_loaders.py."""
 import math
 
+import yaml
+from fuzzing import Draws, mutate_text, mutate_value
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sramfit import engine
@@ -18,12 +20,6 @@ from sramfit.engine.scenario import loads_scenario
 
 FAST = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
-TOKENS = ["&a ", "*a", "&b [*a, *a, *a]", "[", "]", "{", "}", ": ", "- ", "\t", "\n  ",
-          ",", "'", '"', "!!binary ", "!!set ", "? ", ".inf", "-.inf", ".nan", "1e309",
-          "1.0e+303", "1.0e-320", "-1", "0", "-100", "9" * 60, "null", "[[x]]",
-          "{1: 2, x: 3}", "<<: *a", "---\n", "\x00", "é", "[conv]", "[-3, -4]", "=", "#",
-          "\n[route]\nlayers=-9\n", "\n[convolutional]\n", "filters=0\n", "size=99999\n"]
-
 SCENARIO = (scenarios_dir() / "yolov3_2mp_chip_b.yaml").read_text()
 CHIP = (chips_dir() / "chip_b.yaml").read_text()
 MODEL = dump_model(engine.load_model("resnet18"))
@@ -32,17 +28,19 @@ CFG = (profiles_dir() / "models" / "yolov3-tiny.cfg").read_text()
 
 @st.composite
 def mutated(draw, text):
-    for _ in range(draw(st.integers(1, 4))):
-        i = draw(st.integers(0, len(text)))
-        kind = draw(st.integers(0, 2))
-        if kind == 0:
-            text = text[:i] + draw(st.sampled_from(TOKENS)) + text[i:]
-        elif kind == 1:
-            text = text[:i] + text[i + draw(st.integers(1, 30)):]
-        else:
-            j = draw(st.integers(0, len(text)))
-            text = text[:i] + text[j:j + draw(st.integers(1, 60))] + text[i:]
-    return text
+    return mutate_text(Draws(draw), text)
+
+
+@st.composite
+def mutated_values(draw, text):
+    """A parsed document with hostile values set into it, dumped back to YAML."""
+    data = yaml.safe_load(text)
+    for _ in range(draw(st.integers(1, 3))):
+        mutate_value(Draws(draw), data)
+    try:
+        return yaml.safe_dump(data, sort_keys=False)
+    except yaml.YAMLError:                 # a value PyYAML cannot dump: mutate text
+        return mutate_text(Draws(draw), text)
 
 
 def _only_sramfit_errors(fn, *args):
@@ -60,7 +58,7 @@ def _finite_totals(a):
 
 
 @FAST
-@given(mutated(SCENARIO))
+@given(st.one_of(mutated(SCENARIO), mutated_values(SCENARIO)))
 def test_fuzz_scenario(text):
     s = _only_sramfit_errors(loads_scenario, text, "fuzz.yaml")
     if s is not None:
@@ -70,7 +68,7 @@ def test_fuzz_scenario(text):
 
 
 @FAST
-@given(mutated(CHIP))
+@given(st.one_of(mutated(CHIP), mutated_values(CHIP)))
 def test_fuzz_chip(text):
     def load(t):
         data, lines = parse_yaml(t, "chip.yaml")

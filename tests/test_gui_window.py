@@ -893,3 +893,22 @@ def test_refused_size_message_is_in_view_at_1280x720(main_window):
     assert 0 <= top and top + label.height() <= view.height(), (top, label.height(),
                                                                  view.height())
     assert "nearest sizes that work" in label.text()
+
+
+@pytest.mark.parametrize("sram_mb", [2.0, 64.0])
+def test_reference_chip_letters_clear_of_this_chip(main_window, sram_mb):
+    """With the chip's point high in the DRAM-vs-SRAM plot (2 MB on YOLOv3) the A/B/C
+    letters of the reference chips were drawn under the point and its label."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.chip_panel.sram.setValue(sram_mb)
+    for _ in range(4):
+        QApplication.processEvents()
+    d = win.plots.dram
+    point = d.current.mapRectToScene(d.current.boundingRect())
+    text = d.current_text.mapRectToScene(d.current_text.boundingRect())
+    lines = [ln for ln in d._chip_lines if ln.isVisible()]
+    assert len(lines) == 3
+    for ln in lines:
+        r = ln.label.mapRectToScene(ln.label.boundingRect())
+        assert not r.intersects(text) and not r.intersects(point), (sram_mb, ln.label.toPlainText())

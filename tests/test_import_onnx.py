@@ -577,6 +577,11 @@ def test_position_bias_mlp_on_a_buffer_counts_params_and_macs(tmp_path):
     m = _load(tmp_path, _model(head + tail, inits, shape=(1, 2, 4, 4)))
     t = Footprint(m, 4, 4).totals()
     assert t["params"] == 40 and t["macs"] - t["attn_macs"] == 288
+    # the MLP's layer reads the scores (live there anyway), never the model input: the
+    # image must not stay live until the attention block for it
+    sub = [lay for lay in m.layers if lay.op == "other"]
+    assert [lay.attrs["type"] for lay in sub] == ["constant subgraph"]
+    assert sub[0].inputs == ("s",)
     relu = np.maximum(coords @ w1 + b1, 0)
     assert (relu == 0).mean() >= 0.1                      # a ReLU's zeros
     folded = {k: v for k, v in inits.items() if k not in ("c", "w1", "b1")} | {"h": relu}

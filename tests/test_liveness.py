@@ -109,3 +109,38 @@ def test_yolov3_route_tensor_live_until_its_concat():
     src = [s.name for s in fp.steps if s.layers[-1].name == "036_shortcut"][0]
     tid = names.index(src) + 1
     assert fp.tensor_last[tid] == names.index("098_route")
+
+
+def test_groups_by_kind_partition_the_buffers():
+    """Groups of views and slices only are finer than the buffers (which also join
+    in-place writes), and two tensors share a group exactly when a chain of view /
+    slice links joins them (checked by a plain flood fill, not the union-find)."""
+    from sramfit.engine.liveness import SLICE, VIEW
+    for name, w, h in (("yolov3", 416, 416), ("resnet18", 224, 224)):
+        al = engine.analyze(name, w, h).aliasing
+        g = al.groups((VIEW, SLICE))
+        T = len(al.buffer)
+        adj = {t: set() for t in range(T)}
+        for t in range(T):
+            if al.kind[t] == VIEW:
+                adj[t].add(int(al.of[t]))
+                adj[int(al.of[t])].add(t)
+            if al.slice_of[t] >= 0:
+                adj[t].add(int(al.slice_of[t]))
+                adj[int(al.slice_of[t])].add(t)
+        comp = [-1] * T
+        for t in range(T):
+            if comp[t] < 0:
+                stack, comp[t] = [t], t
+                while stack:
+                    u = stack.pop()
+                    for v in adj[u]:
+                        if comp[v] < 0:
+                            comp[v] = t
+                            stack.append(v)
+        same = np.equal.outer(g, g)
+        assert (same == np.equal.outer(comp, comp)).all()
+        assert (~same | np.equal.outer(al.buffer, al.buffer)).all()
+        every = al.groups((VIEW, SLICE, "in_place"))      # all joins: the buffers
+        assert (np.equal.outer(every, every) == np.equal.outer(al.buffer, al.buffer)).all()
+        assert len(np.unique(g)) < T          # some views or slices on these models

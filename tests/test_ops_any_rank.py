@@ -106,13 +106,27 @@ def test_new_attrs_are_validated():
         make_layer("r", "reshape", ["a"], {"kind": "shape", "shape": [-3, -4]})
     with pytest.raises(ModelError, match=r"field 'operand'"):
         make_layer("o", "add", ["a"], {"operand": [0, 3]})
+    with pytest.raises(ModelError, match=r"field 'params'"):
+        make_layer("q", "act", ["a"], {"fn": "prelu", "params": -1})
+
+
+def test_prelu_slopes_and_lp_norm_by_hand():
+    """act prelu counts its slopes (8, one per channel here), no MACs; norm lp has no
+    params; group norm with affine: 2 per channel."""
+    m = _model([("p", "act", ["input"], {"fn": "prelu", "params": 8}),
+                ("l", "norm", ["p"], {"kind": "lp", "affine": False}),
+                ("g", "norm", ["l"], {"kind": "group", "affine": True})], channels=8)
+    t = Footprint(m, 4, 4).totals()
+    assert t["params"] == 8 + 0 + 2 * 8 and t["macs"] == 0
 
 
 def test_yaml_round_trip_keeps_new_attrs():
     from sramfit.engine.modelfile import model_from_dict
     m = _model([("t", "reshape", ["input"], {"kind": "transpose", "perm": [1, 2, 0]}),
                 ("fc", "fc", ["t"], {"out": 5, "flatten": False, "in_features": 3}),
-                ("s", "add", ["fc"], {"fn": "mul", "operand": [5]})])
+                ("s", "add", ["fc"], {"fn": "mul", "operand": [5]}),
+                ("p", "act", ["s"], {"fn": "prelu", "params": 5}),
+                ("l", "norm", ["p"], {"kind": "lp", "affine": False, "axis": -1})])
     again = model_from_dict(json.loads(json.dumps(m.to_dict())), "<test>")
     assert again.layers == m.layers
 

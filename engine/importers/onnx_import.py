@@ -1390,7 +1390,8 @@ class _Importer:
             if 0 <= k < len(dims) and dims[k] == 1:
                 dims = dims[:k] + dims[k + 1:]
         base = self._name(node, node.output[0])
-        sub = self.emit(node, node.output[0] + "#operand", "other", [INPUT],
+        # it reads x (live here anyway), not the model input, whose life it would stretch
+        sub = self.emit(node, node.output[0] + "#operand", "other", [act.tensor],
                         {"type": "constant subgraph", "out_shape": list(dims) or [1],
                          "params": c.learned, "macs": c.macs},
                         name=base + "_operand", bax=act.bax)

@@ -101,25 +101,47 @@ def table_cells(data: CompareData, numeric: bool = False):
             headers += [f"Δ {n}", f"% {n}"]
     out = []
     for r in data.rows:
-        cells: list = [r.label.strip() if numeric else r.label]
+        label, k = _row_unit(r)
+        cells: list = [label.strip() if numeric else label]
         for i in range(len(names)):
-            v = r.values[i]
+            v = r.values[i] if k == 1.0 or r.values[i] is None else r.values[i] * k
             text = fmt(v) if not numeric or isinstance(v, bool) else v
             if (not numeric and r.key in SPEED_KEYS and i < len(data.speed_estimated)
                     and data.speed_estimated[i]):
                 text = f"{text} (estimate)"
             cells.append(text)
             if i != b:
+                d = r.deltas[i] if r.deltas[i] is None or k == 1.0 else r.deltas[i] * k
                 if numeric:
-                    cells += ["" if r.deltas[i] is None else r.deltas[i],
+                    cells += ["" if d is None else d,
                               "" if r.pct[i] is None else r.pct[i]]
                 else:
-                    cells += [fmt_delta(r.deltas[i]),
+                    cells += [fmt_delta(d),
                               fmt_pct(r.pct[i], r.values[i], r.values[b])
                               if r.key != "fits" else ""]
         out.append(cells)
     return headers, out
 
+
+
+#: a row's unit and the bigger ones it moves to (factor from the smaller unit)
+_BIGGER = {"(MB)": (("(GB)", 1e-3), ("(TB)", 1e-6)), "(ms)": (("(s)", 1e-3),),
+           "(G)": (("(T)", 1e-3),), "(mJ)": (("(J)", 1e-3),)}
+
+
+def _row_unit(r) -> tuple[str, float]:
+    """(label, factor) of a table row: in a bigger unit when its values reach 10,000 in
+    the row's own (bug 15: "latency per batch (ms) 1,640,023", "222,466 MB")."""
+    label = r.label
+    unit = next((u for u in _BIGGER if label.rstrip().endswith(u)), None)
+    vals = [abs(v) for v in r.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if unit is None or not vals:
+        return label, 1.0
+    top, factor, new = max(vals), 1.0, unit
+    for u, f in _BIGGER[unit]:
+        if top * factor >= 1e4:
+            new, factor = u, f
+    return (label if factor == 1.0 else label.rstrip()[: -len(unit)] + new), factor
 
 
 def setting_text(field_name: str, v) -> str:
@@ -158,8 +180,28 @@ def comparison_footnote(data: CompareData) -> str:
                   if e.analysis.speed_flags()["speed_estimated"]})
     tail = (f" Speed estimated on {', '.join(est)} (no published measurement)."
             if est else "")
-    return "sramfit: " + (head + "; " if head else "") + "; ".join(rest) + \
-        ". MB = 10^6 bytes." + tail
+    return ("sramfit: " + (head + "; " if head else "") + "; ".join(rest) + ". MB = 10^6 bytes."
+            + tail + "".join("\n" + ln for ln in _shared_assumptions(data)))
+
+
+def _shared_assumptions(data: CompareData) -> list[str]:
+    """The assumption lines (gui/explain.py) of the compared scenarios: a line the
+    scenarios share once, with its explanation; one that differs with each scenario's
+    value. Speed and units are in the first line already."""
+    from sramfit.gui.explain import assumptions
+    rows = [{term: (v, e) for term, v, e in assumptions(en.analysis)} for en in data.entries]
+    lines = []
+    for term in (rows[0] if rows else {}):
+        if term in ("speed", "units"):
+            continue
+        vals = [r.get(term) for r in rows]
+        if all(v == vals[0] for v in vals):
+            v, e = vals[0]
+            lines.append(f"{term}: {v} ({e})" if e else f"{term}: {v}")
+        else:
+            lines.append(f"{term}: " + "; ".join(
+                f"{n}: {v[0] if v else '-'}" for n, v in zip(data.names, vals)))
+    return lines
 
 
 def mixed_models_warning(data: CompareData) -> str:

@@ -120,6 +120,12 @@ class DramVsSramPlot(PlotBase):
         # a point high in the plot gets its label below it: above, the label ran out of
         # the plot over the legend (SRAM 2 MB on YOLOv3)
         self._top = ymax * 1.12 or 1.0
+        # the A/B/C letters sit near the top, unless the chip's point (and label) is
+        # there: then half-way down (they were drawn under the point at 2 MB)
+        where = 0.45 if cur_y > 0.6 * self._top else 0.93
+        for line in self._chip_lines:
+            if line.label.orthoPos != where:
+                line.label.setPosition(where)
         self.current_text.setAnchor((1 if chip_left else 0, self._vanchor(cur_y, 1.0)))
         self.current_text.setPos(cur_x, cur_y)
         knee_joins = self._marks(frame, sram[keep], dram[keep], xmin, xmax)
