@@ -81,7 +81,7 @@ class Document(QObject):
     dirtyChanged = Signal(bool)
     modelReplaced = Signal()          # New, Open, or a different model: forget view state
 
-    def __init__(self, scenario=None, parent=None):
+    def __init__(self, scenario=None, parent=None, analysis=None):
         super().__init__(parent)
         self.stack = QUndoStack(self)
         # a bound method, not a lambda: Qt drops the connection when the document goes,
@@ -89,8 +89,9 @@ class Document(QObject):
         self.stack.cleanChanged.connect(self._on_clean)
         self.path = ""
         self.scenario = scenario if scenario is not None else default_scenario()
-        self.analysis = engine.analyze(self.scenario)
+        self.analysis = analysis if analysis is not None else engine.analyze(self.scenario)
         self._pending = None
+        self._refs = None
         self._sweep_cache: dict[str, list] = {}
         self._store("analysis", self.scenario, self.analysis)
         self.last_analyze_s = 0.0
@@ -249,9 +250,47 @@ class Document(QObject):
         return analysis
 
     def sram_sweep(self):
+        """engine.sweep.over_sram over :func:`sram_grid` at the current scenario."""
+        return self._sram_curves()[0]
+
+    def _sram_curves(self):
+        """(over_sram, dram_curves) of the scenario from one layer-by-layer evaluation
+        (engine.sweep.sram_curves), once per scenario change (not per slider frame: the
+        SRAM size does not change them); (None, None) if the engine refuses."""
         s = self.scenario
         basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("sram", basis, lambda: _sweep().over_sram(s, sram_grid(s)))
+        pair = self._cached("sram", basis, lambda: _sweep().sram_curves(s, sram_grid(s)))
+        return (None, None) if pair is None else pair
+
+    def reference_chips(self) -> list[tuple[str, float]]:
+        """[(label, SRAM bytes)] of the seed chips marked on the DRAM-vs-SRAM plot."""
+        if self._refs is None:
+            from sramfit.engine.chip import load_chip
+            refs = []
+            for name in REFERENCE_CHIPS:
+                try:
+                    c = load_chip(name)
+                except SramfitError:
+                    continue
+                refs.append((name[-1].upper() if name.startswith("chip_") else name,
+                             float(c.sram_bytes)))
+            self._refs = refs
+        return self._refs
+
+    def frame(self, reference_chips=None):
+        """THE frame every view draws, the main window's plots and the exports
+        (gui/headless.py) alike: the analysis, the sweeps, the reference chips, the knee
+        and the goal marks (``reference_chips``: the caller's list, else the seed
+        chips)."""
+        from .plots import Frame
+        a = self.analysis
+        return Frame(analysis=a, batch=self.scenario.batch, sram_bytes=float(a.sram_bytes),
+                     sram_sweep=self.sram_sweep(), batch_sweep=self.batch_sweep(),
+                     dram_curves=self.dram_curves(),
+                     reference_chips=(self.reference_chips() if reference_chips is None
+                                      else reference_chips),
+                     names=[s.name for s in a.footprint.steps],
+                     knee_bytes=self.knee_bytes(), goal=goal_marks(self.seek()))
 
     def set_goal(self, goal: str | None, value: float = 0.0) -> None:
         """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
@@ -280,12 +319,8 @@ class Document(QObject):
 
     def dram_curves(self):
         """Both schedules' DRAM-vs-SRAM curves and the floor (engine.sweep.dram_curves),
-        once per scenario change (not per slider frame: the SRAM size does not change
-        them), over the same grid as :meth:`sram_sweep`."""
-        s = self.scenario
-        basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("curves", basis,
-                            lambda: _sweep().dram_curves(s, sram_grid(s)))
+        over the same grid as :meth:`sram_sweep` and computed with it."""
+        return self._sram_curves()[1]
 
     #: SRAM sizes (MB) a slider drag can land on; the chip panel sets them. While a
     #: drag runs, the batch sweep comes from one vectorised grid over all of them
@@ -324,3 +359,12 @@ class Document(QObject):
 def _sweep():
     from sramfit.engine import sweep
     return sweep
+
+
+def goal_marks(result) -> dict | None:
+    """What the plots draw of an engine.seek result (plain values, no engine types)."""
+    if result is None:
+        return None
+    return {"goal": result.goal, "value": result.value, "text": result.description,
+            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
+            "throughput_ips": result.figures.get("throughput_ips")}

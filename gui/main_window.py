@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPicture
 from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QTabWidget, QWidget)
 
@@ -111,11 +111,40 @@ class PlotArea(QWidget):
         for p in self.plots:
             if p not in self._stale:
                 p.render(frame)
+                settle(p)
 
     def _render_stale(self):
         for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:
             self._stale.discard(p)
             p.render(self._frame)
+            settle(p)
+
+
+def settle(plot) -> None:
+    """Do now what a rendered plot's first paint would do and then paint again for
+    (issue 15: every plot painted two to four times after a model switch): pyqtgraph
+    measures the axes' tick labels only while painting (new widths re-lay out the plot)
+    and moves its view boxes and text items in the paint's ``prepareForPaint``; each
+    moved item schedules a second paint. Measured, laid out and moved here, the next
+    paint draws the plot once."""
+    pi = plot.plotItem
+    for side in ("left", "bottom", "right", "top"):
+        ax = pi.getAxis(side)
+        if ax.isVisible() and ax.picture is None:
+            # AxisItem.paint's own picture: the tick labels measured (axis widths set)
+            picture = QPicture()
+            painter = QPainter(picture)
+            try:
+                if ax.style["tickFont"]:
+                    painter.setFont(ax.style["tickFont"])
+                specs = ax.generateDrawSpecs(painter)
+                if specs is not None:
+                    ax.drawPicture(painter, *specs)
+            finally:
+                painter.end()
+            ax.picture = picture
+    pi.layout.activate()               # the new axis widths: view box resized now
+    plot.scene().prepareForPaint()     # view transforms and text items updated now
 
 
 class MainWindow(QMainWindow):
@@ -297,14 +326,9 @@ class MainWindow(QMainWindow):
 
     # -- rendering -------------------------------------------------------------------
     def frame(self) -> Frame:
-        doc, a = self.doc, self.doc.analysis
-        return Frame(analysis=a, batch=doc.scenario.batch,
-                     sram_bytes=float(a.sram_bytes),
-                     sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
-                     dram_curves=doc.dram_curves(),
-                     reference_chips=self.chip_panel.reference_chips(),
-                     names=[s.name for s in a.footprint.steps],
-                     knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
+        """The document's frame (gui/document.py: the one builder, exports use it too)
+        with the chip panel's reference chips."""
+        return self.doc.frame(self.chip_panel.reference_chips())
 
     def refresh(self):
         t0 = time.perf_counter()
@@ -613,11 +637,3 @@ class MainWindow(QMainWindow):
 def running_windows() -> list[MainWindow]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
-
-def goal_marks(result) -> dict | None:
-    """What the plots draw of an engine.seek result (plain values, no engine types)."""
-    if result is None:
-        return None
-    return {"goal": result.goal, "value": result.value, "text": result.description,
-            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
-            "throughput_ips": result.figures.get("throughput_ips")}

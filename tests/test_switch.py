@@ -1,0 +1,153 @@
+"""Issue 15, model switch: one paint per plot, one SRAM sweep, one frame builder
+(the window and the exports), and the figures shown after a switch are the CLI's."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from sramfit.commands import main  # noqa: E402
+from sramfit.engine import seek, sweep  # noqa: E402
+from sramfit.engine.scenario import Scenario  # noqa: E402
+
+
+def _count_paints(win):
+    from PySide6.QtCore import QEvent, QObject
+
+    counts = {p.viewport(): 0 for p in win.plots.plots}
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and obj in counts:
+                counts[obj] += 1
+            return False
+
+    spy = Spy(win)
+    for vp in counts:
+        vp.installEventFilter(spy)
+    return counts, spy
+
+
+def test_one_paint_per_plot_after_a_model_switch(main_window):
+    """Each plot was painted two to four times per switch: pyqtgraph measures axis
+    labels and moves its view boxes and text items inside the first paint, and each
+    change scheduled another (main_window.settle does that before the paint)."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    yolo = win.doc.scenario
+    resnet = replace(yolo, model="resnet50", width=224, height=224)
+    QApplication.processEvents()
+    counts, _spy = _count_paints(win)
+    for target in (resnet, yolo, resnet, yolo):
+        for vp in counts:
+            counts[vp] = 0
+        win.doc.replace(target, "switch")
+        QApplication.processEvents()
+        names = {type(p).__name__: counts[p.viewport()] for p in win.plots.plots}
+        assert set(names.values()) == {1}, names
+
+
+def test_sram_curves_is_both_sweeps_bit_for_bit():
+    """engine.sweep.sram_curves evaluates the grid once; its sweep is over_sram's, and
+    its curves are the sweeps of each schedule taken apart (independent evaluations)."""
+    grid = sweep.log_sram_grid(3e8, 40, 1e5)
+    for s in (Scenario(model="yolov3_tiny", chip="chip_a", batch=2),
+              Scenario(model="resnet50", chip="chip_b", batch=4, compiled_batch=2,
+                       schedule="depth_first")):
+        sw, cur = sweep.sram_curves(s, grid)
+        ref = sweep.over_sram(s, grid)
+        assert set(sw) == set(ref)
+        for k in ref:
+            assert np.array_equal(sw[k], ref[k], equal_nan=True), k
+        lbl = sweep.over_sram(replace(s, schedule="layer_by_layer"), grid)
+        df = sweep.over_sram(replace(s, schedule="depth_first"), grid)
+        assert np.array_equal(cur["sram_bytes"], grid)
+        assert np.array_equal(cur["layer_by_layer"], lbl["dram_bytes_per_image"])
+        assert np.array_equal(cur["depth_first"], df["dram_bytes_per_image"])
+        assert np.array_equal(cur["floor"], df["dram_lower_bound_bytes_per_image"])
+        assert np.array_equal(sweep.dram_curves(s, grid)["depth_first"], cur["depth_first"])
+
+
+def test_a_scenario_change_sweeps_the_sram_grid_once(main_window, monkeypatch):
+    """The document used to run the layer-by-layer SRAM sweep twice per change
+    (over_sram for the sweep, dram_curves again for the curves)."""
+    from sramfit.engine import analysis
+    calls = []
+    real = analysis.evaluate
+
+    def spy(prep, chip, sram, *a, **k):
+        if np.size(sram) > 1:                       # a sweep over the SRAM grid
+            calls.append(np.size(sram))
+        return real(prep, chip, sram, *a, **k)
+    monkeypatch.setattr(analysis, "evaluate", spy)
+    monkeypatch.setattr(sweep, "evaluate", spy)
+    win = main_window
+    win.doc.edit("model", model="resnet50", width=224, height=224)
+    assert len(calls) == 1, calls
+
+
+def test_exports_draw_the_window_frame(main_window):
+    """headless.scenario_frame (``sramfit export``) is the window's frame builder: the
+    same sweeps, and the knee and goal marks it used to leave out."""
+    from sramfit.gui.headless import scenario_frame
+    win = main_window
+    win.doc.set_goal("target_fps", 8.0)
+    shown = win.frame()
+    made = scenario_frame(win.doc.scenario, win.doc.analysis, goal=("target_fps", 8.0))
+    assert made.analysis is shown.analysis
+    assert made.reference_chips == shown.reference_chips
+    for key in ("sram_sweep", "batch_sweep", "dram_curves"):
+        a, b = getattr(made, key), getattr(shown, key)
+        assert set(a) == set(b)
+        for k in a:
+            assert np.array_equal(a[k], b[k], equal_nan=True), (key, k)
+    sw = sweep.over_sram(win.doc.scenario, made.dram_curves["sram_bytes"])
+    i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
+    assert i is not None and made.knee_bytes == shown.knee_bytes == sw["sram_bytes"][i]
+    want = seek.least_sram(win.doc.scenario, "target_fps", 8.0).sram_bytes
+    assert made.goal == shown.goal and made.goal["sram_bytes"] == want
+
+
+def test_export_cli_marks_the_knee(tmp_path, qapp):
+    from sramfit.engine.resources import scenarios_dir
+    from sramfit.gui.document import sram_grid
+    path = scenarios_dir() / "resnet50_224_t4_b1.yaml"
+    assert main(["export", str(path), "--out", str(tmp_path), "--formats", "csv"]) == 0
+    f = next(tmp_path.glob("*dram-traffic-per-image-vs-sram-size.csv"))
+    body = [ln for ln in f.read_text(encoding="utf-8").splitlines()
+            if not ln.startswith("#")]
+    rows = {r[0]: r[1:] for r in csv.reader(io.StringIO("\n".join(body))) if r}
+    from sramfit import engine
+    s = engine.load_scenario(str(path))
+    sw = sweep.over_sram(s, sram_grid(s))
+    i = seek.knee(sw["sram_bytes"], sw["dram_bytes_per_image"])
+    assert float(rows["knee"][0]) == pytest.approx(sw["sram_bytes"][i] / 1e6, rel=1e-9)
+
+
+def test_after_a_switch_the_window_shows_the_cli_figures(main_window, capsys):
+    """Switch to a model not seen before and back: the figures shown (status bar and
+    the frame's analysis) are `sramfit report`'s, bit for bit."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    yolo = win.doc.scenario
+    win.doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
+    QApplication.processEvents()
+    win.doc._sweep_cache.clear()
+    win.doc.replace(yolo, "switch")
+    QApplication.processEvents()
+    assert main(["report", "--model", "yolov3", "--input", "1920x1088", "--chip",
+                 "chip_b", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["totals"]
+    t = win.frame().analysis.totals()
+    for key in ("dram_bytes_per_image", "throughput_ips", "latency_s", "peak_live_bytes",
+                "weights_in_sram_bytes", "activations_in_sram_bytes",
+                "dram_lower_bound_bytes_per_image", "energy_j_per_image"):
+        assert float(t[key]) == cli[key], key
+    assert cli["placement_exact"] is True and bool(t["placement_exact"])
+    assert f"{cli['throughput_ips']:,.1f}" in win.status["ips"].text()
