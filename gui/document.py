@@ -12,7 +12,7 @@ import dataclasses
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from sramfit import engine
@@ -123,9 +123,15 @@ class Document(QObject):
         # while a slider is dragged, place with the threshold rule (ms, not the exact
         # solve's tens of ms); settle() solves exactly on release
         fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
+        other_model = new.model != self.scenario.model
+        # a model not analysed recently: the first frame from the threshold rule, marked
+        # provisional; the exact placement and the sweeps follow right after it
+        provisional = (self.defer_new_models and other_model and not fast
+                       and self._lookup("analysis", new) is None)
         try:
             t0 = time.perf_counter()
-            analysis = Analysis(new, exact=False) if fast else self._analyze(new)
+            analysis = (Analysis(new, exact=False) if fast or provisional
+                        else self._analyze(new))
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -134,13 +140,36 @@ class Document(QObject):
             self.rejected.emit(f"internal error ({type(err).__name__}); the edit was not "
                                f"applied")
             return False
-        self._pending = (new, analysis)
-        self._approx = fast
-        other_model = new.model != self.scenario.model
+        self._pending = (new, analysis, provisional)
+        self._approx = fast or provisional
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
         if other_model:
             self.modelReplaced.emit()
+        if provisional:                  # a posted event: after the first frame's paint
+            QMetaObject.invokeMethod(self, "complete", Qt.ConnectionType.QueuedConnection)
         return True
+
+    #: a switch to a model not analysed recently shows a provisional first frame (the
+    #: threshold placement, no sweeps) and completes it on the next turn of the event
+    #: loop (the app's window; False: every edit is exact at once, as for scripts)
+    defer_new_models = False
+    #: True while the analysis shown is the provisional one of :meth:`replace`
+    provisional = False
+
+    @Slot()
+    def complete(self) -> None:
+        """The exact analysis and the sweeps of a provisional scenario (no-op else)."""
+        if not self.provisional:
+            return
+        self.provisional = False
+        try:
+            self.analysis = self._analyze(self.scenario)
+        except SramfitError as err:        # the threshold rule's figures stay, marked
+            self.provisional = True
+            self.rejected.emit(str(err))
+            return
+        self._approx = False
+        self.changed.emit(self.analysis)
 
     def settle(self) -> None:
         """After a drag: the exact analysis of the current scenario (policy optimal)."""
@@ -151,7 +180,7 @@ class Document(QObject):
         except SramfitError as err:
             self.rejected.emit(str(err))
             return
-        self._approx = False
+        self._approx = self.provisional = False
         self.changed.emit(self.analysis)
 
     _approx = False
@@ -160,9 +189,10 @@ class Document(QObject):
         """Called by the undo commands only."""
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] is scenario:
-            analysis = pending[1]
+            analysis, self.provisional = pending[1], pending[2]
         else:
-            analysis = self._analyze(scenario)
+            analysis, self.provisional = self._analyze(scenario), False
+            self._approx = False
         self.scenario = scenario
         self.analysis = analysis
         self.changed.emit(analysis)
@@ -192,6 +222,7 @@ class Document(QObject):
     def reset(self, scenario, analysis, path: str) -> None:
         self.stack.clear()
         self._sweep_cache.clear()        # files may have changed on disk: nothing reused
+        self.provisional = self._approx = False
         self.scenario, self.analysis = scenario, analysis
         self._store("analysis", scenario, analysis)
         self.path = str(path)
@@ -284,6 +315,12 @@ class Document(QObject):
         chips)."""
         from .plots import Frame
         a = self.analysis
+        if self.provisional:             # the first frame of a new model: no sweeps yet
+            return Frame(analysis=a, batch=self.scenario.batch,
+                         sram_bytes=float(a.sram_bytes),
+                         reference_chips=(self.reference_chips() if reference_chips is None
+                                          else reference_chips),
+                         names=[s.name for s in a.footprint.steps])
         return Frame(analysis=a, batch=self.scenario.batch, sram_bytes=float(a.sram_bytes),
                      sram_sweep=self.sram_sweep(), batch_sweep=self.batch_sweep(),
                      dram_curves=self.dram_curves(),

@@ -50,7 +50,7 @@ def test_one_paint_per_plot_after_a_model_switch(main_window):
         win.doc.replace(target, "switch")
         QApplication.processEvents()
         names = {type(p).__name__: counts[p.viewport()] for p in win.plots.plots}
-        assert set(names.values()) == {1}, names
+        assert set(names.values()) == {1}, str(names)
 
 
 def test_sram_curves_is_both_sweeps_bit_for_bit():
@@ -151,3 +151,77 @@ def test_after_a_switch_the_window_shows_the_cli_figures(main_window, capsys):
         assert float(t[key]) == cli[key], key
     assert cli["placement_exact"] is True and bool(t["placement_exact"])
     assert f"{cli['throughput_ips']:,.1f}" in win.status["ips"].text()
+
+
+def test_a_new_model_first_frame_is_marked_then_exact(main_window):
+    """The app (gui/app.py) shows a model not analysed recently at once from the
+    threshold placement, marked, with the sweep plots covered; the exact placement and
+    the curves replace it on the next turn of the event loop."""
+    from PySide6.QtWidgets import QApplication
+    from sramfit import engine
+    win = main_window
+    doc = win.doc
+    yolo = doc.scenario
+    resnet = replace(yolo, model="resnet50", width=224, height=224)
+    doc.replace(resnet, "switch")                   # (not deferred: exact at once)
+    QApplication.processEvents()
+    doc.defer_new_models = True
+    doc._sweep_cache.clear()                        # YOLOv3 now a model not seen before
+    counts, _spy = _count_paints(win)
+    doc.replace(yolo, "switch")
+    assert doc.provisional
+    # the first frame is painted before replace() returns, each plot once
+    names = {type(p).__name__: counts[p.viewport()] for p in win.plots.plots}
+    assert set(names.values()) == {1}, str(names)
+    for vp in counts:
+        counts[vp] = 0
+    exact = engine.analyze(yolo).totals()
+    # the threshold rule's figures (YOLOv3 2 MP spills: they differ from the exact)
+    assert doc.analysis.totals()["dram_bytes_per_image"] != exact["dram_bytes_per_image"]
+    assert win.provisional_label.isVisible()
+    assert "placing exactly" in win.provisional_label.text()
+    for p in (win.plots.dram, win.plots.batch):
+        assert p._computing.isVisible() and "computing" in p._computing.text.text()
+    f = win.frame()
+    assert f.sram_sweep is None and f.batch_sweep is None and f.dram_curves is None
+    QApplication.processEvents()                    # the exact frame computed...
+    assert not doc.provisional
+    QApplication.processEvents()                    # ...and painted
+    assert not win.provisional_label.isVisible()
+    assert not any(p._computing.isVisible() for p in (win.plots.dram, win.plots.batch))
+    ref = exact
+    t = doc.analysis.totals()
+    for key in ("dram_bytes_per_image", "throughput_ips", "latency_s",
+                "weights_in_sram_bytes", "activations_in_sram_bytes"):
+        assert t[key] == ref[key], key
+    assert t["placement_exact"]
+    f = win.frame()
+    assert f.sram_sweep is not None and f.knee_bytes is not None
+    drawn = win.plots.dram.curve.getData()[1]       # MB
+    want = f.sram_sweep["dram_bytes_per_image"][f.sram_sweep["sram_bytes"] > 0] / 1e6
+    np.testing.assert_allclose(drawn, want, rtol=1e-12)
+    # then the exact frame: the sweep plots painted once (the roofline may repaint its
+    # provisional frame once on the next turn of the loop)
+    names = {type(p).__name__: counts[p.viewport()] for p in win.plots.plots}
+    assert names["DramVsSramPlot"] == names["BatchPlot"] == 1, str(names)
+    assert set(names.values()) <= {1, 2}, str(names)
+    doc.replace(resnet, "switch")                   # (analysed before the cache went)
+    QApplication.processEvents()
+    doc.replace(yolo, "switch")                     # recent: exact at once
+    assert not doc.provisional and doc.analysis.totals()["placement_exact"]
+
+
+def test_undo_before_the_exact_frame(main_window):
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    doc = win.doc
+    doc.defer_new_models = True
+    yolo = doc.scenario
+    doc.replace(replace(yolo, model="resnet18", width=224, height=224), "switch")
+    assert doc.provisional
+    doc.stack.undo()
+    assert doc.scenario == yolo and not doc.provisional
+    assert doc.analysis.totals()["placement_exact"]
+    QApplication.processEvents()                    # the pending completion: no-op
+    assert doc.scenario == yolo and not win.provisional_label.isVisible()
+    assert not win.plots.dram._computing.isVisible()
