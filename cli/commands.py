@@ -587,12 +587,12 @@ def _num(v: float) -> str:
 
 def cmd_chips(args) -> int:
     names = list_chips()
-    rows = [("name", "SRAM (MB)", "DRAM (GB/s)", "MACs", "clock (MHz)", "TOPS int8", "title")]
+    rows = [("name", "SRAM (MB)", "DRAM (GB/s)", "MACs", "clock (MHz)", "peak int8", "title")]
     for n in names:
         c = load_chip(n)
         rows.append((c.name, f"{c.sram_mb:g}" + (" split" if c.sram_split else ""),
                      f"{c.dram_gbps:g}", f"{c.macs:,}", f"{c.clock_mhz:g}",
-                     f"{2 * c.macs * c.clock_hz / 1e12:,.3g}", c.title))
+                     c.peak_tops.label(), c.title))
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])

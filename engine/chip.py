@@ -27,7 +27,8 @@ A profile is a flat YAML mapping (``profiles/chips/<name>.yaml``)::
     process_nm: 16
     sram_mm2_per_mb: 1.1         # SRAM macro area per MB at that process
     peak_tops_int8: 8.192        # published peak (informational; checked against
-                                 # 2 x macs x clock within 10 %)
+                                 # 2 x macs x clock within 10 %; Chip.peak_tops shows
+                                 # it, or the derived figure when the profile has none)
     # -- speed model (engine/perf.py, engine/calibration.py) --
     mapping: channels            # channels | im2col | gpu: how a layer's loops map on the array
     gpu_tile: [128, 128]         # gpu mapping: output tile (positions x channels) per array
@@ -77,7 +78,7 @@ import os
 import stat
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .depthfirst import SCHEDULES
 from .errors import SramfitError
@@ -93,6 +94,17 @@ STAGING_TILE_PIXELS = 64      # pixels per activation tile of one array (estimat
 
 class ChipError(SramfitError):
     """A chip profile is malformed or cannot run the scenario."""
+
+
+class PeakTops(NamedTuple):
+    """A chip's peak int8 figure in TOPS (10^12 ops/s, 2 ops per MAC)."""
+    tops: float
+    derived: bool     # True: 2 x macs x clock x int8 rate; False: the profile's
+                      # published ``peak_tops_int8``
+
+    def label(self) -> str:
+        """``130 TOPS`` or ``130.3 TOPS derived``: how every view prints it."""
+        return f"{self.tops:,.4g} TOPS" + (" derived" if self.derived else "")
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,16 @@ class Chip:
     @property
     def clock_hz(self) -> float:
         return self.clock_mhz * 1e6
+
+    @property
+    def peak_tops(self) -> PeakTops:
+        """Peak int8 TOPS: the profile's published ``peak_tops_int8`` when it states
+        one, else derived as 2 x macs x clock x int8 rate (flagged ``derived``). An
+        edited chip (MACs or clock changed) drops the published figure, so it shows
+        the derived one. The one figure every view and the CLI print."""
+        if self.peak_tops_int8 is not None:
+            return PeakTops(float(self.peak_tops_int8), False)
+        return PeakTops(2.0 * self.macs * self.clock_hz * self.rate("int8") / 1e12, True)
 
     @property
     def staging_parts(self) -> tuple[float, float]:

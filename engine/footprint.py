@@ -94,6 +94,8 @@ def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
         return 0, math.prod(out_shape) * k
     if op == "norm":
         return (2 * in_shape[a["axis"]] if a["affine"] and in_shape else 0), 0
+    if op == "act":
+        return a["params"], 0
     if op == "add" and a["operand"] is not None:
         if not a["learned"]:
             return 0, 0

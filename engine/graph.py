@@ -32,12 +32,12 @@ OPS = ("conv", "fc", "matmul", "pool", "add", "concat", "upsample", "act", "norm
 FUSABLE = frozenset({"act", "norm", "add"})
 
 ACT_FNS = ("relu", "relu6", "leaky", "sigmoid", "tanh", "hardswish", "hardsigmoid",
-           "silu", "gelu", "clip", "mish", "linear", "identity", "dropout", "other")
+           "silu", "gelu", "clip", "mish", "linear", "identity", "dropout", "prelu", "other")
 ADD_FNS = ("add", "mul", "sub", "div", "max", "min")
 POOL_MODES = ("max", "avg")
 UPSAMPLE_MODES = ("nearest", "bilinear", "linear", "cubic")
 RESHAPE_KINDS = ("flatten", "transpose", "shape", "slice", "pad")
-NORM_KINDS = ("batch", "instance", "layer", "group")
+NORM_KINDS = ("batch", "instance", "layer", "group", "lp")
 
 REQUIRED = object()  # marker: the attribute has no default
 _R = REQUIRED
@@ -60,7 +60,8 @@ _SPEC: dict[str, dict[str, Any]] = {
     "add": {"fn": "add", "operand": None, "learned": True, "params": None},
     "concat": {"axis": 1, "groups": 1, "group_id": 0},  # groups: darknet route slices
     "upsample": {"scale": None, "size": None, "mode": "nearest"},
-    "act": {"fn": "relu"},
+    # act: params = learned values of the function (PReLU's slopes, one or per channel)
+    "act": {"fn": "relu", "params": 0},
     # norm: 'axis' is the per-image axis whose size gives the affine scale and shift
     "norm": {"kind": "batch", "affine": True, "axis": 0},
     # reshape kinds: flatten / transpose (perm) / shape (target) move no data through the
@@ -278,6 +279,7 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         a["mode"] = _choice(a["mode"], UPSAMPLE_MODES, f("mode"))
     elif op == "act":
         a["fn"] = _choice(a["fn"], ACT_FNS, f("fn"))
+        a["params"] = _count(a["params"], f("params"), MAX_PARAMS)
     elif op == "norm":
         a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])

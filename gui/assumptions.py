@@ -5,7 +5,7 @@ carries; this module only shows it.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
@@ -28,6 +28,16 @@ class AssumptionsPanel(QTableWidget):
         h.setStretchLastSection(True)
         self.setColumnWidth(1, 420)
         self.rows: list[tuple[str, str, str]] = []
+        # rows follow the columns' widths (sized once, before the dock had its width,
+        # they stayed three lines tall: three assumptions visible at 1280x720)
+        self._fit = QTimer(self)
+        self._fit.setSingleShot(True)
+        self._fit.timeout.connect(self.resizeRowsToContents)
+        h.sectionResized.connect(lambda *_: self._fit.start(0))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit.start(0)          # once the stretched column has its new width
 
     def show_analysis(self, analysis, totals=None):
         rows = explain.assumptions(analysis, totals)

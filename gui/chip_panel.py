@@ -290,8 +290,8 @@ class ChipPanel(QWidget):
         else:
             self.act_sram.setText("unified SRAM for weights and activations")
         self.act_sram.setStyleSheet("color: #555;")
-        peak = 2 * chip.macs * chip.clock_hz / 1e12
-        self.macs.setText(f"{chip.macs:,} MACs, {peak:,.2f} TOPS int8 peak")
+        from .explain import tops_text     # Chip.peak_tops: published, else derived
+        self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip)} int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
         self.evidence.show_chip(chip, edited=isinstance(s.chip, dict))

@@ -36,11 +36,12 @@ PLOT_FILTER = "PNG image (*.png);;SVG vector image (*.svg);;CSV data (*.csv)"
 
 
 def export_options(parent: QWidget | None, title: str, path: str, size=(1920, 1080),
-                   dpi: int = 144, style: str = "slide") -> dict | None:
-    """File, size, DPI and style for an export (gui/export_dialog.py), or None if the
-    user cancelled."""
+                   dpi: int = 144, style: str = "slide", plots=None,
+                   current: int = 0) -> dict | None:
+    """File, size, DPI and style (and, given ``plots`` = [(title, path)], which plot:
+    key ``plot``) for an export (gui/export_dialog.py), or None if the user cancelled."""
     from .export_dialog import ExportDialog
-    dlg = ExportDialog(parent, title, path, size, dpi, style)
+    dlg = ExportDialog(parent, title, path, size, dpi, style, plots, current)
     return dlg.options() if dlg.exec() and dlg.options()["path"] else None
 
 

@@ -74,6 +74,15 @@ def scenario_title(s) -> str:
     return f"{model}{size} on {chip}"
 
 
+def _auto_named(s) -> bool:
+    """Whether ``s``'s name was made by sramfit from its model, size and chip (the
+    opener's, or :func:`scenario_title`'s), not given by the user."""
+    d = default_scenario()
+    opener = (s.name == d.name and s.model == d.model and (s.width, s.height)
+              == (d.width, d.height) and s.chip == d.chip)
+    return opener or s.name == scenario_title(s)
+
+
 class Document(QObject):
     changed = Signal(object)          # the new Analysis, after every accepted change
     rejected = Signal(str)            # an edit the engine refused: its message
@@ -117,8 +126,12 @@ class Document(QObject):
     def replace(self, new, text: str, merge_key: str | None = None) -> bool:
         if new == self.scenario:
             return True
-        if new.model != self.scenario.model and new.name == self.scenario.name:
-            # a different model: the title and Save As name it (bug 13)
+        old = self.scenario
+        if new.name == old.name and scenario_title(new) != scenario_title(old) and (
+                new.model != old.model or _auto_named(old)):
+            # a different model (bug 13), or a chip / size change under a name made from
+            # them ("resnet50 at 1920x1088 on chip_b" kept naming chip_b on a Hailo-8):
+            # the title, Save As and every export's footnote name the new one
             new = dataclasses.replace(new, name=scenario_title(new))
         # while a slider is dragged, place with the threshold rule (ms, not the exact
         # solve's tens of ms); settle() solves exactly on release

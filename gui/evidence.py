@@ -10,9 +10,10 @@ trusted, and where a batch gain comes from.
   ``engine.calibration.report``) and the batch-gain breakdown of the open scenario
   (``engine.batching.batch_gain_breakdown``: batch 1 -> batch b split into overheads x
   weight reuse x utilisation x other).
-* :func:`speed_note`, :func:`mark_speed` and :func:`footnote_suffix` mark speed figures
-  of an uncalibrated chip as estimates in the status bar, the plots, the layer table and
-  exports (the reason is the engine's ``speed_estimate_reason``).
+* :func:`speed_note` and :func:`mark_speed` mark speed figures of an uncalibrated chip
+  as estimates in the status bar, the plots and the layer table (exports say it once,
+  in the assumptions' ``speed`` line, gui/explain.py; the reason is the engine's
+  ``speed_estimate_reason``).
 
 Nothing here computes a figure: the numbers come from the engine (``report`` runs each
 measurement through the same analysis as the main window).
@@ -80,18 +81,6 @@ def speed_note(analysis) -> str:
     if not t.get("speed_estimated"):
         return ""
     return f"speed estimated: {t.get('speed_estimate_reason') or 'no published measurement'}"
-
-
-def footnote_suffix(analysis) -> str:
-    """What an export footnote adds for an uncalibrated chip ('' otherwise):
-    "Speed estimated (...): <reason>." """
-    t = analysis.speed_flags()
-    if not t.get("speed_estimated"):
-        return ""
-    why = (t.get("speed_estimate_reason") or "").rstrip(".")
-    # the mark first: a PNG footnote is one line, elided at the plot's width
-    return (" Speed estimated (no published measurement of this chip)"
-            + (f": {why}." if why else "."))
 
 
 def mark_speed(label: QLabel, text: str, note: str) -> None:

@@ -46,7 +46,8 @@ def assumptions(analysis, totals=None) -> list[tuple[str, str, str]]:
                                f"{chip.dram_efficiency:g}",
                  "achieved / peak MAC rate and DRAM bandwidth"))
     rows.append(("array mapping", f"{chip.mapping}, {chip.execution}",
-                 f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s)"))
+                 f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s), "
+                 f"peak {tops_text(chip)} int8"))
     est = list(chip.estimated)
     rows.append(("estimated chip figures", ", ".join(est) if est else "none",
                  f"{chip.name}: values not from a published source" if est
@@ -86,6 +87,9 @@ _KIND_LABEL = {"input": "input", "weights": "streamed weights",
 
 def _sum_text(name, parts, total, unit):
     terms = " + ".join(lbl for lbl, _ in parts) or "0"
+    if len(terms) > 100:            # too long for one line: one part a line
+        rows = "\n".join(f"  + {lbl}: {unit(v)}" for lbl, v in parts)
+        return f"{name} = the sum of\n{rows}\n= {unit(total)}"
     nums = " + ".join(unit(v) for _, v in parts) or unit(0)
     return f"{name} = {terms}\n= {nums}\n= {unit(total)}"
 
@@ -116,53 +120,111 @@ def formula(analysis, key: str) -> Formula:
         return Formula(key, "peak live activation memory", total, parts,
                        _sum_text("peak live", parts, total, fmt_mb), note)
     if key in ("latency", "ips"):
-        calls = int(t["calls"])
         lat = float(t["latency_s"])
-        parts, note = [], ""
-        if a.chip.execution == "sequential" and a.df is None:
-            time_s = np.asarray(a.time_s, float)
-            ovh = a.chip.layer_overhead_us * 1e-6
-            busy = time_s - ovh
-            comp = a.bound == "compute"
-            parts = [(f"{int(comp.sum())} compute-bound steps", calls * busy[comp].sum()),
-                     (f"{int((~comp).sum())} memory-bound steps",
-                      calls * busy[~comp].sum()),
-                     (f"{len(time_s)} x layer overhead", calls * ovh * len(time_s)),
-                     ("call overhead", calls * a.chip.call_overhead_us * 1e-6)]
-            note = (f"{calls} call(s) of a compiled batch of {a.batch}; a step takes "
-                    f"max(compute, DRAM) " + ("(overlapped)" if a.scenario.overlap
-                                              else "(compute + DRAM, not overlapped)"))
+        if a.chip.execution == "pipelined":
+            parts, note, period = _pipelined_parts(a)
         else:
-            note = f"{a.chip.execution} execution, schedule {a.schedule}: see the DESIGN notes"
+            parts, note = _sequential_parts(a, int(t["calls"]))
+            period = None
         if key == "latency":
-            text = (_sum_text("latency", parts, lat, fmt_seconds) if parts
-                    else f"latency = {fmt_seconds(lat)}")
-            return Formula(key, "latency per batch", lat, parts, text, note)
+            return Formula(key, "latency per batch", lat, parts,
+                           _sum_text("latency", parts, lat, fmt_seconds), note)
         ips = float(t["throughput_ips"])
-        if abs(a.client_batch / lat - ips) <= 1e-9 * ips:
+        if period is None:
             text = (f"images/s = client batch / latency\n= {a.client_batch} / "
                     f"{fmt_seconds(lat)}\n= {ips:,.2f}")
+            ips_parts = [("client batch", a.client_batch), ("latency", lat)]
         else:                       # pipelined: 1 / period, whatever the batch
-            text = f"images/s = 1 / period of the slowest stage\n= {ips:,.2f}"
-        return Formula(key, "throughput", ips, [("client batch", a.client_batch),
-                                                ("latency", lat)], text, note)
+            stage_s, link_s = period
+            text = (f"images/s = 1 / period\nperiod = max(slowest stage, call overhead "
+                    f"+ DRAM time of one image)\n= max({fmt_seconds(stage_s)}, "
+                    f"{fmt_seconds(link_s)})\nimages/s = {ips:,.2f}")
+            ips_parts = [("slowest stage", stage_s), ("call overhead + DRAM", link_s)]
+        return Formula(key, "throughput", ips, ips_parts, text, note)
     raise KeyError(key)
 
 
+def _sequential_parts(a, calls: int):
+    """Latency parts of a sequential chip: ``calls`` x (the steps' times + the call
+    overhead). Layer by layer: the compute- and memory-bound steps' busy time and the
+    per-step overhead; depth-first: each fused stack (its steps once per tile, with a
+    layer overhead per tile and step) and the steps run layer by layer."""
+    time_s = np.asarray(a.time_s, float)
+    ovh = a.chip.layer_overhead_us * 1e-6
+    call = ("call overhead", calls * a.chip.call_overhead_us * 1e-6)
+    how = ("max(compute, DRAM)" if a.scenario.overlap
+           else "compute + DRAM (not overlapped)")
+    head = f"{calls} call(s) of a compiled batch of {a.batch}"
+    if a.df is None:
+        busy = time_s - ovh
+        comp = a.bound == "compute"
+        parts = [(f"{int(comp.sum())} compute-bound steps", calls * busy[comp].sum()),
+                 (f"{int((~comp).sum())} memory-bound steps", calls * busy[~comp].sum()),
+                 (f"{len(time_s)} x layer overhead", calls * ovh * len(time_s)), call]
+        return parts, f"{head}; a step takes {how} plus the layer overhead"
+    stacks = sorted(a.stacks, key=lambda st: -time_s[st["first_step"]:
+                                                      st["last_step"] + 1].sum())
+    names = [st.name for st in a.footprint.steps]
+    in_stack = np.zeros(len(time_s), bool)
+    parts = []
+    for k, st in enumerate(stacks):
+        i, j = int(st["first_step"]), int(st["last_step"])
+        in_stack[i:j + 1] = True
+        v = calls * time_s[i:j + 1].sum()
+        if k < 6 or len(stacks) == 7:
+            parts.append((f"stack {names[i]}..{names[j]} ({j - i + 1} steps x "
+                          f"{st['tiles']} tiles)", v))
+        elif k == 6:
+            parts.append((f"{len(stacks) - 6} other stacks", v))
+        else:
+            parts[-1] = (parts[-1][0], parts[-1][1] + v)
+    single = ~in_stack
+    parts += [(f"{int(single.sum())} steps layer by layer", calls * time_s[single].sum()),
+              call]
+    return parts, (f"{head}, depth-first: a fused step runs once per tile and pays the "
+                   f"layer overhead per tile; a step takes {how}")
+
+
+def _pipelined_parts(a):
+    """Latency parts of a pipelined (dataflow) chip (engine/perf.py): call overhead +
+    the fill delays (each stage waits for the rows its kernel needs) + the slowest
+    stage's whole image + (client batch - 1) x period. Also (slowest stage, call
+    overhead + DRAM time of one image): the period is their max."""
+    b = float(a.batch)
+    stage = np.asarray(a.time_s, float) / b          # per image, each step's stage
+    mem = np.asarray(a.memory_s, float) / b
+    fill = np.asarray(a.prepared.geo.fill, float)
+    ovh = a.chip.call_overhead_us * 1e-6
+    slow = int(np.argmax(stage))
+    period = (float(stage[slow]), ovh + float(mem.sum()))
+    n = int(a.client_batch)
+    name = a.footprint.steps[slow].name
+    parts = [("call overhead", ovh),
+             (f"fill delays of {int((fill * stage > 0).sum())} stages (each waits for its "
+              f"kernel's rows)",
+              float((stage * fill).sum())),
+             (f"slowest stage ({name}), whole image", float(stage[slow])),
+             (f"{n - 1} x period", (n - 1) * max(period))]
+    note = (f"pipelined: every layer resident on its share of the arrays; images stream "
+            f"through, one every period = max(slowest stage {fmt_seconds(period[0])}, "
+            f"call overhead + DRAM {fmt_seconds(period[1])}); a client batch of {n} "
+            f"adds {n - 1} periods")
+    return parts, note, period
+
+
 # -- the chip list -------------------------------------------------------------------
-def chip_tops(chip) -> float:
-    """Peak int8 TOPS: the published figure, else 2 x MACs x clock x int8 rate."""
-    if chip.peak_tops_int8 is not None:
-        return float(chip.peak_tops_int8)
-    return 2.0 * chip.macs * chip.clock_hz * chip.rate("int8") / 1e12
+def tops_text(chip) -> str:
+    """``130 TOPS`` (the profile's published figure) or ``130.3 TOPS derived``
+    (2 x MACs x clock: no published figure, or an edited chip); engine ``Chip.peak_tops``."""
+    return chip.peak_tops.label()
 
 
 def chip_entry(chip) -> str:
-    """``chip_b — Chip B, 64 MB, 8.2 TOPS, estimated``: name, short title, SRAM
+    """``chip_b — Chip B, 64 MB, 8.192 TOPS, estimated``: name, short title, SRAM
     (MB = 10^6 bytes), peak int8 TOPS, and whether any figure is an estimate."""
     title = (chip.title or "").split(" (")[0].strip()
     parts = [f"{chip.name} — {title}" if title and title != chip.name else chip.name,
-             f"{chip.sram_mb:g} MB", f"{chip_tops(chip):.3g} TOPS"]
+             f"{chip.sram_mb:g} MB", tops_text(chip)]
     if chip.estimated:
         parts.append("estimated")
     return ", ".join(parts)
@@ -171,5 +233,7 @@ def chip_entry(chip) -> str:
 def chip_tooltip(chip) -> str:
     est = ", ".join(chip.estimated) if chip.estimated else "none"
     return (f"{chip.title or chip.name}\nSRAM {chip.sram_mb:g} MB (10^6 bytes), "
-            f"DRAM {chip.dram_gbps:g} GB/s, peak {chip_tops(chip):.3g} TOPS int8\n"
+            f"DRAM {chip.dram_gbps:g} GB/s, peak {tops_text(chip)} int8"
+            + (" (2 x MACs x clock)" if chip.peak_tops.derived else " (published)")
+            + "\n"
             f"estimated figures: {est}")

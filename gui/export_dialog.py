@@ -18,10 +18,20 @@ STYLES = (("slide", "slide: white, large type, thick lines, title and footnote")
 
 class ExportDialog(QDialog):
     def __init__(self, parent, title: str, path: str, size=(1920, 1080), dpi: int = 144,
-                 style: str = "slide"):
+                 style: str = "slide", plots=None, current: int = 0):
+        """``plots``: ``[(title, file path)]`` to choose the plot from (its file name
+        follows the choice); ``current`` the one chosen first."""
         super().__init__(parent)
         self.setWindowTitle(title)
         form = form_layout()
+        self.plots = list(plots or [])
+        self.plot = QComboBox()
+        for name, _ in self.plots:
+            self.plot.addItem(name)
+        if self.plots:
+            self.plot.setCurrentIndex(max(0, min(int(current), len(self.plots) - 1)))
+            self.plot.currentIndexChanged.connect(self._on_plot)
+            form.addRow("Plot", self.plot)
         self.path = QLineEdit(str(path))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -53,6 +63,11 @@ class ExportDialog(QDialog):
         lay.addWidget(note)
         lay.addWidget(buttons)
 
+    def _on_plot(self, i: int):
+        """The file name follows the chosen plot (in the folder the field names now)."""
+        folder = Path(self.path.text().strip() or ".").parent
+        self.path.setText(str(folder / Path(self.plots[i][1]).name))
+
     def _browse(self):
         path, _ = QFileDialog.getSaveFileName(
             self, "Export to", self.path.text(),
@@ -64,5 +79,8 @@ class ExportDialog(QDialog):
         path = self.path.text().strip()
         if path and not Path(path).suffix:
             path += ".png"
-        return {"path": path, "size": (self.width_px.value(), self.height_px.value()),
-                "dpi": self.dpi.value(), "style": self.style.currentData()}
+        out = {"path": path, "size": (self.width_px.value(), self.height_px.value()),
+               "dpi": self.dpi.value(), "style": self.style.currentData()}
+        if self.plots:
+            out["plot"] = self.plot.currentIndex()
+        return out

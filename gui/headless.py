@@ -72,9 +72,9 @@ def scenario_frame(scenario, analysis, goal=None):
 
 
 def footnote(scenario, analysis) -> str:
-    """What was analysed, then the assumptions the figures rest on (gui/explain.py);
-    the app's exports use the same text."""
-    from .evidence import footnote_suffix          # issue 12: "Speed estimated: <why>."
+    """What was analysed, then the assumptions the figures rest on (gui/explain.py),
+    one per line; the app's exports use the same text and images draw every line.
+    Whether the speed is estimated is said once, by the assumptions' ``speed`` line."""
     from .explain import assumptions_text          # issue 15
     from .schedule_info import schedule_name       # issue 11
     fp = analysis.footprint
@@ -83,8 +83,6 @@ def footnote(scenario, analysis) -> str:
             f"{s.weights}/{s.activations}, {analysis.chip.name} with "
             f"{analysis.sram_mb:g} MB SRAM, policy {s.policy}, "
             f"schedule {schedule_name(analysis.schedule)}. MB = 10^6 bytes."
-            + footnote_suffix(analysis)
-            # issue 15: then the assumptions, one per line (CSV: a comment line each)
             + "\n" + assumptions_text(analysis))
 
 

@@ -61,7 +61,12 @@ def make_settings() -> QSettings:
 
 
 class PlotArea(QWidget):
-    """The six plots in a 3 × 2 grid; ``focus(i)`` shows one of them alone."""
+    """The six plots in a 3 × 2 grid; ``focus(i)`` shows one of them alone. Where three
+    columns would make a plot narrower than ``MIN_CELL`` (a 1280x720 window), the grid
+    reflows to 2 × 3 with plots at least ``MIN_CELL`` high, and the area (inside the
+    window's scroll area) scrolls."""
+
+    MIN_CELL = (330, 250)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -76,13 +81,36 @@ class PlotArea(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setSpacing(4)
-        for i, p in enumerate(self.plots):
-            self.grid.addWidget(p, i // 3, i % 3)
-        for k in range(3):          # equal cells, also after the single-plot view (bug 5)
-            self.grid.setColumnStretch(k, 1)
-        for k in range(2):
-            self.grid.setRowStretch(k, 1)
+        self.columns = 0
         self.focused = None
+        self._place(3)
+
+    def _place(self, columns: int):
+        """Lay the plots out in ``columns`` columns, equal cells (also after the
+        single-plot view, bug 5)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for p in self.plots:
+            self.grid.removeWidget(p)
+        for i, p in enumerate(self.plots):
+            self.grid.addWidget(p, i // columns, i % columns)
+        self._stretch()
+
+    def _stretch(self):
+        cols, idx = self.columns, self.focused
+        rows = -(-len(self.plots) // cols)
+        for k in range(3):
+            self.grid.setColumnStretch(k, int(k < cols and (idx is None or k == idx % cols)))
+        for k in range(3):
+            self.grid.setRowStretch(k, int(k < rows and (idx is None or k == idx // cols)))
+        m = self.grid.contentsMargins()
+        tall = rows * self.MIN_CELL[1] + (rows - 1) * self.grid.spacing() + m.top() + m.bottom()
+        self.setMinimumHeight(tall if cols < 3 and idx is None else 0)
+
+    def resizeEvent(self, ev):
+        self._place(3 if ev.size().width() >= 3 * self.MIN_CELL[0] else 2)
+        super().resizeEvent(ev)
 
     def focus(self, index: int | None):
         if index is None or index == self.focused:
@@ -95,10 +123,7 @@ class PlotArea(QWidget):
             for i, p in enumerate(self.plots):
                 p.setVisible(i == index)
         # the shown plot's cell takes the whole area (hidden cells keep no stretch)
-        for k in range(3):
-            self.grid.setColumnStretch(k, int(self.focused is None or k == index % 3))
-        for k in range(2):
-            self.grid.setRowStretch(k, int(self.focused is None or k == index // 3))
+        self._stretch()
         self._render_stale()
 
     _frame = None
@@ -197,7 +222,13 @@ class MainWindow(QMainWindow):
         self._selected = None
 
         self.plots = PlotArea()
-        self.setCentralWidget(self.plots)
+        # a small window (1280x720) scrolls the plots rather than squeezing them
+        self.plot_scroll = QScrollArea()
+        self.plot_scroll.setWidget(self.plots)
+        self.plot_scroll.setWidgetResizable(True)
+        self.plot_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.plot_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setCentralWidget(self.plot_scroll)
         self.model_panel = ModelPanel(document)
         self.chip_panel = ChipPanel(document)
         self.table = LayerTable()
@@ -562,13 +593,16 @@ class MainWindow(QMainWindow):
     def export_plot(self) -> bool:
         from . import export
         i = self.plots.focused if self.plots.focused is not None else 0
-        plot = self.plots.plots[i]
-        # the file is named after the scenario and the plot
-        name = f"{export.slugify(self.doc.scenario.name)}_{export.slugify(plot.title)}.png"
-        opts = dialogs.export_options(self, f"Export plot: {plot.title}",
-                                      str(Path(self._last_dir()) / name))
+        # each file is named after the scenario and the plot; the dialog picks the plot
+        stem = export.slugify(self.doc.scenario.name)
+        paths = [str(Path(self._last_dir()) / f"{stem}_{export.slugify(p.title)}.png")
+                 for p in self.plots.plots]
+        opts = dialogs.export_options(self, "Export plot", paths[i],
+                                      plots=[(p.title, f) for p, f in
+                                             zip(self.plots.plots, paths)], current=i)
         if not opts:
             return False
+        plot = self.plots.plots[opts.get("plot", i)]
         path = opts["path"]
         try:
             export.export_plot(plot, path, size=opts["size"], dpi=opts["dpi"],
@@ -586,8 +620,10 @@ class MainWindow(QMainWindow):
         if not folder:
             return False
         try:
-            paths = export.export_all({p.title: p for p in self.plots.plots}, folder,
-                                      footnote=self._footnote())
+            # files named after the scenario and the plot, as `sramfit export` names them
+            name = self.doc.scenario.name
+            paths = export.export_all({f"{name} {p.title}": p for p in self.plots.plots},
+                                      folder, footnote=self._footnote(), titles=False)
         except (SramfitError, OSError) as err:
             dialogs.show_error(self, "Cannot export the plots", str(err))
             return False

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton,
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
 from sramfit.engine import zoo
@@ -148,6 +148,15 @@ class ModelPanel(QWidget):
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
+        if text:            # in a short dock (1280x720) scroll it into view once laid out
+            QTimer.singleShot(0, self._reveal_problem)
+
+    def _reveal_problem(self) -> None:
+        w = self.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        if w is not None and self.problem.isVisible():
+            w.ensureWidgetVisible(self.problem, 0, 4)
 
     def _mark_presets(self, s) -> None:
         """Disable the size presets the model cannot take, saying why (bug 7: the

@@ -244,3 +244,34 @@ def test_estimated_speed_is_marked_in_the_compare_table_and_overlay(qtbot):
     plot.render(d)
     names = [c.opts["name"] for c in plot.curves[:2]]
     assert names == [d.names[0], d.names[1] + " (speed estimated)"]
+
+
+def test_exports_say_what_the_window_says(compare_window, tmp_path, no_dialogs):
+    """The Pareto export carries the mixed-workload warning shown above the plot in the
+    window; the table's footnote is drawn whole (it was cut at the table's edge)."""
+    import xml.etree.ElementTree as ET
+    from sramfit.gui import compare as cv
+    win = compare_window
+    win.open_files()
+    warn = win.pareto_warning.text()
+    assert "different workloads" in warn
+    svg = tmp_path / "pareto.svg"
+    no_dialogs.answers["save_file"] = str(svg)
+    assert win.export_plot("pareto")
+
+    def text_of(path):
+        return " ".join(" ".join("".join(e.itertext()).split())
+                        for e in ET.parse(path).getroot().iter() if e.tag.endswith("}text"))
+    assert " ".join(warn.split()) in text_of(svg)
+    paths = cv.export_comparison(win.data, {"pareto": win.plots["pareto"]}, tmp_path / "all",
+                                 formats=("csv", "svg"), size=(1920, 1080),
+                                 footnote=win.footnote())
+    pareto_csv = next(p for p in paths if p.name == "compare-pareto.csv").read_text()
+    assert f"# footnote: Warning: {' '.join(warn.split())}" in pareto_csv
+    table = next(p for p in paths if p.name == "compare-table.svg")
+    full = " ".join(win.footnote().split())
+    assert full in text_of(table)
+    # wider than the table: wrapped onto lines of their own, not one line cut at the edge
+    texts = [" ".join("".join(e.itertext()).split())
+             for e in ET.parse(table).getroot().iter() if e.tag.endswith("}text")]
+    assert not any(full in t for t in texts)

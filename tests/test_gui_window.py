@@ -713,3 +713,183 @@ def test_plots_hidden_by_the_single_plot_view_show_the_latest_figures(main_windo
     x, y = win.plots.dram.current.getData()
     assert y[0] * 1e6 == pytest.approx(a["dram_bytes_per_image"], rel=1e-12)
     assert x[0] == pytest.approx(np.log10(win.doc.analysis.sram_bytes / 1e6), rel=1e-12)
+
+
+def test_window_usable_at_1280x720(main_window):
+    """At 1280x720 the six plots were ~285x215 px, titles on two lines and axis labels
+    cut ("AM MB per image", "imated throughput"): the grid now reflows to two columns in
+    a scroll area, and a label longer than its axis wraps instead of being clipped."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert win.plots.columns == 2
+    for p in win.plots.plots:
+        assert p.width() >= 330 and p.height() >= 250, (p.title, p.width(), p.height())
+        for side in ("left", "right", "bottom"):
+            ax = p.plotItem.getAxis(side)
+            if not (ax.isVisible() and ax.label.isVisible()
+                    and ax.label.toPlainText().strip()):
+                continue
+            length = ax.height() if side != "bottom" else ax.width()
+            assert ax.label.boundingRect().width() <= length, (p.title, side)
+    # all six plots reachable: the plot area scrolls
+    bar = win.plot_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    win.resize(1600, 1000)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert win.plots.columns == 3 and win.plot_scroll.verticalScrollBar().maximum() == 0
+    # back at 1600 a label that fits is one line again
+    ax = win.plots.dram.plotItem.getAxis("left")
+    assert ax.label.textWidth() < 0
+
+
+def test_figure_labels_sit_above_the_curves(main_window):
+    """The chip's, the knee's and the goal's figures were drawn through the curves
+    (1600x1000): they sit above every curve on a translucent white ground."""
+    import pyqtgraph as pg
+    d, b = main_window.plots.dram, main_window.plots.batch
+    for plot, labels in ((d, [(d.current_text, d.current_text), (d.knee_text, d.knee_text),
+                               (d.goal_line, d.goal_line.label)]),
+                         (b, [(b.goal_fps, b.goal_fps.label),
+                              (b.goal_batch, b.goal_batch.label)])):
+        curves = [it for it in plot.plotItem.items
+                  if isinstance(it, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem))]
+        assert curves
+        for item, text in labels:
+            assert text.fill.color().alpha() >= 128
+            assert item.zValue() > max(it.zValue() for it in curves)
+
+
+def test_export_dialog_picks_the_plot_and_names_files_after_the_scenario(
+        main_window, no_dialogs, tmp_path, qtbot):
+    """In the grid view "Export plot…" always wrote the first plot: the dialog now
+    offers every plot (the file name follows), and "Export all" names the files after
+    the scenario too."""
+    from sramfit.gui.export_dialog import ExportDialog
+    win = main_window
+    out = tmp_path / "b.csv"
+    no_dialogs.answers["export_options"] = {"path": str(out), "size": (800, 450),
+                                            "dpi": 96, "style": "screen", "plot": 4}
+    assert win.export_plot()
+    _, args, kw = no_dialogs.calls[-1]
+    assert [t for t, _ in kw["plots"]] == [p.title for p in win.plots.plots]
+    from sramfit.gui.export import plot_title
+    assert out.read_text().splitlines()[0] == f"# title: {plot_title(win.plots.batch)}"
+    dlg = ExportDialog(None, "Export", kw["plots"][0][1], plots=kw["plots"], current=0)
+    qtbot.addWidget(dlg)
+    dlg.plot.setCurrentIndex(3)
+    assert Path(dlg.options()["path"]).name == Path(kw["plots"][3][1]).name
+    assert dlg.options()["plot"] == 3
+    assert Path(kw["plots"][3][1]).name.startswith("yolov3-at-2-mp-on-chip-b_")
+    no_dialogs.answers["choose_directory"] = str(tmp_path / "all")
+    assert win.export_plots()
+    names = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert names and all(n.startswith("yolov3-at-2-mp-on-chip-b-") for n in names)
+
+
+@pytest.mark.parametrize("sram_mb", [2.0, 0.5, 64.0, 400.0])
+def test_chip_label_stays_inside_the_dram_plot(main_window, sram_mb):
+    """At 2 MB on YOLOv3 the chip's point is near the top and its label ran out of the
+    plot over the legend ("chips A, B, C"): it hangs below a high point instead."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.chip_panel.sram.setValue(sram_mb)
+    for _ in range(4):
+        QApplication.processEvents()
+    d = win.plots.dram
+    view = d.plotItem.getViewBox().sceneBoundingRect()
+    for t in (d.current_text, d.knee_text):
+        if t.isVisible() and t.toPlainText().strip():
+            r = t.mapRectToScene(t.boundingRect())
+            assert view.top() - 1 <= r.top() and r.bottom() <= view.bottom() + 1, \
+                (sram_mb, t.toPlainText(), r, view)
+
+
+def test_axes_change_unit_with_the_data_and_the_csv_follows(main_window, tmp_path):
+    """Bug 15 on the axes: at batch 4096 the live-memory axis read "400000" MB and the
+    latency axis "700000" ms. They switch to GB and s; the CSV, whose header takes the
+    axis' unit, carries the values in that unit (by hand from the engine's figures)."""
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui import export
+    win = main_window
+    live, batch = win.plots.live, win.plots.batch
+    assert "live MB" in live.plotItem.getAxis("left").labelText
+    # chip B's batch sweep reaches 40 s at batch 256: seconds from the start
+    top_ms = 1.15e3 * max(win.frame().batch_sweep["latency_s"])
+    assert ("latency (s)" if top_ms >= 1e4 else "latency (ms)") in \
+        batch.plotItem.getAxis("right").labelText
+    win.model_panel.batch.setValue(4096)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert "live GB (10⁹ B)" in live.plotItem.getAxis("left").labelText
+    assert "latency (s)" in batch.plotItem.getAxis("right").labelText
+    peak = float(max(win.doc.analysis.footprint.live_bytes))
+    out = tmp_path / "live.csv"
+    export.export_plot(live, out)
+    lines = out.read_text().splitlines()
+    header = next(ln for ln in lines if not ln.startswith("#"))
+    assert "live GB (10⁹ B)" in header
+    vals = [float(ln.split(",")[-1]) for ln in lines[lines.index(header) + 1:]
+            if ln.split(",")[-1]]
+    assert max(vals) == pytest.approx(peak / 1e9, rel=1e-9)
+    out = tmp_path / "batch.csv"
+    export.export_plot(batch, out)
+    text = out.read_text()
+    lat_s = win.frame().batch_sweep["latency_s"]
+    assert "latency (s)" in text
+    rows = [ln.split(",") for ln in text.splitlines() if not ln.startswith("#")]
+    col = rows[0].index(next(h for h in rows[0] if "latency (s)" in h))
+    got = [float(r[col]) for r in rows[1:] if len(r) > col and r[col]]
+    assert got == pytest.approx([float(v) for v in lat_s], rel=1e-9)
+    win.model_panel.batch.setValue(1)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert "live MB" in live.plotItem.getAxis("left").labelText
+
+
+def test_a_name_made_from_the_chip_follows_the_chip(main_window, tmp_path):
+    """"resnet50 at 1920x1088 on chip_b" kept naming chip_b after the chip became a
+    Hailo-8 (window title, compare window, every export's footnote). A name sramfit made
+    follows the model, size and chip; a name the user gave is kept."""
+    from sramfit.gui.headless import footnote
+    win = main_window
+    cp = win.chip_panel
+    i = cp.preset.findData("hailo8")
+    cp.preset.setCurrentIndex(i)
+    cp.preset.activated.emit(i)
+    assert win.doc.analysis.chip.name == "hailo8"
+    assert win.doc.scenario.name == "yolov3 at 1920x1088 on hailo8"
+    assert "on hailo8" in win.windowTitle() and "chip B" not in win.windowTitle()
+    win.doc.edit("model", model="resnet50")
+    win.doc.edit("size", width=224, height=224)
+    assert win.doc.scenario.name == "resnet50 at 224x224 on hailo8"
+    assert footnote(win.doc.scenario, win.doc.analysis).startswith(
+        "sramfit: resnet50 at 224x224 on hailo8:")
+    win.doc.edit("name", name="my study")
+    i = cp.preset.findData("t4")
+    cp.preset.setCurrentIndex(i)
+    cp.preset.activated.emit(i)
+    assert win.doc.analysis.chip.name == "t4" and win.doc.scenario.name == "my study"
+
+
+def test_refused_size_message_is_in_view_at_1280x720(main_window):
+    """Bug 7 at 1280x720: the model dock is short, and the refusal (with the nearest
+    sizes that work) sat below its fold, cut after one line: it scrolls into view."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert not win.doc.edit("size", width=1280, height=720)
+    for _ in range(4):
+        QApplication.processEvents()
+    label = win.model_panel.problem
+    view = win.model_dock.widget().viewport()
+    top = label.mapTo(view, QPoint(0, 0)).y()
+    assert 0 <= top and top + label.height() <= view.height(), (top, label.height(),
+                                                                 view.height())
+    assert "nearest sizes that work" in label.text()

@@ -18,6 +18,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import numpy as np  # noqa: E402
 
 from conftest import FIXTURES, ROOT  # noqa: E402
+from onnx_helpers import graph_model as _model  # noqa: E402
 from sramfit.engine.errors import ModelError  # noqa: E402
 from sramfit.engine.footprint import Footprint, layer_cost  # noqa: E402
 from sramfit.engine.importers import onnx_import  # noqa: E402
@@ -81,16 +82,6 @@ def test_fixture_features_present():
 
 
 # --------------------------------------------------------------------------- small graphs
-def _model(nodes, inits=(), shape=(1, 3, 8, 8), opset=17, input_name="x", out=None):
-    inits = [numpy_helper.from_array(np.asarray(v), k) if not isinstance(v, onnx.TensorProto)
-             else v for k, v in dict(inits).items()]
-    outs = [helper.make_tensor_value_info(out or nodes[-1].output[0], TensorProto.FLOAT,
-                                          None)]
-    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(
-        input_name, TensorProto.FLOAT, list(shape))], outs, inits)
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-
-
 def _load(tmp_path, model, name="m.onnx", **kw):
     p = tmp_path / name
     onnx.save(model, str(p))
@@ -347,14 +338,14 @@ def test_reshape_target_from_shape_is_rederived_at_another_size(tmp_path):
 def test_unknown_op_kept_as_other_with_warning(tmp_path):
     nodes = [helper.make_node("ConvTranspose", ["x", "w"], ["u"], strides=[2, 2]),
              helper.make_node("Relu", ["u"], ["r"]),
-             helper.make_node("LpNormalization", ["r"], ["y"])]
-    with pytest.warns(UserWarning, match=r"ConvTranspose x1.*LpNormalization x1"):
+             helper.make_node("Hardmax", ["r"], ["y"])]
+    with pytest.warns(UserWarning, match=r"ConvTranspose x1.*Hardmax x1"):
         m = _load(tmp_path, _model(nodes, {"w": _f32(3, 4, 2, 2)}))
     ct, relu, lp = m.layers
     assert ct.op == "other" and ct.attrs["type"] == "ConvTranspose"
     assert ct.attrs["params"] == 3 * 4 * 2 * 2
     assert ct.attrs["out_shape"] == (4, 16, 16)             # (8-1)*2+2 = 16
-    assert lp.op == "other" and lp.attrs["out_shape"] is None   # elementwise: follows input
+    assert lp.op == "other" and lp.attrs["out_shape"] is None   # same shape: follows input
     assert "ConvTranspose x1" in m.notes
     assert Footprint(m, 8, 8).totals()["params"] == 48
 
@@ -471,3 +462,126 @@ def test_cli_passes_input_size_to_dynamic_onnx(tmp_path, capsys):
     assert d["layers"][0]["output_shape"] == [1, 3, 48, 64]
     assert main(["report", "--model", str(path)]) == 2
     assert "--input" in capsys.readouterr().err
+
+
+# ------------------------------------------------ attention biases (issue 13, Swin-T)
+def _attention_bias_model(bias):
+    """Scores x @ x of a 1 x heads x T x T input plus a constant bias."""
+    nodes = [helper.make_node("MatMul", ["x", "x"], ["s"]),
+             helper.make_node("Add", ["s", "b"], ["y"])]
+    return _model(nodes, {"b": bias}, shape=(1,) + bias.shape[1:])
+
+
+def _gathered(table, index):
+    """PyTorch's table[index].view(T, T, heads).permute(2, 0, 1).unsqueeze(0)."""
+    t = int(np.sqrt(index.size))
+    return np.ascontiguousarray(table[index].reshape(t, t, -1).transpose(2, 0, 1)[None])
+
+
+def test_folded_relative_position_bias_counts_the_table(tmp_path):
+    """The exporters fold Swin's table[index] into a heads x T x T constant; PyTorch counts
+    the table (entries x heads). 2 heads, T = 32 (8 KB: the payload the reader cuts out
+    is read back), a 10-entry table each index value used."""
+    rng = np.random.default_rng(0)
+    table = rng.random((10, 2), dtype=np.float32) - 0.5      # a learned table (Swin-T)
+    index = np.concatenate([np.arange(10), rng.integers(0, 10, 32 * 32 - 10)])
+    m = _load(tmp_path, _attention_bias_model(_gathered(table, index)))
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+    assert "gathered" in m.notes
+    # the same constant stored as T*T x heads (the dynamo exporter's folded Gather),
+    # reshaped and transposed into place: the table's count again
+    flat = table[index]                                     # 1024 x 2
+    nodes = [helper.make_node("MatMul", ["x", "x"], ["s"]),
+             helper.make_node("Reshape", ["g", "shp"], ["v"]),
+             helper.make_node("Transpose", ["v"], ["p"], perm=[2, 0, 1]),
+             helper.make_node("Unsqueeze", ["p", "ax"], ["b"]),
+             helper.make_node("Add", ["s", "b"], ["y"])]
+    inits = {"g": flat, "shp": _i64(32, 32, 2), "ax": _i64(0)}
+    m = _load(tmp_path, _model(nodes, inits, shape=(1, 2, 32, 32), opset=18), "d.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+    # values in (0, 16): 16 * sigmoid of a table, Swin-V2's position-bias MLP folded by
+    # the exporter: the table is counted and the difference from PyTorch is warned about
+    inits["g"] = 16 / (1 + np.exp(-flat))
+    with pytest.warns(UserWarning, match=r"exporter computed from layers no longer in the "
+                                         r"file.*node 'Add'.*Swin-V2.*table's 20 values"):
+        m = _load(tmp_path, _model(nodes, inits, shape=(1, 2, 32, 32), opset=18), "v2.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 10 * 2
+
+
+def test_full_attention_bias_is_counted_whole(tmp_path):
+    """A learned bias of distinct values (or one constant value) is all parameters."""
+    full = np.random.default_rng(1).random((1, 2, 32, 32), dtype=np.float32)
+    m = _load(tmp_path, _attention_bias_model(full))
+    assert Footprint(m, 32, 32).totals()["params"] == 2 * 32 * 32
+    ones = np.full((1, 2, 32, 32), 0.5, np.float32)
+    m = _load(tmp_path, _attention_bias_model(ones), "c.onnx")
+    assert Footprint(m, 32, 32).totals()["params"] == 2 * 32 * 32
+
+
+def test_repeated_single_head_bias_is_counted_whole_with_a_warning(tmp_path):
+    """One head that repeats values: a gathered table or chance, the file cannot tell:
+    counted whole (PyTorch's count is not smaller than the table) and said so."""
+    rng = np.random.default_rng(2)
+    bias = _gathered(rng.random((10, 1), dtype=np.float32),
+                     np.concatenate([np.arange(10), rng.integers(0, 10, 32 * 32 - 10)]))
+    with pytest.warns(UserWarning, match=r"attention bias.*in full.*node 'b?.*Add"):
+        m = _load(tmp_path, _attention_bias_model(bias))
+    assert Footprint(m, 32, 32).totals()["params"] == 32 * 32
+
+
+def test_norm_ops_by_hand(tmp_path):
+    """LpNormalization: no params; GroupNormalization (opset 21, per channel): 2 per
+    channel; PRelu: its slope count; InstanceNormalization on N x C x H x W: 2 per
+    channel; a 2-group Reshape + InstanceNormalization with the placeholder ones/zeros:
+    a group norm of no params of its own."""
+    nodes = [helper.make_node("LpNormalization", ["x"], ["a"], axis=1, p=2),
+             helper.make_node("GroupNormalization", ["a", "s3", "b3"], ["g"],
+                              num_groups=3),
+             helper.make_node("PRelu", ["g", "slope"], ["p"]),
+             helper.make_node("InstanceNormalization", ["p", "s3", "b3"], ["i"]),
+             helper.make_node("Reshape", ["i", "grp"], ["r"]),
+             helper.make_node("InstanceNormalization", ["r", "one2", "zero2"], ["n"]),
+             helper.make_node("Reshape", ["n", "back"], ["y"])]
+    inits = {"s3": _f32(3) + 2, "b3": _f32(3) + 1, "slope": _f32(3, 1, 1) + .25,
+             "grp": _i64(1, 2, -1), "one2": np.ones(2, np.float32), "zero2": _f32(2),
+             "back": _i64(1, 3, 8, 8)}
+    m = _load(tmp_path, _model(nodes, inits, opset=21))
+    norms = [(lay.attrs["kind"], lay.attrs["affine"]) for lay in m.layers
+             if lay.op == "norm"]
+    assert norms == [("lp", False), ("group", True), ("instance", True), ("group", False)]
+    assert Footprint(m, 8, 8).totals()["params"] == 2 * 3 + 3 + 2 * 3
+
+
+def test_position_bias_mlp_on_a_buffer_counts_params_and_macs(tmp_path):
+    """Swin-V2's bias MLP: Linear(2, 8) + ReLU + Linear(8, 2) on a 9 x 2 coordinate
+    buffer, gathered into a 2-head 2x2-window bias. Kept in the file: by hand 2*8 + 8 +
+    8*2 = 40 params and 9*2*8 + 9*8*2 = 288 MACs (the buffer is no param). The first
+    layer folded into its stored ReLU output (an optimised export): 16 params and 144
+    MACs are gone from the file, said in a warning naming the node."""
+    rng = np.random.default_rng(3)
+    coords = rng.random((9, 2), dtype=np.float32) - 0.5
+    w1, b1 = rng.random((2, 8), dtype=np.float32) - 0.5, rng.random(8, dtype=np.float32) - .5
+    w2 = rng.random((8, 2), dtype=np.float32) - 0.5
+    index = np.array([4, 3, 1, 0, 5, 4, 2, 1, 7, 6, 4, 3, 8, 7, 5, 4], np.int64)
+    tail = [helper.make_node("Gather", ["t", "idx"], ["g"]),          # 16 x 2
+            helper.make_node("Reshape", ["g", "shp"], ["v"]),
+            helper.make_node("Transpose", ["v"], ["b"], perm=[2, 0, 1]),
+            helper.make_node("MatMul", ["x", "x"], ["s"]),
+            helper.make_node("Add", ["s", "b"], ["y"])]
+    inits = {"c": coords, "w1": w1, "b1": b1, "w2": w2, "idx": index,
+             "shp": _i64(4, 4, 2)}
+    head = [helper.make_node("MatMul", ["c", "w1"], ["h0"]),
+            helper.make_node("Add", ["h0", "b1"], ["h1"]),
+            helper.make_node("Relu", ["h1"], ["h"]),
+            helper.make_node("MatMul", ["h", "w2"], ["t"])]
+    m = _load(tmp_path, _model(head + tail, inits, shape=(1, 2, 4, 4)))
+    t = Footprint(m, 4, 4).totals()
+    assert t["params"] == 40 and t["macs"] - t["attn_macs"] == 288
+    relu = np.maximum(coords @ w1 + b1, 0)
+    assert (relu == 0).mean() >= 0.1                      # a ReLU's zeros
+    folded = {k: v for k, v in inits.items() if k not in ("c", "w1", "b1")} | {"h": relu}
+    with pytest.warns(UserWarning, match=r"node 'MatMul' \(MatMul\) reads a stored 9x8 "
+                                         r"constant.*ReLU"):
+        m = _load(tmp_path, _model(head[3:] + tail, folded, shape=(1, 2, 4, 4)), "f.onnx")
+    t = Footprint(m, 4, 4).totals()
+    assert t["params"] == 16 and t["macs"] - t["attn_macs"] == 144

@@ -19,17 +19,9 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from conftest import FIXTURES  # noqa: E402
+from onnx_helpers import graph_model as _model, mutate  # noqa: E402
 from sramfit.engine.errors import ModelError, SramfitError  # noqa: E402
 from sramfit.engine.importers import onnx_import  # noqa: E402
-
-
-def _model(nodes, inits=None, shape=(1, 3, 8, 8), opset=17):
-    inits = [numpy_helper.from_array(np.asarray(v), k) if not isinstance(v, onnx.TensorProto)
-             else v for k, v in (inits or {}).items()]
-    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(
-        "x", TensorProto.FLOAT, list(shape))], [helper.make_tensor_value_info(
-            nodes[-1].output[0], TensorProto.FLOAT, None)], inits)
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
 
 
 def _save(tmp_path, model, name="bad.onnx"):
@@ -204,20 +196,11 @@ _SEEDS = [FIXTURES / "onnx" / n for n in ("resnetish.onnx", "minivit.onnx",
 def test_fuzz_mutated_fixtures(tmp_path_factory, seed, data):
     """Flip, drop or insert bytes of real exports: the import either succeeds or raises
     one SramfitError line naming the file. Nothing else escapes."""
-    raw = bytearray(seed.read_bytes())
-    for _ in range(data.draw(st.integers(1, 4))):
-        i = data.draw(st.integers(0, len(raw) - 1))
-        how = data.draw(st.sampled_from(["flip", "drop", "insert", "small"]))
-        if how == "flip":
-            raw[i] ^= data.draw(st.integers(1, 255))
-        elif how == "drop":
-            del raw[i:i + data.draw(st.integers(1, 64))]
-        elif how == "insert":
-            raw[i:i] = data.draw(st.binary(min_size=1, max_size=16))
-        else:                           # a varint turned into a small or huge number
-            raw[i] = data.draw(st.sampled_from([0, 1, 2, 0x7F, 0xFF]))
+    raw = mutate(seed.read_bytes(), lambda lo, hi: data.draw(st.integers(lo, hi)),
+                 lambda seq: data.draw(st.sampled_from(seq)),
+                 lambda n: data.draw(st.binary(min_size=n, max_size=n)), rounds=4)
     p = tmp_path_factory.mktemp("fuzz") / "m.onnx"
-    p.write_bytes(bytes(raw))
+    p.write_bytes(raw)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         try:
@@ -230,3 +213,17 @@ def test_fuzz_mutated_fixtures(tmp_path_factory, seed, data):
     for w in seen:
         assert issubclass(w.category, onnx_import.UnsupportedOnnxWarning), w
         assert str(w.message).startswith(str(p)) and "\n" not in str(w.message), w
+
+
+@pytest.mark.parametrize("target", [(1, 5, 8, 8), (1, 3, -1, 8)])
+def test_expand_that_does_not_broadcast_is_one_line(tmp_path, target):
+    """Expand follows numpy broadcasting: 3 channels against 5 (or a negative size) is
+    refused naming the node, for an activation and for a constant alike."""
+    t = np.array(target, np.int64)
+    nodes = [helper.make_node("Expand", ["x", "t"], ["y"])]
+    _refused(_save(tmp_path, _model(nodes, {"t": t})),
+             r"node 'Expand' \(Expand\).*(do not broadcast|cannot expand)")
+    nodes = [helper.make_node("Expand", ["c", "t"], ["e"]),
+             helper.make_node("Add", ["x", "e"], ["y"])]
+    _refused(_save(tmp_path, _model(nodes, {"t": t, "c": np.ones((3, 1, 1), np.float32)}),
+                   "c.onnx"), r"node 'Expand' \(Expand\).*(do not broadcast|cannot expand)")

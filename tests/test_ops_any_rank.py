@@ -121,16 +121,13 @@ def test_yaml_round_trip_keeps_new_attrs():
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from onnx_helpers import graph_model  # noqa: E402
 from sramfit.engine.importers import onnx_import  # noqa: E402
 
 
 def _onnx(tmp_path, nodes, inits, shape, opset=18, **kw):
-    inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()]
-    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info(
-        "x", TensorProto.FLOAT, list(shape))], [helper.make_tensor_value_info(
-            nodes[-1].output[0], TensorProto.FLOAT, None)], inits)
     p = tmp_path / "m.onnx"
-    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), str(p))
+    onnx.save(graph_model(nodes, inits, shape, opset), str(p))
     return onnx_import.load(p, **kw)
 
 

@@ -8,10 +8,13 @@ How it works
 ------------
 1. The file is memory-mapped and its protobuf is walked at the wire level; weight
    payloads (``raw_data`` and the packed ``*_data`` fields of large initializers) are
-   cut out before the protobuf is parsed. Weights are never read: params are counted
-   from initializer ``dims``. External data is opened only for small constants, only
-   inside the model's folder (no absolute path, no ``..``, no symlink out), after its
-   offset and length are checked.
+   cut out before the protobuf is parsed (where each cut payload lies is recorded).
+   Params are counted from initializer ``dims``; a weight's values are read back only
+   where they decide a count: a constant added to attention scores (a folded
+   relative-position table, see 4) and small weights (at most ``SMALL_WEIGHT``
+   elements) that constant ops work on (Swin-V2's position-bias MLP). External data is
+   opened only inside the model's folder (no absolute path, no ``..``, no symlink
+   out), after its offset and length are checked.
 2. The graph is built **at the size asked for** (the file's own size when none is
    given): the input's height/width are set there, and ONNX shape inference runs once,
    only as a fallback for ops sramfit does not translate and as a cross-check.
@@ -28,12 +31,17 @@ How it works
    rank come out right: tokens T x C, channels-last H x W x C, heads x T x T.
    MatMul/Gemm/Einsum with a weight are ``fc`` (fan-in recorded and checked); of two
    activations they are ``matmul`` (attention MACs). Elementwise ops with a learned
-   operand (layer scale, position embedding) count its params. Slice/Split/Gather/Pad
-   on activations are engine reshapes.
+   operand (layer scale, position embedding) count its params; a bias added to
+   attention scores whose heads repeat one index pattern is a gathered table and
+   counts the table (PyTorch's count). A constant computed from parameters carries
+   their count and the MACs spent on it (an MLP run on a buffer: a 'constant
+   subgraph' layer); where the exporter folded such layers away, a warning says
+   PyTorch counts them. Slice/Split/Gather/Pad on activations are engine reshapes.
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
-   the size change only copies or merges axes; a target, slice, Resize size, Gemm
-   in-features or position embedding that cannot hold at the new size is refused in one
+   the size change only copies or merges axes (or reshapes back to an earlier tensor's
+   shape); a target, slice, Resize size, Gemm in-features, position embedding or
+   'same' padding written as numbers that cannot hold at the new size is refused in one
    line naming the node and the export size, never reported wrong.
 6. Anything else becomes an ``other`` layer with the output shape ONNX inferred (and
    the params of the weights it uses), is listed in a ``warnings.warn`` and in the
@@ -155,25 +163,31 @@ def _fields(buf, pos, end):
 _TENSOR_DATA_FIELDS = {4, 5, 7, 9, 10, 11}   # float/int32/int64/raw/double/uint64 data
 
 
-def _strip_tensor(buf, s, e):
-    """TensorProto bytes with large payload fields removed (a list of byte chunks)."""
-    out, last, changed = [], s, False
+def _strip_tensor(buf, s, e, cuts):
+    """TensorProto bytes with large payload fields removed (a list of byte chunks); where
+    each cut payload lies in the file is recorded in ``cuts`` by tensor name (so the
+    values of one tensor can be read later, e.g. an attention bias)."""
+    out, last, cut, name = [], s, [], None
     for field, wt, fs, vs, ve in _fields(buf, s, e):
+        if field == 8 and wt == 2:                          # TensorProto.name
+            name = bytes(buf[vs:ve])
         if field in _TENSOR_DATA_FIELDS and wt == 2 and ve - vs > KEEP_BYTES:
             out.append(buf[last:fs])
             last = ve
-            changed = True
-    if not changed:
+            cut.append((field, vs, ve))
+    if not cut:
         return None
+    if name is not None:
+        cuts[name.decode("utf-8", "replace")] = cut
     out.append(buf[last:e])
     return b"".join(out)
 
 
-def _strip_graph(buf, s, e):
+def _strip_graph(buf, s, e, cuts):
     out, last = [], s
     for field, wt, fs, vs, ve in _fields(buf, s, e):
         if field == 5 and wt == 2:       # initializer
-            new = _strip_tensor(buf, vs, ve)
+            new = _strip_tensor(buf, vs, ve, cuts)
             if new is not None:
                 out.append(buf[last:fs])
                 out.append(_enc_varint((5 << 3) | 2) + _enc_varint(len(new)) + new)
@@ -182,8 +196,10 @@ def _strip_graph(buf, s, e):
     return b"".join(out)
 
 
-def _stripped_bytes(path: str) -> bytes:
-    """The ModelProto bytes of ``path`` without large weight payloads."""
+def _stripped_bytes(path: str, cuts: dict | None = None) -> bytes:
+    """The ModelProto bytes of ``path`` without large weight payloads (where they lie in
+    the file goes into ``cuts``, by tensor name)."""
+    cuts = {} if cuts is None else cuts
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
@@ -193,7 +209,7 @@ def _stripped_bytes(path: str) -> bytes:
                 out, last, graphs = [], 0, 0
                 for field, wt, fs, vs, ve in _fields(mm, 0, size):
                     if field == 7 and wt == 2:   # ModelProto.graph
-                        g = _strip_graph(mm, vs, ve)
+                        g = _strip_graph(mm, vs, ve, cuts)
                         out.append(mm[last:fs])
                         out.append(_enc_varint((7 << 3) | 2) + _enc_varint(len(g)) + g)
                         last = ve
@@ -280,13 +296,42 @@ def _fmt_dims(shape) -> str:
     return "x".join("?" if v is None else str(v) for v in shape)
 
 
-def _align(a, b):
-    """Pairs of dims of two shapes aligned from the right (numpy broadcasting)."""
-    a, b = list(a), list(b)
-    r = max(len(a), len(b))
-    a = [1] * (r - len(a)) + a
-    b = [1] * (r - len(b)) + b
-    return list(zip(a, b))
+def _concrete_shape(vi):
+    """A ValueInfo's dims when every one is known and not negative, else None."""
+    s = _type_shape(vi)
+    return s if s is not None and all(v is not None and v >= 0 for v in s) else None
+
+
+def _broadcast(a, b):
+    """numpy's broadcast of two shapes (ONNX's rule), or None when they do not broadcast
+    (3 against 5) or hold a negative size."""
+    import numpy as np
+    try:
+        return tuple(int(d) for d in np.broadcast_shapes(tuple(a), tuple(b)))
+    except (ValueError, TypeError):
+        return None
+
+
+def _gathered_count(v) -> int | None:
+    """How many values a table holds when ``v`` is that table gathered by an index
+    pattern shared by every slice along one axis of two or more (the heads of an
+    attention bias): along the axis that gives the fewest, heads x distinct columns (two
+    random values may be equal; whole columns over several heads are not). The full
+    size when no value repeats or one value fills it all (a constant initialisation);
+    None when values repeat in no such pattern (a single head: unknown)."""
+    import numpy as np
+    v = np.asarray(v)
+    best = v.size
+    for a, h in enumerate(v.shape):
+        if h < 2 or v.size // h < 2:
+            continue
+        cols = np.moveaxis(v, a, 0).reshape(h, -1)
+        k = np.unique(cols, axis=1).shape[1]
+        if 2 <= k < cols.shape[1]:
+            best = min(best, h * k)
+    if best == v.size and 2 <= np.unique(v).size < v.size:
+        return None
+    return best
 
 
 class _Const:
@@ -295,10 +340,10 @@ class _Const:
     initializer of more than one value, kept through reshaped/expanded copies and
     through a Gather from it (Swin's relative-position table indexed into a bias);
     0 for literals and computed constants)."""
-    __slots__ = ("value", "shape_dep", "learned")
+    __slots__ = ("value", "shape_dep", "learned", "macs")
 
-    def __init__(self, value, shape_dep=False, learned=0):
-        self.value, self.shape_dep, self.learned = value, shape_dep, learned
+    def __init__(self, value, shape_dep=False, learned=0, macs=0):
+        self.value, self.shape_dep, self.learned, self.macs = value, shape_dep, learned, macs
 
 
 class _Weight:
@@ -369,6 +414,12 @@ _LAYOUT_OPS = {"Identity", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast", 
 #: Ops that index a constant (a parameter table indexed into a bias keeps the table's
 #: parameter count).
 _INDEX_OPS = {"Gather", "GatherND", "GatherElements"}
+#: Elementwise ops on constants: the result stands for the params of its inputs.
+_ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Clip", "Sigmoid", "Relu",
+                "Tanh", "Neg", "Sqrt", "Abs", "Reciprocal", "Max", "Min", "Softplus",
+                "LeakyRelu", "Gelu", "Erf"}
+#: Weights of at most this many elements are read in when constant ops work on them.
+SMALL_WEIGHT = 1 << 16
 
 
 class _Importer:
@@ -391,6 +442,10 @@ class _Importer:
         self.layer_bax: dict[str, object] = {}
         self.probing = False
         self.rederived: list[str] = []
+        self.tables: list[str] = []         # attention biases counted as gathered tables
+        self.unread: list[str] = []         # attention biases counted whole, unread
+        self.subgraphs: list[str] = []      # operands computed from params (with MACs)
+        self.folded: list[str] = []         # layers the exporter folded away
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -403,7 +458,8 @@ class _Importer:
             self.fail("file not found")
         if os.path.isdir(self.path):
             self.fail("is a directory, not an ONNX file")
-        data = _stripped_bytes(self.path)
+        self.cuts: dict = {}
+        data = _stripped_bytes(self.path, self.cuts)
         try:
             m = onnx.load_model_from_string(data)
         except Exception as err:  # google.protobuf DecodeError and friends
@@ -499,6 +555,32 @@ class _Importer:
         except Exception:
             return None
 
+    def _values(self, name):
+        """numpy values of initializer ``name`` read on demand, also when the reader cut
+        its payload out; None when it is no initializer, is over MAX_CONST_ELEMS or is
+        stored in a form not read back here."""
+        onnx = self.onnx
+        t = self.init_protos.get(name)
+        if t is None or math.prod(_dims(t)) > MAX_CONST_ELEMS:
+            return None
+        if t.data_location == onnx.TensorProto.EXTERNAL or _has_payload(t):
+            return self._const_of(t)
+        cut = self.cuts.get(name)
+        if not cut or len(cut) != 1 or not (cut[0][0] == 9 or (
+                cut[0][0] == 4 and t.data_type == onnx.TensorProto.FLOAT)):
+            return None
+        _, vs, ve = cut[0]
+        with open(self.path, "rb") as fh:
+            fh.seek(vs)
+            raw = fh.read(ve - vs)
+        t2 = onnx.TensorProto()
+        t2.CopyFrom(t)
+        t2.raw_data = raw            # packed float_data is the raw little-endian layout
+        try:
+            return onnx.numpy_helper.to_array(t2)
+        except Exception:            # noqa: BLE001 (a damaged payload: not read back)
+            return None
+
     # -- size and shape inference -----------------------------------------------------
     def setup_input(self):
         g = self.model.graph
@@ -556,8 +638,8 @@ class _Importer:
                   f"shapes sramfit can derive itself")
         self.shapes = {}
         for vi in list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input):
-            s = _type_shape(vi)
-            if s is not None and all(v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if s is not None:
                 self.shapes[vi.name] = s
         self.shapes[self.input_name] = (1, self.channels, h, w)
         # ONNX's own answer, kept to cross-check the engine's; self.shapes is overwritten
@@ -683,9 +765,8 @@ class _Importer:
         except Exception:          # noqa: BLE001 (inference gives up: no shape)
             return
         for vi in m.graph.value_info:
-            s = _type_shape(vi)
-            if vi.name in node.output and s is not None and all(
-                    v is not None and v >= 0 for v in s):
+            s = _concrete_shape(vi)
+            if vi.name in node.output and s is not None:
                 self.shapes[vi.name] = s
 
     def alias(self, out, src, bax=...):
@@ -704,6 +785,7 @@ class _Importer:
         g = self.model.graph
         self.init_names = {t.name for t in g.initializer}
         self.init_dims = {t.name: _dims(t) for t in g.initializer}
+        self.init_protos = {t.name: t for t in g.initializer}
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
@@ -828,15 +910,17 @@ class _Importer:
                 np.array(dims, dtype=np.int64)[a.get("start", 0):a.get("end", len(dims))])
             return
         if any(isinstance(k, _Weight) for k in kinds):
-            # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
-            for o in node.output:
-                s = self.shapes.get(o)
-                w = next(k for k in kinds if isinstance(k, _Weight))
-                self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
-            return
+            loaded = self._small_weights(kinds)
+            if loaded is None:
+                # weight preprocessing (e.g. a transposed or reshaped weight): keep dims
+                for o in node.output:
+                    s = self.shapes.get(o)
+                    w = next(k for k in kinds if isinstance(k, _Weight))
+                    self.vals[o] = _Weight(w.name, s if s is not None else w.dims)
+                return
+            kinds = loaded
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
-        learned = kinds[0].learned if node.op_type in _LAYOUT_OPS | _INDEX_OPS and \
-            isinstance(kinds[0], _Const) else 0
+        learned, macs = self._const_cost(node, kinds)
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -850,20 +934,76 @@ class _Importer:
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 else 0)
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs)
+
+    def _small_weights(self, kinds):
+        """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
+        learned constant (a bias edited by constant ops, a position-bias MLP's
+        matrices), or None when one is larger or unreadable."""
+        out = []
+        for k in kinds:
+            if isinstance(k, _Weight):
+                if k.size > SMALL_WEIGHT or k.dims != self.init_dims.get(k.name):
+                    return None
+                v = self._values(k.name)
+                if v is None:
+                    return None
+                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0)
+            out.append(k)
+        return out
+
+    def _const_cost(self, node, kinds):
+        """(learned params, MACs) behind a computed constant. Layout and index ops keep
+        their first input's; elementwise ops and MatMul/Gemm add up their inputs' (a
+        constant computed from parameters stands for them: Swin-V2's logit scale
+        exp(clamp(p)), its position-bias MLP); a MatMul/Gemm with a learned input adds
+        its own MACs (PyTorch's hooks count that MLP's Linears)."""
+        op = node.op_type
+        consts = {i: k for i, k in zip(node.input, kinds) if i and isinstance(k, _Const)}
+        if op in _LAYOUT_OPS | _INDEX_OPS:
+            k = kinds[0] if isinstance(kinds[0], _Const) else None
+            return (k.learned, k.macs) if k is not None else (0, 0)
+        if op not in _ELEMENTWISE and op not in ("MatMul", "Gemm"):
+            return 0, 0
+        learned = sum(k.learned for k in consts.values())
+        macs = sum(k.macs for k in consts.values())
+        if op in ("MatMul", "Gemm") and isinstance(kinds[0], _Const) and not kinds[0].macs \
+                and len(kinds) > 1 and isinstance(kinds[1], _Const) and kinds[1].learned:
+            learned -= kinds[0].learned     # the data operand, not computed from params:
+            #                                 a buffer (Swin-V2's relative coords table)
+            v = kinds[0].value
+            if v.dtype.kind == "f" and v.size > 1 and (v >= 0).all() and \
+                    (v == 0).mean() >= 0.1:
+                self.folded.append(
+                    f"{self.where(node)} reads a stored {_fmt_dims(v.shape)} constant of "
+                    f"values >= 0, {(v == 0).mean():.0%} zeros: a ReLU's output the exporter "
+                    f"computed, so the layers before it are gone from the file (PyTorch "
+                    f"counts their params and MACs)")
+        if op in ("MatMul", "Gemm") and learned and len(kinds) >= 2 and all(
+                isinstance(k, _Const) for k in kinds[:2]):
+            a, b = kinds[0].value, kinds[1].value
+            if op == "Gemm":
+                at = _attrs(node)
+                m_, k_ = a.shape[::-1] if at.get("transA", 0) else a.shape
+                n_ = b.shape[0] if at.get("transB", 0) else b.shape[-1]
+                macs += int(m_) * int(k_) * int(n_)
+            elif a.ndim >= 1 and b.ndim >= 1:
+                rows = math.prod(a.shape[:-1]) if a.ndim > 1 else 1
+                batch = math.prod(b.shape[:-2]) if b.ndim > 2 else 1
+                macs += int(rows * batch * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1))
+        return learned, macs
 
     def _check_const_size(self, node, values):
         """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
         import numpy as np
         op = node.op_type
         v = [np.asarray(x) if x is not None else None for x in values]
-        n = None
+        n = expand = None
         try:
             if op == "ConstantOfShape" and v and v[0] is not None:
                 n = math.prod(int(d) for d in v[0].reshape(-1))
             elif op == "Expand" and len(v) > 1 and v[1] is not None:
-                n = math.prod(max(int(a), int(b)) for a, b in _align(v[0].shape,
-                                                                    v[1].reshape(-1)))
+                expand = v
             elif op == "Tile" and len(v) > 1 and v[1] is not None:
                 n = v[0].size * math.prod(int(d) for d in v[1].reshape(-1))
             elif op == "Range" and len(v) == 3 and all(x is not None for x in v):
@@ -878,6 +1018,8 @@ class _Importer:
                     n = sum(x.size for x in v if x is not None) + 1
         except (OverflowError, ValueError, TypeError):
             n = math.inf
+        if expand is not None:
+            n = math.prod(self._expanded(node, expand[0].shape, expand[1]))
         if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
             self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
                       f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
@@ -968,6 +1110,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, dil)
             pad = tuple(p + e for p, e in zip(pad, extra))
         has_bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
         self.emit(node, node.output[0], "conv", [src],
@@ -1021,6 +1164,7 @@ class _Importer:
         if pad == "same" and extra != (0, 0, 0, 0):
             return self.emit_other(node, "Pad before auto_pad")
         if pad != "same":
+            self._check_own_pads(node, pad, kernel, strides, (1, 1))
             pad = tuple(p + e for p, e in zip(pad, extra))
         self.emit(node, node.output[0], "pool", [src],
                   {"mode": mode, "kernel": kernel, "stride": strides, "padding": pad,
@@ -1091,9 +1235,51 @@ class _Importer:
         self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
                   {"kind": "batch", "affine": True})
 
+    def _channel_axis(self, node, axis=1):
+        """The per-image axis of ONNX axis ``axis`` of the node's activation input."""
+        act = self.vals[node.input[0]]
+        ia = self.img_axis(act, axis, len(self.shapes[node.input[0]]))
+        if ia is None:
+            raise ValueError(f"axis {axis} is the batch axis")
+        return act, ia
+
+    def _unit_affine(self, kinds):
+        """Scale all ones and bias all zeros, values known (the exporters' placeholder)."""
+        sc, b = (kinds + [None, None, None])[1:3]
+        return (isinstance(sc, _Const) and isinstance(b, _Const)
+                and bool((sc.value == 1).all()) and not bool(b.value.any()))
+
     def op_InstanceNormalization(self, node, kinds):
-        self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
-                  {"kind": "instance", "affine": True})
+        """InstanceNorm, or the exporters' GroupNorm: x reshaped to N x G x -1, instance-
+        normalised with a placeholder scale of ones and bias of zeros (the learned affine
+        follows as a per-channel Mul and Add): a group norm without params of its own."""
+        act, ia = self._channel_axis(node)
+        src = self.producer.get(node.input[0])
+        grouped = (src is not None and src.op_type == "Reshape"
+                   and len(self.shapes[node.input[0]]) == 3
+                   and len(self.shapes.get(src.input[0], ())) == 4
+                   and self._unit_affine(kinds))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group" if grouped else "instance", "affine": not grouped,
+                   "axis": ia})
+
+    def op_GroupNormalization(self, node, kinds):
+        """GroupNormalization (opset 18 scale/bias per group, opset 21 per channel):
+        PyTorch's GroupNorm has two params per channel."""
+        act, ia = self._channel_axis(node)
+        c = self.eshape[act.tensor][ia]
+        sizes = [k.size if isinstance(k, _Weight) else k.value.size for k in kinds[1:3]
+                 if k is not None]
+        if sizes != [c, c]:
+            return self.emit_other(node, "scale/bias per group")
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "group", "affine": True, "axis": ia})
+
+    def op_LpNormalization(self, node, kinds):
+        """x / ||x||_p along one axis: no params, no MACs."""
+        act, ia = self._channel_axis(node, int(_attrs(node).get("axis", -1)))
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "lp", "affine": False, "axis": ia})
 
     def act(self, node, fn):
         x = self.vals[node.input[0]]
@@ -1117,7 +1303,12 @@ class _Importer:
         return self.act(node, fn)
 
     def op_PRelu(self, node, kinds):
-        return self.emit_other(node)
+        """PReLU: its slopes (one, or one per channel) are learned params."""
+        x, k = kinds[0], kinds[1] if len(kinds) > 1 else None
+        if not isinstance(x, _Act) or k is None or isinstance(k, _Act):
+            return self.emit_other(node, "slope not a constant")
+        n = k.size if isinstance(k, _Weight) else (k.learned or int(k.value.size))
+        self.emit(node, node.output[0], "act", [x.tensor], {"fn": "prelu", "params": n})
 
     def op_Softmax(self, node, kinds):
         a = _attrs(node)
@@ -1159,14 +1350,18 @@ class _Importer:
                 self.layers[-1] = make_layer(prev.name, prev.op, prev.inputs, attrs)
                 self.alias(out, x)
                 return
-        if isinstance(c, _Const):
-            v = c.value
+        if isinstance(c, _Const) and not c.learned:   # a learned operand of an untrained
+            v = c.value                                # model may be all ones: params
             if v.size and ((node.op_type in ("Mul", "Div") and (v == 1).all())
                            or (node.op_type in ("Add", "Sub") and (v == 0).all())):
                 self.alias(out, x)
                 return
         cdims = c.dims if isinstance(c, _Weight) else tuple(c.value.shape)
         learned = c.size if isinstance(c, _Weight) else c.learned
+        if isinstance(c, _Const) and c.macs:
+            return self._computed_operand(node, x, c, fn)
+        if learned > 1 and self._after_matmul(self.vals[x].tensor):
+            learned = self._bias_table(node, c, learned)
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
@@ -1182,6 +1377,66 @@ class _Importer:
         self.emit(node, out, "add", [act.tensor],
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
+
+    def _computed_operand(self, node, x, c, fn):
+        """An operand the file computes from parameters with MACs (Swin-V2's continuous
+        position-bias MLP kept by an unfolded export): an 'other' layer holding those
+        params and MACs (PyTorch's figures for the MLP) makes the operand, added to x."""
+        act = self.vals[x]
+        dims = tuple(c.value.shape)
+        rank = len(self.shapes.get(x, ()))
+        if act.bax is not None and len(dims) > rank - 1:
+            k = act.bax - (rank - len(dims))
+            if 0 <= k < len(dims) and dims[k] == 1:
+                dims = dims[:k] + dims[k + 1:]
+        base = self._name(node, node.output[0])
+        sub = self.emit(node, node.output[0] + "#operand", "other", [INPUT],
+                        {"type": "constant subgraph", "out_shape": list(dims) or [1],
+                         "params": c.learned, "macs": c.macs},
+                        name=base + "_operand", bax=act.bax)
+        self.subgraphs.append(f"{self.where(node)}: {c.learned:,} params, {c.macs:,} MACs")
+        self.emit(node, node.output[0], "add", [act.tensor, sub], {"fn": fn}, bax=act.bax)
+
+    def _after_matmul(self, tensor):
+        """Whether activation ``tensor`` is attention scores: a matmul's output, maybe
+        scaled on the way by a scalar or a per-head vector (Swin-V2's logit scale)."""
+        by_name = {lay.name: lay for lay in self.layers[-4:]}
+        for _ in range(3):
+            lay = by_name.get(tensor)
+            if lay is None:
+                return False
+            if lay.op == "matmul":
+                return True
+            scalar = (lay.op == "act" and lay.attrs["fn"] == "linear") or (
+                lay.op == "add" and lay.attrs["operand"] is not None
+                and sum(d > 1 for d in lay.attrs["operand"]) <= 1)
+            if not scalar:
+                return False
+            tensor = lay.inputs[0]
+        return False
+
+    def _bias_table(self, node, c, learned):
+        """The learned values behind a constant added to attention scores. Exporters fold
+        Swin's relative-position bias, a table of (2w-1)^2 x heads values gathered by a
+        constant index, into a heads x T x T (or T*T x heads) constant: every head then
+        repeats its table in the same index pattern, and PyTorch counts the table.
+        A bias whose values cannot be read is counted whole, with a warning."""
+        v = c.value if isinstance(c, _Const) else (
+            self._values(c.name)
+            if c.size == math.prod(self.init_dims.get(c.name, ())) else None)
+        n = None if v is None else _gathered_count(v)
+        if n is None:
+            self.unread.append(f"{self.where(node)} ({learned:,} values)")
+            return learned
+        if n < learned:
+            self.tables.append(f"{self.where(node)}: {n:,} (not {learned:,})")
+            if (v > 0).all() and (v < 16).all():
+                self.folded.append(
+                    f"{self.where(node)} adds a bias of values in (0, 16) gathered from a "
+                    f"table: 16 * sigmoid of Swin-V2's continuous position-bias MLP, "
+                    f"folded by the exporter; counted as the table's {min(n, learned):,} "
+                    f"values (PyTorch counts the MLP's params and MACs instead)")
+        return min(n, learned)
 
     def _constant_layer(self, node, name, k, like):
         """A weight/constant joined to activations (a class token): an 'other' layer
@@ -1425,7 +1680,29 @@ class _Importer:
         """A literal Reshape target at another size: match the axes of its input and
         output at the export size in groups of equal size; a group the size change
         leaves alone keeps its output dims, a copied or merged group takes the new size.
-        None when some changed group is split (which factor grows is unknown)."""
+        A target that splits a changed group is re-derived only when it reshapes back
+        to the shape an earlier tensor of the same chain had at the export size
+        (GroupNorm's x.view(n, g, -1) ... .view(n, c, h, w)); else None."""
+        out = self._rederive_groups(node, xs)
+        return out if out is not None else self._shape_of_ancestor(node, xs)
+
+    def _shape_of_ancestor(self, node, xs):
+        b = self.probe.get(node.output[0])
+        t, seen = node.input[0], 0
+        while b is not None and seen < 8:
+            src = self.producer.get(t)
+            if src is None:
+                return None
+            acts = [i for i in src.input if isinstance(self.vals.get(i), _Act)]
+            if len(acts) != 1:
+                return None
+            t, seen = acts[0], seen + 1
+            if self.probe.get(t) == tuple(b) and t in self.shapes and \
+                    math.prod(self.shapes[t]) == math.prod(xs):
+                return list(self.shapes[t])
+        return None
+
+    def _rederive_groups(self, node, xs):
         a, b = self.probe.get(node.input[0]), self.probe.get(node.output[0])
         if a is None or b is None or len(a) != len(xs) or math.prod(a) != math.prod(b):
             return None
@@ -1694,8 +1971,17 @@ class _Importer:
         xs, os_ = self.shapes.get(node.input[0]), self.oshapes.get(node.output[0])
         k = kinds[1] if len(kinds) > 1 else None
         if isinstance(k, _Const) and xs is not None:
-            t = [int(v) for v in k.value.reshape(-1)]
-            os_ = tuple(max(a, b) if 1 in (a, b) else a for a, b in _align(xs, t))
+            t = k.value.reshape(-1)
+            old = self.probe.get(node.input[0])
+            if not k.shape_dep and old is not None and len(old) == len(xs) \
+                    and len(t) >= len(xs):
+                # a target written for the export size (F.normalize's expand_as): an
+                # axis it copied from the input follows the input's size here
+                t = t.copy()
+                for i in range(1, len(xs) + 1):
+                    if int(t[-i]) == old[-i]:
+                        t[-i] = xs[-i]
+            os_ = self._expanded(node, xs, t)
         if xs is not None and os_ is not None and tuple(xs) == tuple(os_):
             return self.alias(node.output[0], node.input[0])
         act = self.vals[node.input[0]]
@@ -1707,6 +1993,16 @@ class _Importer:
             return self.emit(node, node.output[0], "add", [act.tensor],
                              {"operand": list(img), "learned": False})
         return self.emit_other(node)
+
+    def _expanded(self, node, shape, target):
+        """The shape Expand gives ``shape`` with ``target`` (numpy broadcasting), or one
+        error line naming the node when the two do not broadcast."""
+        t = [int(v) for v in target.reshape(-1)]
+        out = _broadcast(shape, t)
+        if out is None:
+            self.fail(f"{self.where(node)}: cannot expand {_fmt_dims(shape)} to {t}: the "
+                      f"sizes do not broadcast{self.size_hint()}")
+        return out
 
     def op_Shape(self, node, kinds):
         import numpy as np
@@ -1750,14 +2046,22 @@ class _Importer:
         if len(pads) != 2 * rank:
             self.fail(f"{self.where(node)}: {len(pads)} pads for a rank-{rank} input "
                       f"(expected {2 * rank})")
-        if min(pads) < 0:
-            return self.emit_other(node, "negative pads")
         act = self.vals[x]
         consumers = [n for n in self.model.graph.node if out in n.input]
-        if (mode == "constant" and rank == 4 and act.bax == 0
-                and pads[0] == pads[1] == pads[4] == pads[5] == 0
-                and consumers and self.readers[out] == len(consumers)
-                and all(c.op_type in ("Conv", "MaxPool", "AveragePool") for c in consumers)):
+        to_conv = (mode == "constant" and rank == 4 and act.bax == 0
+                   and pads[0] == pads[1] == pads[4] == pads[5] == 0
+                   and consumers and self.readers[out] == len(consumers)
+                   and all(c.op_type in ("Conv", "MaxPool", "AveragePool")
+                           for c in consumers))
+        if to_conv:
+            literal = not (len(kinds) > 1 and isinstance(kinds[1], _Const)
+                           and kinds[1].shape_dep)
+            self._check_same_pad(node, x, (pads[2], pads[3], pads[6], pads[7]),
+                                 [self._kernel_of(c) for c in consumers],
+                                 None if literal else out)
+        if min(pads) < 0:
+            return self.emit_other(node, "negative pads")
+        if to_conv:
             self._padded[out] = (act.tensor, (pads[2], pads[3], pads[6], pads[7]))
             self.vals[out] = act
             self.shapes[out] = (1, xs[1], xs[2] + pads[2] + pads[6], xs[3] + pads[3] + pads[7])
@@ -1774,9 +2078,78 @@ class _Importer:
         name = self.emit(node, out, "reshape", [act.tensor], {"kind": "pad", "pads": img})
         self.fixed.append(name)
 
+    def _check_own_pads(self, node, pad, kernel, strides, dil):
+        """Asymmetric pads of a conv/pool itself come from a Pad the exporter folded in
+        (PyTorch's own padding is symmetric): checked like that Pad."""
+        if pad[0] != pad[2] or pad[1] != pad[3]:
+            self._check_same_pad(node, node.input[0], pad,
+                                 [(node.name or node.op_type, kernel, strides, dil)])
+
+    def _kernel_of(self, c):
+        """(name, kernel, strides, dilations) of a 2-D Conv/pool node without pads of its
+        own, else None."""
+        a = _attrs(c)
+        auto = a.get("auto_pad", b"NOTSET")
+        if any(int(v) for v in a.get("pads", ())) or auto not in (b"NOTSET", "NOTSET"):
+            return None
+        if c.op_type == "Conv":
+            w = self.vals.get(c.input[1]) if len(c.input) > 1 else None
+            if w is None or isinstance(w, (_Act, _Seq)):
+                return None
+            k = a.get("kernel_shape", self._weight_dims(w)[2:])
+        else:
+            k = a.get("kernel_shape", ())
+        k = tuple(int(v) for v in k)
+        st = tuple(int(v) for v in a.get("strides", (1, 1)))
+        dl = tuple(int(v) for v in a.get("dilations", (1, 1)))
+        if not len(k) == len(st) == len(dl) == 2:
+            return None
+        return c.name or c.op_type, k, st, dl
+
+    def _check_same_pad(self, node, x, pad, kernels, out=None):
+        """Pads before a conv/pool, (top, left, bottom, right) at the size asked for,
+        against TF-style 'same' padding (timm's Conv2dSame pads by Python ints computed
+        from the input size). Written as numbers (out None), they are either a fixed pad
+        (ZeroPad2d: size-independent) or 'same' at the export size; computed (out: the
+        padded tensor, whose export-size shape gives the pads there) they may still hold
+        a part the exporter baked (math.ceil of the size). When the pads were exactly
+        'same' at the export size and are not 'same' here, the file cannot say which
+        was meant: refused, naming both."""
+        from ..shapes import same_padding
+        old, new = self.probe.get(x), self.shapes.get(x)
+        if not old or new is None or len(old) != 4 or tuple(old) == tuple(new):
+            return
+        t, l, b, r = pad
+        old_out = self.probe.get(out) if out is not None else None
+        if out is not None and (old_out is None or len(old_out) != 4):
+            return
+        for spec in kernels:
+            if spec is None:
+                continue
+            cname, k, st, dl = spec
+
+            def same(hw):
+                return (same_padding(hw[0], k[0], st[0], dl[0]),
+                        same_padding(hw[1], k[1], st[1], dl[1]))
+            (ot, ob), (ol, orr) = same(old[2:])
+            if out is None:
+                was_same = (ot, ol, ob, orr) == (t, l, b, r)
+            else:
+                was_same = (ot + ob, ol + orr) == (old_out[2] - old[2], old_out[3] - old[3])
+            (nt, nb), (nl, nr) = same(new[2:])
+            if was_same and (nt, nl, nb, nr) != (t, l, b, r):
+                fw, fh = self.file_size
+                how = ("written as numbers; a fixed pad or 'same' padding, the file does "
+                       "not say which" if out is None else "computed in the file from a "
+                       "size partly written as numbers")
+                self.fail(f"{self.where(node)} pads (top, left, bottom, right) {t}, {l}, {b}, "
+                          f"{r} here ({how}): at the export size {fw}x{fh} they are TF-style "
+                          f"'same' padding of {cname!r}, which at {self.build_size[0]}x"
+                          f"{self.build_size[1]} needs {nt}, {nl}, {nb}, {nr}: import at "
+                          f"{fw}x{fh} or re-export at the size you need")
+
     # -- result ---------------------------------------------------------------------
     def finish(self):
-        from ..shapes import infer_shapes
         name = os.path.splitext(os.path.basename(self.path))[0]
         m = self.model
         opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
@@ -1784,42 +2157,61 @@ class _Importer:
         notes = [f"imported from {os.path.basename(self.path)} (producer "
                  f"{m.producer_name or '?'} {m.producer_version or ''}".rstrip() +
                  f", opset {opset})"]
-        if self.unknown:
-            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
-            msg = (f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
-                   f"counted; output shapes from ONNX shape inference): {listing}")
+
+        def listed(items, k=4):
+            return f"{'; '.join(items[:k])}{' ...' if len(items) > k else ''}"
+
+        def warn(msg):
             notes.append(msg)
             _warn(f"{self.path}: {msg}")
+
+        if self.unknown:
+            listing = ", ".join(f"{op} x{n}" for op, n in sorted(self.unknown.items()))
+            warn(f"{sum(self.unknown.values())} node(s) kept as 'other' layers (no MACs "
+                 f"counted; output shapes from ONNX shape inference): {listing}")
         w, h = self.build_size
         if self.fixed:
             notes.append(f"{len(self.fixed)} layer(s) hold sizes derived at {w}x{h} "
                          f"(Reshape targets, Resize sizes, slices or unsupported ops): "
                          f"{', '.join(self.fixed[:6])}{' ...' if len(self.fixed) > 6 else ''}"
                          f"; for another input size import the file at that size")
-        model = Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
-                      source=f"ONNX file {self.path}", notes="; ".join(notes))
-        # the engine's own shapes against ONNX shape inference, where it has an answer
-        eng = infer_shapes(model, w, h)
-        bad = []
-        for layer in self.layers:
-            s = self.oshapes.get(self.layer_out.get(layer.name, ""))
-            mine = _full(eng[layer.name], self.layer_bax.get(layer.name, 0))
-            if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
-                bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
-                           f"sramfit {_fmt_dims(mine)}")
+        if self.tables:
+            notes.append(f"{len(self.tables)} attention bias constant(s) hold a relative-"
+                         f"position table gathered by the exporter; counted as the table's "
+                         f"learned values, as PyTorch counts them: {listed(self.tables, 3)}")
+        if self.subgraphs:
+            notes.append(f"{len(self.subgraphs)} operand(s) computed in the file from "
+                         f"parameters (a position-bias MLP kept by an unfolded export) are "
+                         f"'constant subgraph' layers with those params and MACs: "
+                         f"{listed(self.subgraphs, 3)}")
+        if self.folded:
+            warn(f"{len(self.folded)} constant(s) hold what the exporter computed from layers "
+                 f"no longer in the file, so params and MACs differ from PyTorch's (re-export "
+                 f"with do_constant_folding=False, or dynamo with optimize=False, to keep "
+                 f"them): {listed(self.folded, 2)}")
+        if self.unread:
+            warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
+                 f"in full; their values could not be read, or repeat in no per-head "
+                 f"pattern, to tell a gathered position table (PyTorch counts only the "
+                 f"table) from a full bias: {listed(self.unread, 3)}")
         if self.rederived:
             notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
-                         f"size re-derived at {w}x{h}: {', '.join(self.rederived[:4])}"
-                         f"{' ...' if len(self.rederived) > 4 else ''}")
+                         f"size re-derived at {w}x{h}: {listed(self.rederived)}")
+        else:
+            # the engine's own shapes (stored by emit) against ONNX shape inference, where
+            # it has an answer (which follows a literal target: no check once re-derived)
             bad = []
-        if bad:
-            msg = (f"{len(bad)} layer(s) get a different output shape in sramfit than in "
-                   f"ONNX shape inference: {'; '.join(bad[:4])}")
-            notes.append(msg)
-            _warn(f"{self.path}: {msg}")
-            model = Model(name, model.layers, model.channels, model.default_size,
-                          model.source, "; ".join(notes))
-        return model
+            for layer in self.layers:
+                s = self.oshapes.get(self.layer_out.get(layer.name, ""))
+                mine = _full(self.eshape[layer.name], self.layer_bax.get(layer.name, 0))
+                if s is not None and tuple(s) != mine and math.prod(s) != math.prod(mine):
+                    bad.append(f"{layer.name} ({layer.op}): ONNX {_fmt_dims(s)}, "
+                               f"sramfit {_fmt_dims(mine)}")
+            if bad:
+                warn(f"{len(bad)} layer(s) get a different output shape in sramfit than in "
+                     f"ONNX shape inference: {listed(bad)}")
+        return Model(name, tuple(self.layers), self.channels, (int(w), int(h)),
+                     source=f"ONNX file {self.path}", notes="; ".join(notes))
 
 
 #: Exceptions a malformed file can raise from inside the importer or onnx; each

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from sramfit.gui.plots import SummaryFigure
-from .data import CompareData, summary_title, table_cells
+from .data import CompareData, mixed_models_warning, summary_title, table_cells
 
 
 # -- export helpers shared with the headless export -------------------------------------
@@ -44,6 +44,13 @@ def write_table(data: CompareData, path, *, style="slide", footnote=None, fmt=No
 
 
 
+def plot_footnote(data: CompareData | None, key: str, footnote):
+    """The footnote of compare plot ``key``: the Pareto plot's export carries the
+    mixed-workload warning the window shows above it, as its first line."""
+    warn = mixed_models_warning(data) if key == "pareto" and data is not None else ""
+    return f"Warning: {warn}\n{footnote or ''}".rstrip("\n") if warn else footnote
+
+
 def export_comparison(data: CompareData, plots: dict, out_dir, *, prefix="compare",
                       formats=("png", "svg", "csv"), style="slide", size=(1920, 1080),
                       footnote=None, summary_title=None) -> list:
@@ -62,6 +69,7 @@ def export_comparison(data: CompareData, plots: dict, out_dir, *, prefix="compar
     for key, plot in plots.items():
         for f in formats:
             written.append(export_one(plot, out / f"{prefix}-{key}.{f}", style=style,
-                                      size=size, footnote=footnote, fmt=f,
+                                      size=size, footnote=plot_footnote(data, key, footnote),
+                                      fmt=f,
                                       title=summary_title if key == "summary" else None))
     return written

@@ -19,7 +19,7 @@ from sramfit.engine.errors import SramfitError
 from sramfit.gui import dialogs
 from sramfit.gui.plots import compare_plots
 from .data import mixed_models_warning, CompareData, Entry, FOOTNOTE, build_data, comparison_footnote, setting_text, table_cells
-from .exports import export_comparison, export_one, write_table
+from .exports import export_comparison, export_one, plot_footnote, write_table
 
 
 def open_files(parent, title: str, directory: str = "") -> list[str]:
@@ -363,7 +363,8 @@ class CompareWindow(QWidget):
         if not path:
             return False
         try:
-            export_one(plot, path, style=self._style(), footnote=self.footnote())
+            export_one(plot, path, style=self._style(),
+                       footnote=plot_footnote(self.data, key, self.footnote()))
         except (SramfitError, OSError) as err:
             dialogs.show_error(self, "Cannot export the plot", str(err))
             return False

@@ -177,6 +177,28 @@ def _title_parts_from(html_text: str) -> tuple[str, str]:
     return _plain(parts[0]), (parts[1] if len(parts) > 1 else "")
 
 
+def _wrap(text: str, fm: QtGui.QFontMetricsF, width: float, indent: float) -> list[str]:
+    """``text`` word-wrapped to ``width`` (continuation lines ``indent`` narrower); a
+    word wider than a line is elided."""
+    out: list[str] = []
+    cur = ""
+    for word in text.split():
+        room = width - (indent if out else 0.0)
+        trial = f"{cur} {word}" if cur else word
+        if fm.horizontalAdvance(trial) <= room or not cur:
+            cur = trial
+        else:
+            out.append(cur)
+            cur = word
+        if fm.horizontalAdvance(cur) > width - (indent if out else 0.0):
+            out.append(fm.elidedText(cur, QtCore.Qt.TextElideMode.ElideRight,
+                                     width - (indent if out else 0.0)))
+            cur = ""
+    if cur:
+        out.append(cur)
+    return out
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 

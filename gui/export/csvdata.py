@@ -14,14 +14,17 @@ from .common import _axis_title, _num, _one_line, _plain, _plot_items, _title_pa
 
 
 
-def _real(values, axis_log: bool, item_log: bool) -> np.ndarray:
-    """Plotted coordinates -> the quantity the axis shows (undo pre-logged data)."""
+def _real(values, axis_log: bool, item_log: bool, scale: float = 1.0) -> np.ndarray:
+    """Plotted coordinates -> the quantity the axis shows (undo pre-logged data; a
+    linear axis's ``scale``, e.g. MB data shown in GB, as its ticks and label do)."""
     v = np.asarray(values, dtype=float)
     if axis_log and not item_log:
         with np.errstate(over="ignore"):
             v = np.power(10.0, v)
         # 10**log10(8) is 7.999999999999999: drop the round-trip noise
         v = np.array([float(f"{x:.12g}") for x in v.ravel()]).reshape(v.shape)
+    elif not axis_log and scale != 1.0:
+        v = np.array([float(f"{x:.12g}") for x in (v * scale).ravel()]).reshape(v.shape)
     return v
 
 
@@ -86,6 +89,7 @@ def _series(pi: pg.PlotItem):
     """[(name, x_real, y_real, extra: dict[str, list])], notes for one PlotItem."""
     xa, ya = pi.getAxis("bottom"), pi.getAxis("left")
     xlog, ylog = bool(getattr(xa, "logMode", False)), bool(getattr(ya, "logMode", False))
+    xs, ys = float(getattr(xa, "scale", 1.0) or 1.0), float(getattr(ya, "scale", 1.0) or 1.0)
     out, notes = [], []
     k = 0
     for item in pi.listDataItems():
@@ -106,15 +110,15 @@ def _series(pi: pg.PlotItem):
             x, y = np.asarray(x, float), np.asarray(y, float)
             if len(x) == len(y) + 1:           # stepMode="center": x are edges
                 x = (x[:-1] + x[1:]) / 2.0
-            x, y = _real(x, xlog, lm[0]), _real(y, ylog, lm[1])
+            x, y = _real(x, xlog, lm[0], xs), _real(y, ylog, lm[1], ys)
         elif isinstance(item, pg.BarGraphItem):
             horizontal, pos, val, base = _bar_rows(item)
             if horizontal:
-                y, x = _real(pos, ylog, False), _real(val, xlog, False)
-                base_real, val_log, pos_axis = _real(base, xlog, False), xlog, ya
+                y, x = _real(pos, ylog, False, ys), _real(val, xlog, False, xs)
+                base_real, val_log, pos_axis = _real(base, xlog, False, xs), xlog, ya
             else:
-                x, y = _real(pos, xlog, False), _real(val, ylog, False)
-                base_real, val_log, pos_axis = _real(base, ylog, False), ylog, xa
+                x, y = _real(pos, xlog, False, xs), _real(val, ylog, False, ys)
+                base_real, val_log, pos_axis = _real(base, ylog, False, ys), ylog, xa
             labels = _tick_labels(pos_axis)
             if labels:
                 extra["label"] = [labels.get(round(float(p), 9), "") for p in pos]
@@ -124,12 +128,12 @@ def _series(pi: pg.PlotItem):
             if not _scatter_visible(item):
                 continue
             x, y = item.getData()
-            x, y = _real(x, xlog, False), _real(y, ylog, False)
+            x, y = _real(x, xlog, False, xs), _real(y, ylog, False, ys)
         elif hasattr(item, "getData"):
             x, y = item.getData()
             if x is None or y is None:
                 continue
-            x, y = _real(x, xlog, False), _real(y, ylog, False)
+            x, y = _real(x, xlog, False, xs), _real(y, ylog, False, ys)
         else:
             continue
         x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
@@ -146,8 +150,8 @@ def _series(pi: pg.PlotItem):
             angle = item.angle % 180
             if angle not in (0, 90):
                 continue
-            ax, log = (xa, xlog) if angle == 90 else (ya, ylog)
-            val = float(_real(item.value(), log, False))
+            ax, log, sc = (xa, xlog, xs) if angle == 90 else (ya, ylog, ys)
+            val = float(_real(item.value(), log, False, sc))
             label = ""
             if getattr(item, "label", None) is not None and item.label.isVisible():
                 label = item.label.toPlainText().strip()
@@ -181,8 +185,9 @@ def _right_axis_series(pi: pg.PlotItem, xlog: bool):
         if x is None or y is None:
             continue
         lm = item.opts.get("logMode", [False, False])
-        x = _real(np.asarray(x, float), xlog, lm[0])
-        y = _real(np.asarray(y, float), rlog, lm[1])
+        x = _real(np.asarray(x, float), xlog, lm[0],
+                  float(getattr(pi.getAxis("bottom"), "scale", 1.0) or 1.0))
+        y = _real(np.asarray(y, float), rlog, lm[1], float(getattr(ra, "scale", 1.0) or 1.0))
         keep = np.isfinite(x) & np.isfinite(y)
         name = _one_line(_plain(str(item.name() or title)))
         out.append((name, x[keep], np.full(int(keep.sum()), np.nan), {title: list(y[keep])}))

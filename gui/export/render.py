@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from sramfit.gui.style import Style, get_style
-from .common import _background, _check_size, _ctx_family, _darken, _export_scale, _font, _luminance, _one_line, _root_item, _screen_dpi, _title_parts, _walk
+from .common import _wrap, _background, _check_size, _ctx_family, _darken, _export_scale, _font, _luminance, _one_line, _root_item, _screen_dpi, _title_parts, _walk
 
 
 
@@ -120,8 +120,12 @@ def _style_axis(ax: pg.AxisItem, style: Style, s: float, fg, family, ch: _Change
         "textHeight": ax.textHeight,
         "_tickLevels": getattr(ax, "_tickLevels", None),
     }
+    # a label wrapped to a small plot's axis on screen (PlotBase) is one line again
+    label_width = ax.label.textWidth()
+    ax.label.setTextWidth(-1)
 
     def undo():
+        ax.label.setTextWidth(label_width)
         for k, v in saved.items():
             setattr(ax, k, v)
         ax.picture = None
@@ -303,9 +307,12 @@ class _Render:
         if title is None and self.style.title_from_plot:
             title = own_title or None
         self.title = _one_line(title or "")
-        # images show the footnote's first line (what was analysed); the CSV carries
-        # every line (the assumptions, gui/explain.py)
-        self.footnote = _one_line((footnote or "").split("\n")[0])
+        # every line of the footnote is drawn (what was analysed, then the assumptions,
+        # gui/explain.py), wrapped to the width; the plot area gives up the room
+        self.footnote_lines = [_one_line(ln) for ln in str(footnote or "").split("\n")
+                               if ln.strip()]
+        self.footnote = self.footnote_lines[0] if self.footnote_lines else ""
+        self._foot = None
         # the plot's own small title is replaced by ours when we draw one; its extra
         # lines (a colour key) move under our title as a subtitle
         self.hide_plot_title = bool(self.title) and bool(own_title)
@@ -317,9 +324,41 @@ class _Render:
         lw, lh = self.w / s, self.h / s
         m = st.margin_px
         top = m + (st.title_px * 1.45 if self.title else 0.0) + self._subtitle_height()
-        bottom = m + (st.footnote_px * 1.6 if self.footnote else 0.0)
+        bottom = m + (self._footnote_block(lw)[1] if self.footnote else 0.0)
         plot_rect = QtCore.QRectF(m, top, max(lw - 2 * m, 10.0), max(lh - top - bottom, 10.0))
         return lw, lh, plot_rect
+
+    #: the footnote may take at most this share of the canvas height; beyond it its
+    #: type shrinks, down to FOOT_MIN_SCALE of the style's size (then the plot shrinks)
+    FOOT_MAX_SHARE = 0.3
+    FOOT_MIN_SCALE = 0.7
+
+    def _footnote_block(self, lw: float):
+        """(lines, height) of the footnote in logical pixels: ``lines`` is a list of
+        ``(font, text, indent)``, every footnote line word-wrapped to the canvas width.
+        The first line (what was analysed) is at ``footnote_px``, the assumption lines
+        a little smaller."""
+        if self._foot is not None and self._foot[0] == lw:
+            return self._foot[1]
+        st = self.style
+        width = max(lw - 2 * st.margin_px, 10.0) * 0.98   # hinting may widen text a bit
+        lh = self.h / self.s
+        k = 1.0
+        while True:
+            lines, height = [], st.footnote_px * 0.3
+            for i, text in enumerate(self.footnote_lines):
+                f = _font(st.footnote_px * k * (1.0 if i == 0 else 0.85),
+                          family=_ctx_family(st))
+                fm = QtGui.QFontMetricsF(f)
+                indent = fm.horizontalAdvance("    ")
+                for j, part in enumerate(_wrap(text, fm, width, indent)):
+                    lines.append((f, part, indent if j else 0.0))
+                    height += fm.lineSpacing()
+            if height <= self.FOOT_MAX_SHARE * lh or k <= self.FOOT_MIN_SCALE:
+                break
+            k = max(k * 0.9, self.FOOT_MIN_SCALE)
+        self._foot = (lw, (lines, height))
+        return lines, height
 
     def _subtitle_doc(self):
         """The subtitle as a QTextDocument and the scale that makes its text about
@@ -441,18 +480,16 @@ class _Render:
         source = self.root.sceneBoundingRect()
         scene.render(p, rect, source, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio)
         if self.footnote:
-            f = _font(st.footnote_px, family=_ctx_family(st))
-            p.setFont(f)
+            lines, height = self._footnote_block(lw)
             c = QtGui.QColor(self.fg)
             c.setAlphaF(0.8)
             p.setPen(c)
-            band = QtCore.QRectF(m, lh - m - st.footnote_px * 1.5, lw - 2 * m,
-                                 st.footnote_px * 1.5)
-            text = QtGui.QFontMetricsF(f).elidedText(self.footnote,
-                                                     QtCore.Qt.TextElideMode.ElideRight,
-                                                     band.width())
-            p.drawText(band, int(QtCore.Qt.AlignmentFlag.AlignLeft
-                                 | QtCore.Qt.AlignmentFlag.AlignVCenter), text)
+            y = lh - m - height + st.footnote_px * 0.3
+            for f, text, indent in lines:       # one drawText per line: one SVG <text>
+                p.setFont(f)
+                fm = QtGui.QFontMetricsF(f)
+                p.drawText(QtCore.QPointF(m + indent, y + fm.ascent()), text)
+                y += fm.lineSpacing()
         p.restore()
 
     def image(self) -> QtGui.QImage:

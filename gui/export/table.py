@@ -14,7 +14,7 @@ from sramfit.gui.style import Style, get_style
 
 from .png import png_bytes
 from .svg import _clean_svg, svg_document
-from .common import _check_size, _ctx_family, _font, _format_of, _luminance, _num, _one_line, write_atomic
+from .common import _wrap, _check_size, _ctx_family, _font, _format_of, _luminance, _num, _one_line, write_atomic
 
 
 # --------------------------------------------------------------------------- tables
@@ -46,7 +46,7 @@ def _paint_table(p: QtGui.QPainter, headers, rows, style: Style, title: str,
     m = style.margin_px
     tw = sum(widths)
     title_h = style.title_px * 1.5 if title else 0.0
-    foot_h = style.footnote_px * 1.7 if footnote else 0.0
+    foot_font, foot_lines, foot_h = _footnote_lines(footnote, style, family, tw)
     nat_w = tw + 2 * m
     nat_h = m + title_h + row_h * (len(cells) + 1) + foot_h + m
     s = min(w / nat_w, h / nat_h)
@@ -102,10 +102,28 @@ def _paint_table(p: QtGui.QPainter, headers, rows, style: Style, title: str,
         c = QtGui.QColor(fg)
         c.setAlphaF(0.8)
         p.setPen(c)
-        p.setFont(_font(style.footnote_px, family=family))
-        p.drawText(QtCore.QRectF(m, y + style.footnote_px * 0.3, tw, foot_h), int(left), footnote)
+        p.setFont(foot_font)
+        fm = QtGui.QFontMetricsF(foot_font)
+        y += style.footnote_px * 0.3
+        for text, indent in foot_lines:        # every line, wrapped to the table's width
+            p.drawText(QtCore.QPointF(m + indent, y + fm.ascent()), text)
+            y += fm.lineSpacing()
     p.restore()
     return nat_w, nat_h
+
+
+def _footnote_lines(footnote, style: Style, family, width: float):
+    """(font, [(text, indent)], height): every line of ``footnote`` word-wrapped to
+    ``width`` (nothing is cut off at the table's edge)."""
+    f = _font(style.footnote_px, family=family)
+    if not footnote:
+        return f, [], 0.0
+    fm = QtGui.QFontMetricsF(f)
+    indent = fm.horizontalAdvance("    ")
+    lines = [(part, indent if j else 0.0)
+             for ln in str(footnote).split("\n") if ln.strip()
+             for j, part in enumerate(_wrap(_one_line(ln), fm, width * 0.98, indent))]
+    return f, lines, style.footnote_px * 0.7 + len(lines) * fm.lineSpacing()
 
 
 def table_natural_size(headers, rows, style: Style | str = "slide", title=None,
@@ -116,7 +134,7 @@ def table_natural_size(headers, rows, style: Style | str = "slide", title=None,
     m = st.margin_px
     return (sum(widths) + 2 * m,
             2 * m + (st.title_px * 1.5 if title else 0.0) + row_h * (len(cells) + 1)
-            + (st.footnote_px * 1.7 if footnote else 0.0))
+            + _footnote_lines(footnote, st, family, sum(widths))[2])
 
 
 def export_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], path,

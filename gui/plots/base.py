@@ -58,6 +58,10 @@ class Frame:
         return self.analysis.footprint
 
 
+#: the ground of a label that may sit on a curve: the text reads, the curve shows through
+LABEL_GROUND = pg.mkBrush(255, 255, 255, 170)
+
+
 def _font(pt: float = 9.0, bold: bool = False) -> QFont:
     f = QFont("DejaVu Sans")
     f.setPointSizeF(pt)
@@ -205,10 +209,58 @@ class PlotBase(pg.PlotWidget):
         self._refitting = False
         try:
             self._fit_title()
+            self._fit_axis_labels()
             # re-apply the widget's rect to the plot item, as GraphicsView does on resize
             pg.GraphicsView.setRange(self, self.range, padding=0, disableAutoPixel=False)
         except RuntimeError:                       # widget already deleted
             pass
+
+    def _fit_axis_labels(self):
+        """An axis label longer than its axis wraps onto more lines, centred, so a small
+        plot (a 1280x720 window) never clips its units; one that fits stays one line.
+        (Exports undo the wrap: gui/export/render.py.)"""
+        pi = self.plotItem
+        if pi is None:
+            return
+        for side in ("left", "right", "bottom"):
+            ax = pi.getAxis(side)
+            lbl = ax.label
+            if not (ax.isVisible() and lbl.isVisible() and lbl.toPlainText().strip()):
+                continue
+            vertical = side in ("left", "right")
+            length = (ax.size().height() if vertical else ax.size().width()) - 6.0
+            old = lbl.textWidth()
+            lbl.setTextWidth(-1)
+            want = -1.0 if lbl.boundingRect().width() <= length or length < 40 else length
+            if want > 0:
+                opt = lbl.document().defaultTextOption()
+                opt.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                lbl.document().setDefaultTextOption(opt)
+            lbl.setTextWidth(want)
+            if want != old:
+                (ax._updateWidth if vertical else ax._updateHeight)()
+                ax.resizeEvent()
+
+    def axis_unit(self, side: str, top: float, units, style=None) -> None:
+        """Axis ``side`` in the largest of ``units`` = [(factor, label)], smallest
+        first, whose tick values (data x factor) stay below 10,000 at the data's ``top``
+        (bug 15: "400000 MB", "700000 ms"). The data are not changed: the axis scales
+        its tick values. Nothing happens while the unit stays the same."""
+        factor, label = units[0]
+        for f, lbl in units[1:]:
+            if top * factor >= 1e4:
+                factor, label = f, lbl
+        key = f"_axis_unit_{side}"
+        if getattr(self, key, None) == (factor, label):
+            return
+        setattr(self, key, (factor, label))
+        ax = self.plotItem.getAxis(side)
+        ax.setScale(factor)
+        if side == "left" and style is None:
+            self.set_labels(label, self._label_args[1])
+        else:
+            ax.setLabel(label, **(style or {"font-size": "9pt", "color": FG.name()}))
+        self._fit_axis_labels()
 
     def set_labels(self, left: str, bottom: str):
         self._label_args = (left, bottom)

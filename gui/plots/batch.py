@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from sramfit.gui.text import fmt_mb
-from .base import GOAL, ACCENT, Frame, PlotBase, SPILL, WEIGHT, _font
+from .base import GOAL, ACCENT, Frame, LABEL_GROUND, PlotBase, SPILL, WEIGHT, _font
 from .base import set_xy
 
 
@@ -57,13 +57,16 @@ class BatchPlot(PlotBase):
         self.goal_fps = pg.InfiniteLine(angle=0, movable=False,
                                         pen=pg.mkPen(GOAL, width=1.5, style=Qt.PenStyle.DashLine),
                                         label="", labelOpts={"position": 0.05, "color": GOAL,
+                                                             "fill": LABEL_GROUND,
                                                              "anchors": [(0, 1), (0, 1)]})
         self.goal_batch = pg.InfiniteLine(angle=90, movable=False,
                                           pen=pg.mkPen(GOAL, width=1.5,
                                                        style=Qt.PenStyle.DashLine),
                                           label="", labelOpts={"position": 0.3, "color": GOAL,
+                                                               "fill": LABEL_GROUND,
                                                                "anchors": [(0, 0), (0, 0)]})
         for item in (self.goal_fps, self.goal_batch):
+            item.setZValue(25)                    # the labels above the curves
             pi.addItem(item)
             item.hide()
         self.set_title(self.title, [("images/s", WEIGHT, "—"),
@@ -103,7 +106,10 @@ class BatchPlot(PlotBase):
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(float(x.min()), float(x.max())), pad=0.04)
         self.set_range(vb, y=(0, float(self._thr.max(initial=0)) * 1.15 or 1))
-        self.set_range(self.lat_vb, y=(0, float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1))
+        top_ms = float(self._lat.max(initial=0)) * 1e3 * 1.15 or 1
+        self.set_range(self.lat_vb, y=(0, top_ms))
+        self.axis_unit("right", top_ms, [(1.0, "latency (ms)"), (1e-3, "latency (s)")],
+                       style={"font-size": "9pt", "color": SPILL.name()})
         self._goal(frame.goal)
         self._sync()
 

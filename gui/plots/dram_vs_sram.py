@@ -6,10 +6,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from .base import GOAL, ACCENT, Frame, MB, MUTED, PlotBase, WEIGHT, _font
+from .base import GOAL, ACCENT, Frame, LABEL_GROUND, MB, MUTED, PlotBase, WEIGHT, _font
 from .base import set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
+
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
 
@@ -31,8 +32,10 @@ class DramVsSramPlot(PlotBase):
                                          tip=self._tip)
         self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
                                           pen=pg.mkPen("w", width=1.5), name="this chip")
-        self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1))
+        # labels on a white ground: a curve passing behind never runs through the text
+        self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1), fill=LABEL_GROUND)
         self.current_text.setFont(_font(8.5, True))
+        self.current_text.setZValue(30)              # above every curve
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
         self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
@@ -43,14 +46,17 @@ class DramVsSramPlot(PlotBase):
         # the knee of the curve (engine.seek.knee) and the goal-seek answer
         self.knee = pg.ScatterPlotItem(size=11, symbol="d", brush=pg.mkBrush(MUTED),
                                        pen=pg.mkPen("w", width=1), name="knee")
-        self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0))
+        self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0), fill=LABEL_GROUND)
         self.knee_text.setFont(_font(8.0))
+        self.knee_text.setZValue(30)
         self.goal_line = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen(GOAL, width=2,
                                                       style=Qt.PenStyle.DashLine),
                                          label="", labelOpts={"position": 0.75,
                                                               "color": GOAL,
+                                                              "fill": LABEL_GROUND,
                                                               "anchors": [(0, 0), (0, 0)]})
+        self.goal_line.setZValue(25)                 # its label above the curves
         for item in (self.knee, self.knee_text, self.goal_line):
             self.plotItem.addItem(item)
             item.hide()
@@ -96,13 +102,23 @@ class DramVsSramPlot(PlotBase):
         self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
         chip_left, _ = self._label_sides(frame, None, xmin, xmax)
-        self.current_text.setAnchor((1, 1) if chip_left else (0, 1))
+        ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
+        # a point high in the plot gets its label below it: above, the label ran out of
+        # the plot over the legend (SRAM 2 MB on YOLOv3)
+        self._top = ymax * 1.12 or 1.0
+        self.current_text.setAnchor((1 if chip_left else 0, self._vanchor(cur_y, 1.0)))
         self.current_text.setPos(cur_x, cur_y)
         self._marks(frame, sram[keep], dram[keep], xmin, xmax)
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(xmin, xmax), pad=0.02)
-        ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
-        self.set_range(vb, y=(0, ymax * 1.12 or 1))
+        self.set_range(vb, y=(0, self._top))
+
+    _top = 1.0
+
+    def _vanchor(self, y: float, above: float) -> float:
+        """The label's vertical anchor: ``above`` (its bottom at the point) unless the
+        point is in the top 40 % of the y range; then hanging below it."""
+        return above if y <= 0.6 * self._top else -(above - 1.0)
 
     @staticmethod
     def _label_sides(frame: Frame, kx, xmin, xmax):
@@ -142,7 +158,7 @@ class DramVsSramPlot(PlotBase):
                 self.current_text.setText(self.current_text.toPlainText()
                                           + f"\n knee ≈ {fmt_mb(knee)}")
                 self.knee_text.setText("")
-            self.knee_text.setAnchor((1, 1.2) if knee_left else (0, 1.2))
+            self.knee_text.setAnchor((1 if knee_left else 0, self._vanchor(ky, 1.2)))
             self.knee_text.setPos(kx, ky)
             self.knee.show()
             self.knee_text.show()

@@ -83,6 +83,9 @@ class LiveMemoryPlot(StepPlot):
         lab.updatePosition()
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(-1, n), y=(0, top / MB * 1.18 or 1))
+        self.axis_unit("left", top / MB * 1.18, [(1.0, "live MB (10⁶ B)"),
+                                                 (1e-3, "live GB (10⁹ B)"),
+                                                 (1e-6, "live TB (10¹² B)")])
         names = frame.names
         self._texts = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
         if used > 0:

@@ -18,27 +18,11 @@ from pathlib import Path
 from sramfit.engine.errors import SramfitError
 from sramfit.engine.importers import onnx_import
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "onnx"
+TESTS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TESTS))
+from onnx_helpers import mutate  # noqa: E402  (shared with tests/test_onnx_hostile.py)
 
-
-def mutate(raw: bytearray, rng: random.Random) -> bytes:
-    for _ in range(rng.randint(1, 6)):
-        i = rng.randrange(len(raw))
-        how = rng.choice(["flip", "drop", "insert", "small", "dup"])
-        if how == "flip":
-            raw[i] ^= rng.randint(1, 255)
-        elif how == "drop":
-            del raw[i:i + rng.randint(1, 64)]
-        elif how == "insert":
-            raw[i:i] = rng.randbytes(rng.randint(1, 16))
-        elif how == "small":
-            raw[i] = rng.choice([0, 1, 2, 0x7F, 0x80, 0xFF])
-        else:
-            j = rng.randrange(len(raw))
-            raw[i:i] = raw[j:j + rng.randint(1, 256)]
-        if not raw:
-            raw.append(0)
-    return bytes(raw)
+FIXTURES = TESTS / "fixtures" / "onnx"
 
 
 def main(seconds=60.0, seed=0) -> int:
@@ -50,7 +34,8 @@ def main(seconds=60.0, seed=0) -> int:
         path = Path(tmp) / "m.onnx"
         while time.time() < end:
             src = rng.choice(seeds)
-            path.write_bytes(mutate(bytearray(src.read_bytes()), rng))
+            path.write_bytes(mutate(src.read_bytes(), rng.randint, rng.choice,
+                                    rng.randbytes))
             t0 = time.perf_counter()
             try:
                 with warnings.catch_warnings():

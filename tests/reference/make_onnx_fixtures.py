@@ -25,6 +25,7 @@ import copy
 import io
 import json
 import logging
+import math
 import os
 import sys
 import warnings
@@ -242,16 +243,30 @@ class MiniViT(nn.Module):
 
 class WindowAttention(nn.Module):
     """Swin's window attention with explicit modules: qkv Linear, scores and context
-    matmuls (hookable), a learned attention bias, proj Linear."""
+    matmuls (hookable), torchvision's relative-position bias (a learned table of
+    (2w-1)^2 x heads values gathered by a constant index into heads x w^2 x w^2; the
+    exporters fold the gather into a constant), proj Linear."""
 
     def __init__(self, dim, heads, window):
         super().__init__()
         self.heads, self.window = heads, window
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
-        self.bias = nn.Parameter(torch.rand(heads, window * window, window * window))
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window - 1) ** 2, heads))
+        ar = torch.arange(window)
+        coords = torch.stack(torch.meshgrid(ar, ar, indexing="ij")).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + window - 1
+        self.register_buffer("relative_position_index",
+                             (rel[:, :, 0] * (2 * window - 1) + rel[:, :, 1]).flatten())
         self.scores = torch_models.MatMul()
         self.context = torch_models.MatMul()
+
+    @property
+    def bias(self):
+        n = self.window * self.window
+        table = self.relative_position_bias_table[self.relative_position_index]
+        return table.view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
 
     def forward(self, x):                        # x: B x H x W x C, channels-last
         b, h, w, c = x.shape
@@ -313,6 +328,114 @@ class Swinish(nn.Module):
         return self.head(x.mean([1, 2]))
 
 
+class Normish(nn.Module):
+    """The norms and activations that imported as 'other' before: GroupNorm (exported
+    as Reshape + InstanceNormalization + per-channel Mul/Add, or GroupNormalization),
+    PReLU per channel and single, InstanceNorm with affine, F.normalize (ReduceL2), and
+    a literal asymmetric ZeroPad2d before a conv (size-independent)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, 2, 1)
+        self.gn = nn.GroupNorm(2, 8)
+        self.pr = nn.PReLU(8)
+        self.pad = nn.ZeroPad2d((1, 2, 0, 1))
+        self.c2 = nn.Conv2d(8, 8, 3, 2)
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.pr1 = nn.PReLU()
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.pr(self.gn(self.c1(x)))
+        x = self.pr1(self.inorm(self.c2(self.pad(x))))
+        x = F.normalize(x, dim=1)
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Conv2dSame(nn.Conv2d):
+    """timm's Conv2dSame: TF 'same' padding computed from the input size as Python ints,
+    which the exporters write into the file as numbers."""
+
+    def forward(self, x):
+        ih, iw = x.shape[-2:]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        ph = max((math.ceil(ih / sh) - 1) * sh + kh - ih, 0)
+        pw = max((math.ceil(iw / sw) - 1) * sw + kw - iw, 0)
+        x = F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation,
+                        self.groups)
+
+
+class SamePadish(nn.Module):
+    """Two strided Conv2dSame (their literal pads hold only at sizes where 'same' pads
+    the same) and a ZeroPad2d(1) before a stride-1 conv (size-independent)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = Conv2dSame(3, 8, 3, 2)
+        self.c2 = Conv2dSame(8, 16, 3, 2)
+        self.pad = nn.ZeroPad2d(1)
+        self.c3 = nn.Conv2d(16, 16, 3)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.c3(self.pad(torch.relu(self.c2(torch.relu(self.c1(x))))))
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class MaxViTish(nn.Module):
+    """torchvision MaxViT's own attention blocks in miniature: window and grid
+    partitions (WindowPartition / WindowDepartition, a swap of axes for the grid), each
+    with RelativePositionalMultiHeadAttention (to_qkv and merge Linears, einsum scores
+    and context, a relative-position table gathered into a bias that the exporters
+    fold) and an MLP."""
+
+    def __init__(self, dim=16, head_dim=8, p=4):
+        super().__init__()
+        from torchvision.models import maxvit
+        self.p = p
+        self.stem = nn.Conv2d(3, dim, 4, 4)
+        self.part, self.depart = maxvit.WindowPartition(), maxvit.WindowDepartition()
+        self.win = maxvit.RelativePositionalMultiHeadAttention(dim, head_dim, p * p)
+        self.grid = maxvit.RelativePositionalMultiHeadAttention(dim, head_dim, p * p)
+        self.swap = maxvit.SwapAxes(-2, -3)
+        self.norm = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        gh, gw = x.shape[-2] // self.p, x.shape[-1] // self.p
+        w = self.part(x, self.p)                        # windows: B x G x P*P x C
+        w = w + self.win(w)
+        x = self.depart(w, self.p, gh, gw)
+        g = self.swap(self.part(x, gh))                 # grid: B x P*P x G x C, swapped
+        g = g + self.grid(g)
+        g = g + self.mlp(self.norm(g))
+        x = self.depart(self.swap(g), gh, self.p, self.p)
+        return self.head(x.mean([2, 3]))
+
+
+class SwinV2ish(nn.Module):
+    """torchvision's own SwinTransformerBlockV2 (cosine attention with a learned logit
+    scale; a continuous position-bias MLP, Linear(2, 512) + ReLU + Linear(512, heads),
+    run on a constant coordinate buffer and gathered into the attention bias), one
+    unshifted block (a shifted one doubles the file), window 2 (so the folded MLP
+    stays small)."""
+
+    def __init__(self, dim=16, heads=2):
+        super().__init__()
+        from torchvision.models.swin_transformer import SwinTransformerBlockV2
+        self.patch = nn.Conv2d(3, dim, 2, 2)
+        self.norm0 = nn.LayerNorm(dim)
+        self.b1 = SwinTransformerBlockV2(dim, heads, [2, 2], [0, 0])
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.norm0(self.patch(x).permute(0, 2, 3, 1))
+        return self.head(self.b1(x).mean([1, 2]))
+
+
 #: name -> (constructor, export size (W, H), other size (W, H) or None when the model
 #: cannot run at another size (then the record says which size it refuses))
 MODELS = {
@@ -322,11 +445,18 @@ MODELS = {
     "shufflenetish": (ShuffleNetish, (64, 48), (80, 56)),
     "minivit": (MiniViT, (32, 32), None),
     "swinish": (Swinish, (40, 40), (64, 48)),
+    "normish": (Normish, (64, 48), (81, 57)),
+    "samepadish": (SamePadish, (64, 48), (80, 56)),
+    "maxvitish": (MaxViTish, (32, 32), (64, 64)),
+    "swinv2ish": (SwinV2ish, (16, 16), (20, 16)),
 }
 #: the new families: exported classic, dynamo optimised and dynamo unoptimised, each a
 #: single file (no external data); the two CNNs above keep their original variants
-NEW = ("convnextish", "shufflenetish", "minivit", "swinish")
-REFUSED_SIZE = {"minivit": (40, 32)}
+NEW = ("convnextish", "shufflenetish", "minivit", "swinish", "normish", "samepadish",
+       "maxvitish", "swinv2ish")
+REFUSED_SIZE = {"minivit": (40, 32), "maxvitish": (48, 32)}
+#: sizes PyTorch runs that the file cannot be retargeted to (recorded; sramfit refuses)
+AMBIGUOUS_SIZE = {"samepadish": (81, 57)}
 
 
 def randomise_bn(model):
@@ -420,6 +550,14 @@ def main():
                     doc["refused_by_torch"] = type(err).__name__
                 else:
                     raise SystemExit(f"{name} runs at {rw}x{rh}; pick a size it refuses")
+            cpb = [m for m in model.modules() if hasattr(m, "cpb_mlp")]
+            if cpb:       # what a folded position-bias MLP leaves: its gathered table
+                doc["cpb_table_values"] = sum(m.relative_coords_table.numel() // 2
+                                              * m.num_heads for m in cpb)
+            if name in AMBIGUOUS_SIZE:
+                rw, rh = AMBIGUOUS_SIZE[name]
+                doc["ambiguous_size"] = [rw, rh]
+                doc["ambiguous_record"] = record(model, name, rw, rh)
             (OUT / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
             for p in sorted(OUT.glob(f"{name}*")):
                 print(f"{p.name:32s} {os.path.getsize(p):>9,d} bytes")

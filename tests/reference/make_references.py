@@ -89,6 +89,34 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
         if isinstance(mod, nn.MultiheadAttention):   # torchvision's ViT attention
             layers.extend(mha_records(mod, names[mod], x))
             return
+        if type(mod).__name__ == "RelativePositionalMultiHeadAttention":
+            # torchvision MaxViT: x is B x G x P x D; scores B x G x H x P x P and
+            # context B x G x H x P x DH, two einsums (its Linears are hooked as such)
+            b, g, p_, d = x.shape
+            hh, dh = mod.n_heads, mod.head_dim
+            for shape, k in (([b, g, hh, p_, p_], dh), ([b, g, hh, p_, dh], p_)):
+                layers.append({"kind": "matmul", "name": names[mod], "in_shape": list(x.shape),
+                               "out_shape": shape, "params": 0,
+                               "macs": math.prod(shape) * k})
+            return
+        if hasattr(mod, "relative_position_index") and hasattr(mod, "qkv"):
+            # torchvision ShiftedWindowAttention(V2): x is B x H x W x C, padded to whole
+            # windows; qkv and proj run functionally on B*windows x N x C, with the
+            # scores and context matmuls per head (the V2 cpb_mlp Linears are modules)
+            b, hh, ww, c = x.shape
+            wh, wwin = mod.window_size
+            nw = b * -(-hh // wh) * -(-ww // wwin)
+            n, heads = wh * wwin, mod.num_heads
+            for kind, shape, k, prm in (
+                    ("fc", [nw, n, 3 * c], c, mod.qkv),
+                    ("matmul", [nw, heads, n, n], c // heads, None),
+                    ("matmul", [nw, heads, n, c // heads], n, None),
+                    ("fc", [nw, n, c], c, mod.proj)):
+                layers.append({"kind": kind, "name": names[mod], "in_shape": list(x.shape),
+                               "out_shape": shape, "macs": math.prod(shape) * k,
+                               "params": 0 if prm is None else sum(
+                                   p.numel() for p in prm.parameters())})
+            return
         if isinstance(mod, torch_models.MatMul):   # activation x activation (attention)
             layers.append({"kind": "matmul", "name": names[mod],
                            "in_shape": [list(x.shape), list(inputs[1].shape)],
@@ -130,7 +158,9 @@ def profile(model: nn.Module, name: str, w: int, h: int) -> dict:
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
                if isinstance(m, (nn.Conv2d, nn.Linear, torch_models.MatMul,
-                                 nn.MultiheadAttention))]
+                                 nn.MultiheadAttention))
+               or type(m).__name__ == "RelativePositionalMultiHeadAttention"
+               or (hasattr(m, "relative_position_index") and hasattr(m, "qkv"))]
     t0 = time.perf_counter()
     with torch.no_grad():
         model(torch.zeros(1, 3, h, w))
