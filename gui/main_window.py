@@ -592,6 +592,7 @@ class MainWindow(QMainWindow):
 
     def export_plot(self) -> bool:
         from . import export
+        self.doc.complete()            # exports carry exact figures only
         i = self.plots.focused if self.plots.focused is not None else 0
         # each file is named after the scenario and the plot; the dialog picks the plot
         stem = export.slugify(self.doc.scenario.name)
@@ -615,6 +616,7 @@ class MainWindow(QMainWindow):
 
     def export_plots(self) -> bool:
         from . import export
+        self.doc.complete()            # exports carry exact figures only
         folder = dialogs.choose_directory(self, "Export all plots to folder",
                                           self._last_dir())
         if not folder:

@@ -225,3 +225,22 @@ def test_undo_before_the_exact_frame(main_window):
     QApplication.processEvents()                    # the pending completion: no-op
     assert doc.scenario == yolo and not win.provisional_label.isVisible()
     assert not win.plots.dram._computing.isVisible()
+
+
+def test_an_export_during_the_first_frame_is_exact(main_window, no_dialogs, tmp_path):
+    """Exports carry exact figures only: one asked for before the exact frame came
+    completes it first."""
+    win = main_window
+    doc = win.doc
+    yolo = doc.scenario
+    doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
+    doc.defer_new_models = True
+    doc._sweep_cache.clear()
+    doc.replace(yolo, "switch")
+    assert doc.provisional
+    no_dialogs.answers["choose_directory"] = str(tmp_path)
+    assert win.export_plots()
+    assert not doc.provisional and doc.analysis.totals()["placement_exact"]
+    assert not win.plots.dram._computing.isVisible()
+    f = next(tmp_path.glob("*dram-traffic-per-image-vs-sram-size.csv"))
+    assert "knee" in f.read_text(encoding="utf-8")
