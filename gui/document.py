@@ -1,6 +1,11 @@
 """The open scenario: one immutable ``Scenario`` value, its analysis, its file and
 its undo stack. Widgets never change anything else; they call :meth:`edit`.
 
+:meth:`Document.frame` is the one builder of what the plots draw (the window's and
+``sramfit export``'s). With ``defer_new_models`` (the app), a switch to a model not
+analysed recently is first shown from the threshold placement without sweeps
+(``provisional``, marked by the window) and completed on the next turn of the event loop.
+
 Every edit is analysed first; an edit the engine rejects (a size the model cannot
 take, a precision the chip cannot run...) is not pushed, and ``rejected`` carries the
 engine's message. Accepted edits become :class:`gui.commands.SetScenario` commands on
@@ -328,19 +333,16 @@ class Document(QObject):
         chips)."""
         from .plots import Frame
         a = self.analysis
-        if self.provisional:             # the first frame of a new model: no sweeps yet
-            return Frame(analysis=a, batch=self.scenario.batch,
-                         sram_bytes=float(a.sram_bytes),
-                         reference_chips=(self.reference_chips() if reference_chips is None
-                                          else reference_chips),
-                         names=[s.name for s in a.footprint.steps])
+        full = not self.provisional      # the first frame of a new model: no sweeps yet
         return Frame(analysis=a, batch=self.scenario.batch, sram_bytes=float(a.sram_bytes),
-                     sram_sweep=self.sram_sweep(), batch_sweep=self.batch_sweep(),
-                     dram_curves=self.dram_curves(),
+                     sram_sweep=self.sram_sweep() if full else None,
+                     batch_sweep=self.batch_sweep() if full else None,
+                     dram_curves=self.dram_curves() if full else None,
                      reference_chips=(self.reference_chips() if reference_chips is None
                                       else reference_chips),
                      names=[s.name for s in a.footprint.steps],
-                     knee_bytes=self.knee_bytes(), goal=goal_marks(self.seek()))
+                     knee_bytes=self.knee_bytes() if full else None,
+                     goal=goal_marks(self.seek()) if full else None)
 
     def set_goal(self, goal: str | None, value: float = 0.0) -> None:
         """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
