@@ -244,3 +244,23 @@ def test_an_export_during_the_first_frame_is_exact(main_window, no_dialogs, tmp_
     assert not win.plots.dram._computing.isVisible()
     f = next(tmp_path.glob("*dram-traffic-per-image-vs-sram-size.csv"))
     assert "knee" in f.read_text(encoding="utf-8")
+
+
+def test_compare_takes_the_exact_figures_of_a_provisional_frame(main_window):
+    from sramfit import engine
+    win = main_window
+    doc = win.doc
+    yolo = doc.scenario
+    doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
+    doc.defer_new_models = True
+    doc._sweep_cache.clear()
+    doc.replace(yolo, "switch")
+    assert doc.provisional
+    cw = win.open_compare()
+    try:
+        entry = [e for e in cw.entries if e.scenario == yolo][0]
+        assert not doc.provisional
+        assert (entry.analysis.totals()["dram_bytes_per_image"]
+                == engine.analyze(yolo).totals()["dram_bytes_per_image"])
+    finally:
+        cw.close()
