@@ -384,11 +384,6 @@ class PlotBase(pg.PlotWidget):
         """``make()`` gives the hover texts of what was just rendered, when asked."""
         self._make_texts = make
 
-    def view_boxes(self) -> list:
-        """The plot's view boxes (the main one and any added for a second axis)."""
-        items = self.plotItem.childItems() + [self.plotItem.getViewBox()]
-        return [it for it in dict.fromkeys(items) if isinstance(it, pg.ViewBox)]
-
     def show_hover(self, text: str):
         self.hover_text = text
         if text:
