@@ -8,12 +8,18 @@
    plots, the layer table and the status bar; then the pending events are processed,
    which paints the window (an event filter counts the plots repainted: a plot whose
    picture the notch did not change is not redrawn). Median and 90th percentile over
-   >= 30 changes.
+   >= 30 changes, and the median CPU time of the process (time.process_time: on a
+   machine shared with other work, compare that one). One processEvents() holds all
+   of a notch's painting: tests/test_gui_paint.py checks that each plot whose picture
+   changed is painted exactly once, with no repaint left for a later turn of the loop.
    Target: median <= 16 ms (one 60 Hz frame).
 2. Model switch: the model combo from ResNet-50 (224x224) to YOLOv3 at 2 MP and back,
    each change analysed, rendered and painted. Median over >= 10 switches to YOLOv3,
    both back to a recent scenario (its analysis and sweeps are cached) and with the
-   document's caches emptied first (a model not seen before).
+   document's caches emptied first (a model not seen before). A model not seen before
+   shows a provisional first frame (threshold placement, marked "placing exactly...",
+   curves covered "computing...", gui/document.py) and the exact one right after: both
+   times are reported (first frame painted; all exact figures painted).
    Target: <= 50 ms.
 3. Cold start to a shown window: a fresh interpreter (subprocess) from launch to
    the first processed show of the main window on the default scenario. Median of
@@ -53,7 +59,9 @@ def _shown_window():
     from sramfit.gui.main_window import MainWindow
 
     app = make_app()
-    win = MainWindow(Document(), remember=False)
+    doc = Document()
+    doc.defer_new_models = True         # as gui/app.py runs the window
+    win = MainWindow(doc, remember=False)
     win.resize(1600, 1000)
     win.show()
     for _ in range(3):
@@ -79,18 +87,19 @@ def bench_slider(changes: int) -> dict:
         vp.installEventFilter(spy)
     slider = win.chip_panel.slider
     start = slider.value()
-    samples, analyze, repainted = [], [], []
+    samples, cpu, analyze, repainted = [], [], [], []
     slider.setSliderDown(True)
     for i in range(changes + 3):
         pos = start + (i % 20) - 10 if i % 2 else start - (i % 20) + 10
         pos = pos if pos != slider.value() else pos + 1
         painted.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         slider.setValue(pos)
         QApplication.processEvents()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if i >= 3:                      # the first few warm caches up
             samples.append(dt)
+            cpu.append(dc)
             analyze.append(win.doc.last_analyze_s)
             repainted.append(len(painted & set(viewports)))
     slider.setSliderDown(False)
@@ -99,6 +108,7 @@ def bench_slider(changes: int) -> dict:
     samples.sort()
     return {"n": len(samples), "median_ms": statistics.median(samples) * 1e3,
             "p90_ms": samples[int(0.9 * (len(samples) - 1))] * 1e3,
+            "cpu_median_ms": statistics.median(cpu) * 1e3,
             "analyze_median_ms": statistics.median(analyze) * 1e3,
             "undo_steps": win.doc.stack.count(),
             "repainted_mean": statistics.mean(repainted)}
@@ -110,21 +120,38 @@ def bench_model_switch(switches: int, cold: bool = False) -> dict:
     win = _shown_window()
     yolo = win.doc.scenario
     resnet = Scenario(**{**yolo.__dict__, "model": "resnet50", "width": 224, "height": 224})
-    samples = []
+    samples, first, cpu, first_cpu, provisional = [], [], [], [], 0
     for i in range(switches + 2):
         win.doc.replace(resnet, "switch")
+        while getattr(win.doc, "provisional", False):
+            QApplication.processEvents()
         QApplication.processEvents()
         if cold:
             win.doc._sweep_cache.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         win.doc.replace(yolo, "switch")
+        # a model not seen before: replace() has painted the provisional first frame
+        # (threshold placement, "placing exactly..." in the status bar, curves covered
+        # "computing...") and the exact placement and sweeps follow in the event loop
+        t1, c1 = time.perf_counter(), time.process_time()
+        was = getattr(win.doc, "provisional", False)
         QApplication.processEvents()
+        while getattr(win.doc, "provisional", False):
+            QApplication.processEvents()
+        if was:
+            QApplication.processEvents()        # the exact frame's paint
         if i >= 2:
             samples.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            first.append((t1 - t0) if was else samples[-1])
+            first_cpu.append((c1 - c0) if was else cpu[-1])
+            provisional += was
     win.doc.stack.setClean()
     win.close()
     return {"n": len(samples), "median_ms": statistics.median(samples) * 1e3,
-            "max_ms": max(samples) * 1e3}
+            "max_ms": max(samples) * 1e3, "first_median_ms": statistics.median(first) * 1e3,
+            "first_cpu_median_ms": statistics.median(first_cpu) * 1e3,
+            "cpu_median_ms": statistics.median(cpu) * 1e3, "provisional": provisional}
 
 
 def bench_cold_start(starts: int) -> dict:
@@ -147,15 +174,20 @@ def main(argv=None) -> int:
     s = bench_slider(max(30, args.changes))
     print(f"slider change -> all plots redrawn (YOLOv3 1920x1088, chip_b, 1600x1000): "
           f"median {s['median_ms']:.1f} ms, p90 {s['p90_ms']:.1f} ms over {s['n']} changes "
-          f"(analyze() median {s['analyze_median_ms']:.1f} ms; {s['repainted_mean']:.1f} of "
+          f"(CPU time median {s['cpu_median_ms']:.1f} ms; analyze() median {s['analyze_median_ms']:.1f} ms; {s['repainted_mean']:.1f} of "
           f"6 plots repainted per change; the drag = {s['undo_steps']} undo step) "
           f"[target <= 16 ms]")
     m = bench_model_switch(10)
     print(f"model switch ResNet-50 224 -> YOLOv3 1920x1088, analysed and painted: median "
-          f"{m['median_ms']:.1f} ms, max {m['max_ms']:.1f} ms over {m['n']} [target <= 50 ms]")
+          f"{m['median_ms']:.1f} ms (CPU {m['cpu_median_ms']:.1f} ms), max "
+          f"{m['max_ms']:.1f} ms over {m['n']} [target <= 50 ms]")
     m = bench_model_switch(10, cold=True)
-    print(f"  same, caches emptied before each switch (a model not seen before): median "
-          f"{m['median_ms']:.1f} ms, max {m['max_ms']:.1f} ms over {m['n']}")
+    print(f"  same, caches emptied before each switch (a model not seen before): first "
+          f"frame painted (provisional in {m['provisional']} of {m['n']}) median "
+          f"{m['first_median_ms']:.1f} ms (CPU {m['first_cpu_median_ms']:.1f} ms); all exact "
+          f"figures painted median "
+          f"{m['median_ms']:.1f} ms (CPU {m['cpu_median_ms']:.1f} ms), max "
+          f"{m['max_ms']:.1f} ms over {m['n']}")
     c = bench_cold_start(args.starts)
     print(f"cold start to shown window (fresh interpreter): median {c['median_s']:.2f} s, "
           f"max {c['max_s']:.2f} s over {c['n']} starts [target < 2 s]")

@@ -15,14 +15,14 @@ peak of kept activations, never above the capacity.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from . import calibration, depthfirst, perf, placement, traffic, winograd
 from .chip import Chip
 from .footprint import MAX_BATCH, Footprint
-from .scenario import Scenario, check_scenario, resolve_chip, resolve_model
+from .scenario import Scenario, check_scenario, check_sram_mb, resolve_chip, resolve_model
 
 
 @dataclass
@@ -266,24 +266,39 @@ def max_batch_on_chip(prep: Prepared, chip: Chip, sram_bytes: float, policy: str
     return int(bad[0]) if len(bad) else ub
 
 
+def same_but_sram(a: Scenario, b: Scenario) -> bool:
+    """True if the scenarios differ at most in ``sram_mb``."""
+    return all(f.name == "sram_mb" or getattr(a, f.name) == getattr(b, f.name)
+               for f in fields(a))
+
+
 class Analysis:
     """A scenario analysed on its chip. Per-step arrays are numpy arrays over
     ``footprint.steps``; per-tensor arrays over the footprint's tensors."""
 
     def __init__(self, scenario: Scenario, model=None, chip: Chip | None = None,
-                 exact: bool = True):
+                 exact: bool = True, like: Analysis | None = None):
         """``exact``: solve policy ``optimal`` exactly (the default; tens of ms on big
-        models); False uses the threshold rule (the sweeps' fast path, marked)."""
-        check_scenario(scenario) if model is None else None
+        models); False uses the threshold rule (the sweeps' fast path, marked).
+        ``like``: an analysis of a scenario that differs from this one in ``sram_mb``
+        at most; its model, chip and footprint (none depends on the SRAM size) are
+        reused (a slider drag), giving the same figures as a fresh analysis."""
+        if like is not None and not same_but_sram(like.scenario, scenario):
+            like = None
+        if like is not None:
+            check_sram_mb(scenario)
+            model, chip = like.model, like.chip
+        elif model is None:
+            check_scenario(scenario)
         self.scenario = s = scenario
         self.model = model if model is not None else resolve_model(s)
         self.chip = chip if chip is not None else resolve_chip(s)
         w, h = self.model.default_size
         b = s.effective_compiled_batch
-        self.footprint = fp = Footprint(self.model, w if s.width is None else s.width,
-                                        h if s.height is None else s.height, s.channels, b,
-                                        s.weights, s.activations, s.fusion,
-                                        s.inplace and self.chip.inplace)
+        self.footprint = fp = like.footprint if like is not None else Footprint(
+            self.model, w if s.width is None else s.width,
+            h if s.height is None else s.height, s.channels, b, s.weights, s.activations,
+            s.fusion, s.inplace and self.chip.inplace)
         cp = perf.compute_precision(s.weights, s.activations)
         self.compute_precision = cp
         rate = self.chip.check_precision(cp, "precision")

@@ -363,12 +363,35 @@ def lower_bound(pm: PlacementModel, capacity, batch, split_weight_capacity=None)
     C = np.asarray(capacity, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     C, b = np.broadcast_arrays(C, b)
-    useful = pm.useful
-    total_benefit = pm.benefit[useful].sum()
     base = dram_cost(pm, np.zeros(len(pm.bsize), bool), np.zeros(len(pm.weight_bytes), bool),
                      b)
-    wts = np.sort(pm.weight_bytes[pm.weight_bytes > 0])
+    wts, w_total, rows = _bound_rows(pm)
     best = np.full(C.shape, -np.inf)
+    for free, a_all, hi, lo in rows:
+        if split_weight_capacity is not None:
+            saved_w = _frac_fill(np.broadcast_to(split_weight_capacity, C.shape), wts) / b
+            saved_a = _frac_fill(C / b, a_all)
+            saved = saved_w + saved_a
+        else:
+            saved = _frac_mixed(C, b, hi, lo, w_total)
+        best = np.maximum(best, base - free - saved)
+    return np.maximum(best, 0.0)
+
+
+def _bound_rows(pm: PlacementModel):
+    """What :func:`lower_bound` needs that does not depend on the capacity or batch,
+    worked out once per PlacementModel (a slider drag bounds ~50 rows per notch):
+    the weights (ascending, as fractional items), their total, and per dominating
+    row: (benefit of the buffers not live there, the live activation items by
+    density, those better than weights (with their total size), the rest), each item
+    list as its (running sizes, running values) from 0."""
+    cached = getattr(pm, "_bound_rows_cache", None)
+    if cached is not None:
+        return cached
+    useful = pm.useful
+    total_benefit = pm.benefit[useful].sum()
+    wts = np.sort(pm.weight_bytes[pm.weight_bytes > 0])
+    out = []
     rows = _rows(pm) if useful.any() else [(0, np.zeros(0, dtype=np.int64))]
     for step, live in rows:
         free = total_benefit - pm.benefit[live].sum()   # buffers not live here: kept
@@ -381,44 +404,45 @@ def lower_bound(pm: PlacementModel, capacity, batch, split_weight_capacity=None)
             dens = np.where(sizes > 0, pm.benefit[live] / np.where(sizes > 0, sizes, 1),
                             np.inf)                     # per image byte; weights: 1/batch
         order = np.argsort(-dens, kind="stable")
-        a_size, a_val = sizes[order], pm.benefit[live][order]
-        if split_weight_capacity is not None:
-            saved_w = _frac_fill(np.broadcast_to(split_weight_capacity, C.shape), wts,
-                                 wts) / b
-            saved_a = _frac_fill(C / b, a_size, a_val)
-            saved = saved_w + saved_a
-        else:
-            saved = _frac_mixed(C, b, a_size, a_val, dens[order], wts)
-        best = np.maximum(best, base - free - saved)
-    return np.maximum(best, 0.0)
+        a_size, a_val, a_dens = sizes[order], pm.benefit[live][order], dens[order]
+        hi = a_dens >= 1.0            # activation items better than weights
+        out.append((free, _running(a_size, a_val),
+                    (*_running(a_size[hi], a_val[hi]), a_size[hi].sum()),
+                    _running(a_size[~hi], a_val[~hi])))
+    pm._bound_rows_cache = cached = (_running(wts, wts), wts.sum(), out)
+    return cached
 
 
-def _frac_fill(cap, sizes, values):
-    """Fractional knapsack value of items already sorted by density, at capacities cap."""
-    cs = np.concatenate(([0.0], np.cumsum(sizes)))
-    cv = np.concatenate(([0.0], np.cumsum(values)))
-    if len(sizes) == 0:
+def _running(sizes, values):
+    """(running sizes, running values) from 0 of fractional knapsack items."""
+    return (np.concatenate(([0.0], np.cumsum(sizes))),
+            np.concatenate(([0.0], np.cumsum(values))))
+
+
+def _frac_fill(cap, items):
+    """Fractional knapsack value of items already sorted by density (``_running``
+    sums), at capacities cap."""
+    cs, cv = items[0], items[1]
+    if len(cs) == 1:
         return np.zeros(np.shape(cap))
     return np.interp(np.asarray(cap, dtype=np.float64), cs, cv)
 
 
-def _frac_mixed(C, b, a_size, a_val, a_dens, wts):
+def _frac_mixed(C, b, hi, lo, w_total):
     """Fractional knapsack of activation items (per image sizes, scaled by batch) and
-    weights (density 1 per image byte x 1/batch) in capacity C (whole batch bytes).
+    weights (density 1 per image byte x 1/batch) in capacity C (whole batch bytes):
+    ``hi`` the items better than weights (``_running`` sums and their total size),
+    ``lo`` the rest.
     Densities per SRAM byte: activation item benefit/(b size), weights 1/b: the order
     does not depend on the batch."""
-    w_total = wts.sum()
-    hi = a_dens >= 1.0            # activation items better than weights
-    s_hi, v_hi = a_size[hi], a_val[hi]
-    s_lo, v_lo = a_size[~hi], a_val[~hi]
-    sum_hi = s_hi.sum()
+    sum_hi = hi[2]
     # capacity used in order: hi activations (b x size), then weights, then lo ones
     c1 = np.minimum(C, b * sum_hi)
-    v = _frac_fill(c1 / b, s_hi, v_hi)
+    v = _frac_fill(c1 / b, hi)
     c2 = np.minimum(C - c1, w_total)
     v = v + c2 / b
     c3 = np.maximum(C - c1 - c2, 0)
-    return v + _frac_fill(c3 / b, s_lo, v_lo)
+    return v + _frac_fill(c3 / b, lo)
 
 
 def _rows(pm: PlacementModel) -> list:

@@ -311,6 +311,14 @@ def check_scenario(s: Scenario) -> None:
         raise ScenarioError(problems)
 
 
+def check_sram_mb(s: Scenario) -> None:
+    """check_scenario's problem with ``sram_mb`` alone (for a scenario whose other
+    fields were checked before: a new SRAM size)."""
+    msg = _SPEC["sram_mb"].problem(s.sram_mb)
+    if msg:
+        raise ScenarioError([f"scenario {show(s.name)}: field 'sram_mb': {msg}"])
+
+
 def load_scenario(path) -> Scenario:
     path = str(path)
     data, lines = read_yaml(path)

@@ -85,11 +85,9 @@ def _sram(values) -> np.ndarray:
     return c
 
 
-def grid(scenario: Scenario, sram_bytes, batches, exact: bool = False) -> dict:
-    """Figures on the (batch x SRAM size) grid: arrays of shape (len(batches), len(sram))."""
-    s = scenario
-    C = _sram(sram_bytes)
-    B = _batches(batches)
+def _layer_by_layer(s: Scenario, C, B, exact: bool):
+    """The layer-by-layer evaluation on the (batch x SRAM size) grid, and what the
+    schedule needs to go on from it: (chip, fp, prep, rate, lbl, b, n)."""
     _, chip, fp, prep, rate = _setup(s, batch=1)
     if s.compiled_batch is None:
         b, n = B[:, None], B[:, None]
@@ -97,11 +95,24 @@ def grid(scenario: Scenario, sram_bytes, batches, exact: bool = False) -> dict:
         b, n = np.full((len(B), 1), s.compiled_batch), B[:, None]
     r = evaluate(prep, chip, C[None, :], b, n, s.policy, s.overlap, rate, per_step=False,
                  exact=exact)
-    r = _scheduled(s, chip, fp, prep, rate, C[None, :], b, n, r)
+    return chip, fp, prep, rate, r, b, n
+
+
+def _grid_out(r: dict, chip, C, B) -> dict:
     out = _pack(r, chip, np.broadcast_to(C[None, :], r["latency_s"].shape))
     out["sram_bytes"] = np.broadcast_to(C[None, :], out["latency_s"].shape).copy()
     out["batch"] = np.broadcast_to(B[:, None], out["latency_s"].shape).copy()
     return out
+
+
+def grid(scenario: Scenario, sram_bytes, batches, exact: bool = False) -> dict:
+    """Figures on the (batch x SRAM size) grid: arrays of shape (len(batches), len(sram))."""
+    s = scenario
+    C = _sram(sram_bytes)
+    B = _batches(batches)
+    chip, fp, prep, rate, r, b, n = _layer_by_layer(s, C, B, exact)
+    r = _scheduled(s, chip, fp, prep, rate, C[None, :], b, n, r)
+    return _grid_out(r, chip, C, B)
 
 
 def over_sram(scenario: Scenario, sram_bytes, exact: bool = False) -> dict:
@@ -156,13 +167,24 @@ def dram_curves(scenario: Scenario, sram_bytes) -> dict:
     """DRAM bytes per image vs SRAM size (bytes) for both schedules and the floor (the
     least any schedule in the modelled space could reach; engine/depthfirst.py), at the
     scenario's batch: ``{"sram_bytes", "layer_by_layer", "depth_first", "floor"}``."""
+    return sram_curves(scenario, sram_bytes)[1]
+
+
+def sram_curves(scenario: Scenario, sram_bytes) -> tuple[dict, dict]:
+    """``(over_sram(scenario, sram_bytes), dram_curves(scenario, sram_bytes))`` from ONE
+    layer-by-layer evaluation of the grid: the depth-first curve goes on from it (and is
+    the sweep's own result when the scenario's schedule is depth-first, not a second
+    schedule search); the floor is the schedule's figure of the same points."""
     s = scenario
     C = _sram(sram_bytes)
-    _, chip, fp, prep, rate = _setup(s)
-    b, n = s.effective_compiled_batch, s.batch
-    r = evaluate(prep, chip, C, b, n, s.policy, s.overlap, rate, per_step=False)
-    lbl = np.asarray(r["dram_bytes_per_image"], dtype=float).copy()
-    df = _scheduled(s, chip, fp, prep, rate, C, b, n, r, schedule="depth_first")
-    return {"sram_bytes": C, "layer_by_layer": lbl,
-            "depth_first": np.asarray(df["dram_bytes_per_image"]),
-            "floor": np.asarray(df["dram_lower_bound_bytes_per_image"])}
+    B = _batches([s.batch])
+    chip, fp, prep, rate, r, b, n = _layer_by_layer(s, C, B, False)
+    lbl = np.asarray(r["dram_bytes_per_image"], dtype=float)[0].copy()
+    own = _scheduled(s, chip, fp, prep, rate, C[None, :], b, n, r)
+    df = own if s.effective_schedule(chip) == "depth_first" else _scheduled(
+        s, chip, fp, prep, rate, C[None, :], b, n, r, schedule="depth_first")
+    sweep = {k: v[0] for k, v in _grid_out(own, chip, C, B).items()}
+    return sweep, {"sram_bytes": C, "layer_by_layer": lbl,
+                   "depth_first": np.asarray(df["dram_bytes_per_image"], dtype=float)[0],
+                   "floor": np.asarray(df["dram_lower_bound_bytes_per_image"],
+                                       dtype=float)[0]}

@@ -92,6 +92,7 @@ def run(args) -> int:
                 print(f"sramfit: error: {err}", file=sys.stderr)
                 return 2
             dialogs.show_error(None, "Cannot open the scenario", str(err))
+    doc.defer_new_models = True     # a new model: first frame at once, exact right after
     window = MainWindow(doc, remember=not args.screenshot)
     if args.screenshot:
         try:

@@ -111,6 +111,7 @@ class ChipPanel(QWidget):
                                   "(MB = 10^6 bytes); the rest holds activations")
         self.weight_sram.valueChanged.connect(self._on_weight_sram)
         self.act_sram = QLabel()
+        self.act_sram.setStyleSheet("color: #555;")
         form.addRow("Layout", hbox(self.split, (self.weight_sram, 1)))
         form.addRow("", self.act_sram)
 
@@ -235,7 +236,9 @@ class ChipPanel(QWidget):
         chip = a.chip
         self._updating = True
         try:
-            names = list_chips()
+            # a slider drag changes the SRAM size only: no profile folder scan per notch
+            shown = getattr(self, "_preset_items", None)
+            names = shown[0] if shown and self.slider.isSliderDown() else list_chips()
             preset = isinstance(s.chip, str) and s.chip in names
             extra = None if preset else (f"{chip.name} (edited)" if isinstance(s.chip, dict)
                                          else str(s.chip))
@@ -289,12 +292,14 @@ class ChipPanel(QWidget):
             self.act_sram.setText(f"activation SRAM {a.sram_mb - w:,.3f} MB")
         else:
             self.act_sram.setText("unified SRAM for weights and activations")
-        self.act_sram.setStyleSheet("color: #555;")
         from .explain import tops_text     # Chip.peak_tops: published, else derived
         self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip)} int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
-        self.evidence.show_chip(chip, edited=isinstance(s.chip, dict))
+        evidence_key = (chip, isinstance(s.chip, dict))
+        if evidence_key != getattr(self, "_evidence_key", None):    # not per drag notch
+            self._evidence_key = evidence_key
+            self.evidence.show_chip(*evidence_key)
 
     def reference_chips(self) -> list[tuple[str, float]]:
         if self._refs is None:

@@ -1,6 +1,11 @@
 """The open scenario: one immutable ``Scenario`` value, its analysis, its file and
 its undo stack. Widgets never change anything else; they call :meth:`edit`.
 
+:meth:`Document.frame` is the one builder of what the plots draw (the window's and
+``sramfit export``'s). With ``defer_new_models`` (the app), a switch to a model not
+analysed recently is first shown from the threshold placement without sweeps
+(``provisional``, marked by the window) and completed on the next turn of the event loop.
+
 Every edit is analysed first; an edit the engine rejects (a size the model cannot
 take, a precision the chip cannot run...) is not pushed, and ``rejected`` carries the
 engine's message. Accepted edits become :class:`gui.commands.SetScenario` commands on
@@ -12,7 +17,7 @@ import dataclasses
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from sramfit import engine
@@ -90,7 +95,7 @@ class Document(QObject):
     dirtyChanged = Signal(bool)
     modelReplaced = Signal()          # New, Open, or a different model: forget view state
 
-    def __init__(self, scenario=None, parent=None):
+    def __init__(self, scenario=None, parent=None, analysis=None):
         super().__init__(parent)
         self.stack = QUndoStack(self)
         # a bound method, not a lambda: Qt drops the connection when the document goes,
@@ -98,8 +103,9 @@ class Document(QObject):
         self.stack.cleanChanged.connect(self._on_clean)
         self.path = ""
         self.scenario = scenario if scenario is not None else default_scenario()
-        self.analysis = engine.analyze(self.scenario)
+        self.analysis = analysis if analysis is not None else engine.analyze(self.scenario)
         self._pending = None
+        self._refs = None
         self._sweep_cache: dict[str, list] = {}
         self._store("analysis", self.scenario, self.analysis)
         self.last_analyze_s = 0.0
@@ -135,9 +141,17 @@ class Document(QObject):
         # while a slider is dragged, place with the threshold rule (ms, not the exact
         # solve's tens of ms); settle() solves exactly on release
         fast = bool(merge_key) and str(merge_key).startswith("sram-drag")
+        other_model = new.model != self.scenario.model
+        # a model not analysed recently: the first frame from the threshold rule, marked
+        # provisional; the exact placement and the sweeps follow right after it
+        provisional = (self.defer_new_models and other_model and not fast
+                       and self._lookup("analysis", new) is None)
         try:
             t0 = time.perf_counter()
-            analysis = Analysis(new, exact=False) if fast else self._analyze(new)
+            # a drag changes the SRAM size only: the footprint is reused (like=; ignored
+            # for another model)
+            analysis = (Analysis(new, exact=False, like=self.analysis) if fast or provisional
+                        else self._analyze(new))
             self.last_analyze_s = time.perf_counter() - t0
         except SramfitError as err:
             self.rejected.emit(str(err))
@@ -146,13 +160,36 @@ class Document(QObject):
             self.rejected.emit(f"internal error ({type(err).__name__}); the edit was not "
                                f"applied")
             return False
-        self._pending = (new, analysis)
-        self._approx = fast
-        other_model = new.model != self.scenario.model
+        self._pending = (new, analysis, provisional)
+        self._approx = fast or provisional
         self.stack.push(SetScenario(self._set, self.scenario, new, text, merge_key))
         if other_model:
             self.modelReplaced.emit()
+        if provisional:                  # a posted event: after the first frame's paint
+            QMetaObject.invokeMethod(self, "complete", Qt.ConnectionType.QueuedConnection)
         return True
+
+    #: a switch to a model not analysed recently shows a provisional first frame (the
+    #: threshold placement, no sweeps) and completes it on the next turn of the event
+    #: loop (the app's window; False: every edit is exact at once, as for scripts)
+    defer_new_models = False
+    #: True while the analysis shown is the provisional one of :meth:`replace`
+    provisional = False
+
+    @Slot()
+    def complete(self) -> None:
+        """The exact analysis and the sweeps of a provisional scenario (no-op else)."""
+        if not self.provisional:
+            return
+        self.provisional = False
+        try:
+            self.analysis = self._analyze(self.scenario)
+        except SramfitError as err:        # the threshold rule's figures stay, marked
+            self.provisional = True
+            self.rejected.emit(str(err))
+            return
+        self._approx = False
+        self.changed.emit(self.analysis)
 
     def settle(self) -> None:
         """After a drag: the exact analysis of the current scenario (policy optimal)."""
@@ -163,18 +200,24 @@ class Document(QObject):
         except SramfitError as err:
             self.rejected.emit(str(err))
             return
-        self._approx = False
+        self._approx = self.provisional = False
         self.changed.emit(self.analysis)
 
     _approx = False
+
+    @property
+    def dragging(self) -> bool:
+        """True while the analysis shown is a slider drag's fast one (until settle())."""
+        return self._approx
 
     def _set(self, scenario):
         """Called by the undo commands only."""
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] is scenario:
-            analysis = pending[1]
+            analysis, self.provisional = pending[1], pending[2]
         else:
-            analysis = self._analyze(scenario)
+            analysis, self.provisional = self._analyze(scenario), False
+            self._approx = False
         self.scenario = scenario
         self.analysis = analysis
         self.changed.emit(analysis)
@@ -204,6 +247,7 @@ class Document(QObject):
     def reset(self, scenario, analysis, path: str) -> None:
         self.stack.clear()
         self._sweep_cache.clear()        # files may have changed on disk: nothing reused
+        self.provisional = self._approx = False
         self.scenario, self.analysis = scenario, analysis
         self._store("analysis", scenario, analysis)
         self.path = str(path)
@@ -262,9 +306,50 @@ class Document(QObject):
         return analysis
 
     def sram_sweep(self):
+        """engine.sweep.over_sram over :func:`sram_grid` at the current scenario."""
+        return self._sram_curves()[0]
+
+    def _sram_curves(self):
+        """(over_sram, dram_curves) of the scenario from one layer-by-layer evaluation
+        (engine.sweep.sram_curves), once per scenario change (not per slider frame: the
+        SRAM size does not change them); (None, None) if the engine refuses."""
         s = self.scenario
         basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("sram", basis, lambda: _sweep().over_sram(s, sram_grid(s)))
+        pair = self._cached("sram", basis, lambda: _sweep().sram_curves(s, sram_grid(s)))
+        return (None, None) if pair is None else pair
+
+    def reference_chips(self) -> list[tuple[str, float]]:
+        """[(label, SRAM bytes)] of the seed chips marked on the DRAM-vs-SRAM plot."""
+        if self._refs is None:
+            from sramfit.engine.chip import load_chip
+            refs = []
+            for name in REFERENCE_CHIPS:
+                try:
+                    c = load_chip(name)
+                except SramfitError:
+                    continue
+                refs.append((name[-1].upper() if name.startswith("chip_") else name,
+                             float(c.sram_bytes)))
+            self._refs = refs
+        return self._refs
+
+    def frame(self, reference_chips=None):
+        """THE frame every view draws, the main window's plots and the exports
+        (gui/headless.py) alike: the analysis, the sweeps, the reference chips, the knee
+        and the goal marks (``reference_chips``: the caller's list, else the seed
+        chips)."""
+        from .plots import Frame
+        a = self.analysis
+        full = not self.provisional      # the first frame of a new model: no sweeps yet
+        return Frame(analysis=a, batch=self.scenario.batch, sram_bytes=float(a.sram_bytes),
+                     sram_sweep=self.sram_sweep() if full else None,
+                     batch_sweep=self.batch_sweep() if full else None,
+                     dram_curves=self.dram_curves() if full else None,
+                     reference_chips=(self.reference_chips() if reference_chips is None
+                                      else reference_chips),
+                     names=[s.name for s in a.footprint.steps],
+                     knee_bytes=self.knee_bytes() if full else None,
+                     goal=goal_marks(self.seek()) if full else None)
 
     def set_goal(self, goal: str | None, value: float = 0.0) -> None:
         """The goal the plots mark (engine.seek.GOALS key and value; None: no goal).
@@ -293,12 +378,8 @@ class Document(QObject):
 
     def dram_curves(self):
         """Both schedules' DRAM-vs-SRAM curves and the floor (engine.sweep.dram_curves),
-        once per scenario change (not per slider frame: the SRAM size does not change
-        them), over the same grid as :meth:`sram_sweep`."""
-        s = self.scenario
-        basis = dataclasses.replace(s, sram_mb=None)
-        return self._cached("curves", basis,
-                            lambda: _sweep().dram_curves(s, sram_grid(s)))
+        over the same grid as :meth:`sram_sweep` and computed with it."""
+        return self._sram_curves()[1]
 
     #: SRAM sizes (MB) a slider drag can land on; the chip panel sets them. While a
     #: drag runs, the batch sweep comes from one vectorised grid over all of them
@@ -337,3 +418,12 @@ class Document(QObject):
 def _sweep():
     from sramfit.engine import sweep
     return sweep
+
+
+def goal_marks(result) -> dict | None:
+    """What the plots draw of an engine.seek result (plain values, no engine types)."""
+    if result is None:
+        return None
+    return {"goal": result.goal, "value": result.value, "text": result.description,
+            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
+            "throughput_ips": result.figures.get("throughput_ips")}

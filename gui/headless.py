@@ -61,35 +61,14 @@ def check_out_dir(path: str) -> Path:
     return out
 
 
-def scenario_frame(scenario, analysis):
-    """The main window's Frame for a scenario: same sweeps, same reference chips."""
-    from sramfit.engine.chip import load_chip
-    from sramfit.engine.errors import SramfitError
-    from sramfit.engine import sweep
-
-    from .document import REFERENCE_CHIPS, batch_grid, sram_grid
-    from .plots import Frame
-
-    def attempt(fn):
-        try:
-            return fn()
-        except SramfitError:
-            return None
-    refs = []
-    for name in REFERENCE_CHIPS:
-        try:
-            c = load_chip(name)
-        except SramfitError:
-            continue
-        refs.append((name[-1].upper() if name.startswith("chip_") else name,
-                     float(c.sram_bytes)))
-    return Frame(analysis=analysis, batch=scenario.batch,
-                 sram_bytes=float(analysis.sram_bytes),
-                 sram_sweep=attempt(lambda: sweep.over_sram(scenario, sram_grid(scenario))),
-                 batch_sweep=attempt(lambda: sweep.over_batch(scenario, batch_grid(scenario))),
-                 dram_curves=attempt(lambda: sweep.dram_curves(scenario, sram_grid(scenario))),
-                 reference_chips=refs,
-                 names=[s.name for s in analysis.footprint.steps])
+def scenario_frame(scenario, analysis, goal=None):
+    """The main window's Frame for a scenario, from the same builder
+    (gui.document.Document.frame): same sweeps, reference chips, knee and, with ``goal``
+    ((engine.seek goal, value)), the goal marks."""
+    from .document import Document
+    doc = Document(scenario, analysis=analysis)
+    doc.goal = (goal[0], float(goal[1])) if goal else None
+    return doc.frame()
 
 
 def footnote(scenario, analysis) -> str:

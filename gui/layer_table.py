@@ -101,12 +101,15 @@ class LayerTableModel(QAbstractTableModel):
             # only about the rows and columns whose values changed (an SRAM drag changes
             # a few placement columns; repainting every cell cost ms per notch)
             old, self.rows = self.rows, rows
-            cols = [c for c, (key, *_rest) in enumerate(COLUMNS)
-                    if any(_differs(a.get(key), b.get(key)) for a, b in zip(old, rows))]
+            # a column whose values compare equal as a list needs no cell compared
+            # (NaN cells make the lists unequal: then the cells are compared)
+            was = {key: [r.get(key) for r in old] for key in KEYS}
+            now = {key: [r.get(key) for r in rows] for key in KEYS}
+            cols = [c for c, key in enumerate(KEYS) if was[key] != now[key]
+                    and any(_differs(a, b) for a, b in zip(was[key], now[key]))]
             if cols:
-                changed = [r for r, (a, b) in enumerate(zip(old, rows))
-                           if any(_differs(a.get(COLUMNS[c][0]), b.get(COLUMNS[c][0]))
-                                  for c in cols)]
+                changed = [r for r in range(len(rows))
+                           if any(_differs(was[KEYS[c]][r], now[KEYS[c]][r]) for c in cols)]
                 self.dataChanged.emit(self.index(changed[0], cols[0]),
                                       self.index(changed[-1], cols[-1]))
             return

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QGridLayout, QLabel, QMainWindow,
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QPicture
+from PySide6.QtWidgets import (QApplication, QDockWidget, QGraphicsRectItem,
+                               QGraphicsSimpleTextItem, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QTabWidget, QWidget)
 
 from sramfit.engine.errors import SramfitError
@@ -26,6 +27,7 @@ from .text import fmt_seconds
 from .widgets import SpinUndo
 
 MAX_RECENT = 8
+QWIDGETSIZE_MAX = (1 << 24) - 1
 GLOSSARY = """<h3>Terms</h3>
 <p><b>MB</b> = 10<sup>6</sup> bytes, <b>GB</b> = 10<sup>9</sup> bytes, everywhere.</p>
 <p><b>Activation</b>: a layer's output tensor; most are read by the next layer and
@@ -126,21 +128,87 @@ class PlotArea(QWidget):
         self._render_stale()
 
     _frame = None
+    _provisional = False
     _stale: frozenset = frozenset()
 
-    def render(self, frame):
+    def render(self, frame, provisional: bool = False):
         """Render the shown plots; the ones hidden by the single-plot view are rendered
-        when shown again (speed: a slider drag then redraws one plot, not six)."""
-        self._frame = frame
-        self._stale = {p for p in self.plots if p.isHidden()}
+        when shown again (speed: a slider drag then redraws one plot, not six).
+        ``provisional`` (the first frame of a new model, gui/document.py): the plots of
+        sweeps are not drawn but covered with "computing..." until the full frame."""
+        self._frame, self._provisional = frame, provisional
+        self._stale = {p for p in self.plots if p.isHidden()
+                       or (provisional and p in (self.dram, self.batch))}
+        for p in (self.dram, self.batch):
+            cover(p, provisional)
         for p in self.plots:
             if p not in self._stale:
                 p.render(frame)
+                settle(p)
 
     def _render_stale(self):
-        for p in [p for p in self.plots if p in self._stale and not p.isHidden()]:
+        waiting = (self.dram, self.batch) if self._provisional else ()
+        for p in [p for p in self.plots if p in self._stale and not p.isHidden()
+                  and p not in waiting]:
             self._stale.discard(p)
             p.render(self._frame)
+            settle(p)
+
+
+def cover(plot, on: bool) -> None:
+    """Hide a plot whose figures are being computed behind an opaque "computing..."
+    (the first frame of a new model: never an old curve shown unmarked). An item of
+    the plot's own scene: showing and hiding it repaints the plot once, with the rest
+    of its changes (a widget over it painted the plot twice on hiding)."""
+    item = getattr(plot, "_computing", None)
+    if item is None:
+        if not on:
+            return
+        item = plot._computing = QGraphicsRectItem()
+        item.setBrush(QColor("white"))
+        item.setPen(QPen(Qt.PenStyle.NoPen))
+        item.setZValue(1e9)
+        item.text = QGraphicsSimpleTextItem(f"{plot.title}\n\ncomputing...", item)
+        item.text.setBrush(QColor("#666666"))
+        plot.scene().addItem(item)
+    if on:
+        r = plot.mapToScene(plot.viewport().rect()).boundingRect()
+        item.setRect(r)
+        t = item.text.boundingRect()
+        item.text.setPos(r.center().x() - t.width() / 2, r.center().y() - t.height() / 2)
+    item.setVisible(on)
+
+
+def settle(plot) -> None:
+    """Do now what a rendered plot's first paint would do and then paint again for
+    (issue 15: every plot painted two to four times after a model switch): pyqtgraph
+    measures the axes' tick labels only while painting (new widths re-lay out the plot)
+    and moves its view boxes and text items in the paint's ``prepareForPaint``; each
+    moved item schedules a second paint. Measured, laid out and moved here, the next
+    paint draws the plot once."""
+    pi = plot.plotItem
+    for _ in range(3):      # until the axes' widths hold (new widths move the ranges)
+        drawn = False
+        for side in ("left", "bottom", "right", "top"):
+            ax = pi.getAxis(side)
+            if ax.isVisible() and ax.picture is None:
+                # AxisItem.paint's own picture: the tick labels measured (widths set)
+                drawn = True
+                picture = QPicture()
+                painter = QPainter(picture)
+                try:
+                    if ax.style["tickFont"]:
+                        painter.setFont(ax.style["tickFont"])
+                    specs = ax.generateDrawSpecs(painter)
+                    if specs is not None:
+                        ax.drawPicture(painter, *specs)
+                finally:
+                    painter.end()
+                ax.picture = picture
+        pi.layout.activate()            # new axis widths: the view box resized now
+        plot.scene().prepareForPaint()  # view transforms and text items updated now
+        if not drawn:
+            break
 
 
 class MainWindow(QMainWindow):
@@ -172,12 +240,14 @@ class MainWindow(QMainWindow):
         # what the figures rest on (gui/assumptions.py; the exports' footnote says the same)
         self.assumptions = AssumptionsPanel()
         self.tabs.addTab(self.assumptions, "Assumptions")
+        self.tabs.currentChanged.connect(self._show_stale_assumptions)
         self.model_dock = self._dock("Model", "model", self.model_panel,
                                      Qt.DockWidgetArea.LeftDockWidgetArea)
         self.chip_dock = self._dock("Chip", "chip", self.chip_panel,
                                     Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Layers", "layers", self.tabs,
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.table_dock.visibilityChanged.connect(self._show_stale_assumptions)
         # the left panels run to the bottom; the layer table sits under the plots only,
         # so giving it a third of the height does not squeeze the panels
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -328,19 +398,14 @@ class MainWindow(QMainWindow):
 
     # -- rendering -------------------------------------------------------------------
     def frame(self) -> Frame:
-        doc, a = self.doc, self.doc.analysis
-        return Frame(analysis=a, batch=doc.scenario.batch,
-                     sram_bytes=float(a.sram_bytes),
-                     sram_sweep=doc.sram_sweep(), batch_sweep=doc.batch_sweep(),
-                     dram_curves=doc.dram_curves(),
-                     reference_chips=self.chip_panel.reference_chips(),
-                     names=[s.name for s in a.footprint.steps],
-                     knee_bytes=doc.knee_bytes(), goal=goal_marks(doc.seek()))
+        """The document's frame (gui/document.py: the one builder, exports use it too)
+        with the chip panel's reference chips."""
+        return self.doc.frame(self.chip_panel.reference_chips())
 
     def refresh(self):
         t0 = time.perf_counter()
         frame = self.frame()
-        self.plots.render(frame)
+        self.plots.render(frame, self.doc.provisional)
         self.table.set_analysis(frame.analysis)
         s = self.doc.scenario
         self.editor.set_model(frame.footprint.model, isinstance(s.model, (dict, Model)),
@@ -357,6 +422,34 @@ class MainWindow(QMainWindow):
         self.chip_panel.show_scenario(self.doc.scenario)
         self.refresh()
         self._update_title()
+        self._mark_provisional(self.doc.provisional)
+
+    def _mark_provisional(self, on: bool) -> None:
+        """The first frame of a model not analysed recently (gui/document.py) is drawn
+        from the threshold placement rule with no sweeps: say so in the status bar, and
+        paint it now; the exact placement and the curves replace it on the next turn
+        of the event loop."""
+        label = getattr(self, "provisional_label", None)
+        if label is None:
+            if not on:
+                return
+            label = self.provisional_label = QLabel(
+                "<b style='color:#b06f00'>placing exactly…</b> curves computing…")
+            label.setToolTip("The figures shown come from the fast threshold placement "
+                             "rule; the exact placement (the CLI's) and the curves "
+                             "replace them in a moment.")
+            label.setStyleSheet("padding: 0 6px;")
+            self.statusBar().addWidget(label)
+        label.setVisible(on)
+        if on and self.isVisible():
+            # the first frame painted now, before the exact work queued after it starts:
+            # the plots' scenes post their changes, the layouts theirs, and the window
+            # paints on its next update request (repaint() would wait for it too)
+            QApplication.sendPostedEvents()
+            for p in self.plots.plots:
+                settle(p)               # what those events changed, before the paint
+            if self.windowHandle() is not None:
+                QApplication.sendEvent(self.windowHandle(), QEvent(QEvent.Type.UpdateRequest))
 
     def forget_state(self, *_):
         """A new, opened or imported scenario: no message, problem or selection of the
@@ -366,6 +459,9 @@ class MainWindow(QMainWindow):
         self.message.setStyleSheet("")
         self.editor.show_problem("")
         self.model_panel.show_problem("")
+        for label in self.status.values():      # the status bar fits the new figures
+            label.setMinimumSize(0, 0)
+            label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
         self._selected = None
         self.table.view.clearSelection()
         for p in self.plots.plots:
@@ -411,10 +507,31 @@ class MainWindow(QMainWindow):
         evidence.mark_speed(st["latency"], f"latency <b>{fmt_seconds(t['latency_s'])}</b>",
                             note)
         st["schedule"].setText(schedule_status(a))
-        self.assumptions.show_analysis(a, t)
+        # the status bar keeps its layout while the figures change: each label has a
+        # fixed size that only grows (a label of changing size relaid out and repainted
+        # the whole bar and the window behind it at every notch)
+        for label in st.values():
+            hint = label.sizeHint()
+            w, h = max(hint.width(), label.minimumWidth()), max(hint.height(),
+                                                                label.minimumHeight())
+            if (w, h) != (label.minimumWidth(), label.maximumWidth()) \
+                    or label.minimumHeight() != label.maximumHeight():
+                label.setFixedSize(w, h)
+        if self.assumptions.isVisible() or not self.doc.dragging:
+            self._assumptions_stale = False
+            self.assumptions.show_analysis(a, t)
+        else:                 # hidden during a drag: on release (settle), or when shown
+            self._assumptions_stale = True
         dlg = self.status_clicks.dialog
         if dlg is not None and dlg.isVisible():         # follow the edits while open
             self.status_clicks.explain(dlg.formula.key)
+
+    def _show_stale_assumptions(self, *_):
+        if self._assumptions_stale and self.assumptions.isVisible():
+            self._assumptions_stale = False
+            self.assumptions.show_analysis(self.doc.analysis)
+
+    _assumptions_stale = False
 
     def select_step(self, step: int):
         self._selected = step
@@ -502,6 +619,7 @@ class MainWindow(QMainWindow):
 
     def export_plot(self) -> bool:
         from . import export
+        self.doc.complete()            # exports carry exact figures only
         i = self.plots.focused if self.plots.focused is not None else 0
         # each file is named after the scenario and the plot; the dialog picks the plot
         stem = export.slugify(self.doc.scenario.name)
@@ -525,6 +643,7 @@ class MainWindow(QMainWindow):
 
     def export_plots(self) -> bool:
         from . import export
+        self.doc.complete()            # exports carry exact figures only
         folder = dialogs.choose_directory(self, "Export all plots to folder",
                                           self._last_dir())
         if not folder:
@@ -649,11 +768,3 @@ class MainWindow(QMainWindow):
 def running_windows() -> list[MainWindow]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
-
-def goal_marks(result) -> dict | None:
-    """What the plots draw of an engine.seek result (plain values, no engine types)."""
-    if result is None:
-        return None
-    return {"goal": result.goal, "value": result.value, "text": result.description,
-            "sram_bytes": result.sram_bytes, "batch": result.scenario.batch,
-            "throughput_ips": result.figures.get("throughput_ips")}

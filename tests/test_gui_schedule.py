@@ -89,8 +89,8 @@ def test_dram_plot_draws_both_schedules_and_the_floor(main_window, tmp_path):
 def test_slider_drag_does_not_recompute_the_curves(main_window, monkeypatch):
     from sramfit.engine import sweep
     calls = []
-    real = sweep.dram_curves
-    monkeypatch.setattr(sweep, "dram_curves", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = sweep.sram_curves                     # the document's one SRAM sweep
+    monkeypatch.setattr(sweep, "sram_curves", lambda *a, **k: calls.append(1) or real(*a, **k))
     win = main_window
     _choose(win.chip_panel.schedule.combo, "depth_first")
     assert len(calls) == 1                       # once per scenario change

@@ -196,6 +196,7 @@ class CompareWindow(QWidget):
     def add_current(self):
         if self.doc is None:
             return None
+        self.doc.complete()          # a provisional first frame: the exact figures now
         s = self.doc.scenario
         return self.add_entry(s, self.doc.analysis, self.doc.path,
                               label=f"{s.name} (current)")

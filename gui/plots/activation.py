@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
-from .base import set_xy
+from .base import cache_static, set_bars, set_label, set_xy
 from sramfit.gui.text import fmt_mb
 from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
@@ -27,6 +27,7 @@ class ActivationPlot(StepPlot):
                                     name="activation per step, whole batch")
         self.weights = pg.ScatterPlotItem(size=6, symbol="d", pen=None,
                                           brush=pg.mkBrush(WEIGHT), name="weights per step")
+        cache_static(self.bars)               # a notch recolours a few bars at most
         self.capacity = sram_line(1)
         for item in (self.bars, self.weights, self.capacity):
             self.plotItem.addItem(item)
@@ -67,8 +68,8 @@ class ActivationPlot(StepPlot):
         x = np.arange(n)
         base = math.log10(LOG_FLOOR_MB) if self.log else 0.0
         brushes = [self._fit_brush if f else self._spill_brush for f in in_sram]
-        self.bars.setOpts(x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
-                          brushes=brushes)
+        set_bars(self.bars, x=x, y0=np.full(n, base), height=self._y(act) - base, width=0.8,
+                 brushes=brushes)
         has_w = wts > 0
         set_xy(self.weights, x[has_w], self._y(wts[has_w]))
         cap = float(activation_capacity(a))
@@ -76,7 +77,7 @@ class ActivationPlot(StepPlot):
             # show first: a hidden line's label ignores new text (it kept "50.4 MB")
             self.capacity.show()
             self.capacity.setValue(float(self._y(cap)))
-            self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
+            set_label(self.capacity, f"SRAM for activations {fmt_mb(cap)}")
         else:
             self.capacity.hide()
         top = max(act.max(initial=0), wts.max(initial=0), cap)
@@ -88,10 +89,14 @@ class ActivationPlot(StepPlot):
         self.set_range(vb, x=(-1, n))
         y1 = (math.log10(max(top / MB, 1e-2)) + 0.35) if self.log else (top / MB * 1.12 or 1)
         self._legend(self.stack_bands.render(a, base, y1))
-        names = frame.names
-        self._texts = [f"{names[i]}: activation {fmt_mb(act[i])} "
-                       f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
-                       f"weights {fmt_mb(wts[i])}" for i in range(n)]
-        for k, (lo, hi) in enumerate(self.stack_bands.spans):
-            for i in range(lo, min(hi + 1, n)):
-                self._texts[i] += f"; in fused stack {k + 1} (steps {lo}-{hi})"
+        names, spans = frame.names, list(self.stack_bands.spans)
+
+        def texts():
+            out = [f"{names[i]}: activation {fmt_mb(act[i])} "
+                   f"({'in SRAM' if in_sram[i] else 'spilled to DRAM'}), "
+                   f"weights {fmt_mb(wts[i])}" for i in range(n)]
+            for k, (lo, hi) in enumerate(spans):
+                for i in range(lo, min(hi + 1, n)):
+                    out[i] += f"; in fused stack {k + 1} (steps {lo}-{hi})"
+            return out
+        self.hover_texts(texts)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
 from sramfit.gui.text import fmt_mb
 
@@ -101,6 +101,75 @@ def set_xy(item, x, y, **opts) -> bool:
     return True
 
 
+_CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def cache_static(item):
+    """Keep ``item``'s picture as a pixmap on screen (QGraphicsItem device coordinate
+    cache): a repaint of the plot around it (a marker moving over a curve, an axis or
+    the grid) then copies pixels instead of drawing it again. For items a slider notch
+    leaves alone; the pixmap is redrawn when the item or the view range changes.
+    Exports (gui.export calls setExportMode on every item) paint it uncached, so an SVG
+    gets vectors, never a pixmap."""
+    item.setCacheMode(_CACHED)
+    plain = item.setExportMode
+
+    def set_export_mode(export, opts=None):
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache if export else _CACHED)
+        return plain(export, opts)
+    item.setExportMode = set_export_mode
+    return item
+
+
+def set_text(item, text: str) -> bool:
+    """``item.setText(text)`` (a pg.TextItem) unless it already shows ``text``: setText
+    re-lays out the text and repaints it even when nothing changed (speed)."""
+    if item.toPlainText() == text:
+        return False
+    item.setText(text)
+    return True
+
+
+def set_label(line, text: str) -> bool:
+    """The text of an InfiniteLine's label, set only when it differs from what the label
+    shows (read back from the label, not remembered: a label hidden when set keeps its
+    old text, and an export restyles and restores labels)."""
+    lab = line.label
+    if lab.format == text and lab.toPlainText() == text:
+        return False
+    lab.setFormat(text)
+    return True
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def set_bars(item, **opts) -> bool:
+    """``item.setOpts(**opts)`` (a pg.BarGraphItem) unless every option already has
+    that value (arrays equal, brush lists the same objects): setOpts redraws every bar
+    and repaints the whole plot (speed: a slider notch leaves most bars as they were)."""
+    opts = {k: (np.asarray(v, dtype=float) if k in _BAR_ARRAYS and not np.isscalar(v)
+                else v) for k, v in opts.items()}
+    if all(k in item.opts and _same(item.opts[k], v) for k, v in opts.items()):
+        return False
+    item.setOpts(**opts)
+    return True
+
+
+_BAR_ARRAYS = ("x", "y", "x0", "y0", "x1", "y1", "height", "width")
+
+
 class PlotBase(pg.PlotWidget):
     """A titled plot with unit-carrying axes, hover text and click-to-select."""
 
@@ -111,7 +180,10 @@ class PlotBase(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.setMenuEnabled(False)
-        self.setAntialiasing(True)
+        # no view-wide antialiasing on screen: it only softened the edges of bars, grid
+        # and straight marker lines (curves and symbols set their own) and cost ~1/5 of
+        # each repaint; exports paint with their own antialiased painter
+        self.setAntialiasing(False)
         pi = self.plotItem
         pi.hideButtons()
         self.set_title(self.title)
@@ -120,8 +192,10 @@ class PlotBase(pg.PlotWidget):
         self.grid.setTickSpacing(x=[None], y=[None])
         self.grid.setZValue(-100)
         pi.addItem(self.grid, ignoreBounds=True)
+        cache_static(self.grid)
         for side in ("left", "bottom", "right", "top"):
             ax = pi.getAxis(side)
+            cache_static(ax)
             ax.setPen(pg.mkPen(FG))
             ax.setTextPen(pg.mkPen(FG))
             ax.setStyle(tickFont=_font(8.5))
@@ -139,7 +213,12 @@ class PlotBase(pg.PlotWidget):
         self.setMinimumSize(220, 170)
 
     def set_title(self, title: str, legend=()):
-        """Title with an inline colour legend: [(label, QColor, glyph)]."""
+        """Title with an inline colour legend: [(label, QColor, glyph)]. The same
+        title again is not set again (a new title re-lays out the plot)."""
+        key = (title, tuple((label, c.name(), g) for label, c, g in legend))
+        if key == getattr(self, "_title_key", None):
+            return
+        self._title_key = key
         keys = "&nbsp;&nbsp; ".join(
             f"<span style='color:{c.name()}; font-size:11pt'>{g}</span>"
             f"<span style='font-size:8.5pt; color:#333'>&nbsp;{label.replace(' ', '&nbsp;')}"
@@ -287,6 +366,23 @@ class PlotBase(pg.PlotWidget):
             if abs(lo - clo) <= 0.01 * cspan and chi - 0.06 * cspan <= hi <= chi:
                 continue
             (vb.setXRange if axis == 0 else vb.setYRange)(lo, hi, padding=0)
+
+    @property
+    def _texts(self) -> list[str]:
+        """The hover text of each point, made on the first hover after a render (a
+        slider notch formats none of them)."""
+        make = getattr(self, "_make_texts", None)
+        if make is not None:
+            self._made_texts, self._make_texts = make(), None
+        return getattr(self, "_made_texts", [])
+
+    @_texts.setter
+    def _texts(self, texts: list[str]):
+        self._made_texts, self._make_texts = texts, None
+
+    def hover_texts(self, make):
+        """``make()`` gives the hover texts of what was just rendered, when asked."""
+        self._make_texts = make
 
     def show_hover(self, text: str):
         self.hover_text = text

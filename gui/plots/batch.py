@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from sramfit.gui.text import fmt_mb
 from .base import GOAL, ACCENT, Frame, LABEL_GROUND, PlotBase, SPILL, WEIGHT, _font
-from .base import set_xy
+from .base import set_label, set_xy
 
 
 
@@ -102,7 +102,7 @@ class BatchPlot(PlotBase):
         set_xy(self.thr, x, self._thr)
         set_xy(self.lat, x, self._lat * 1e3)
         self.current.setValue(math.log10(frame.batch))
-        self.current.label.setFormat(f" batch {frame.batch}")
+        set_label(self.current, f" batch {frame.batch}")
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(float(x.min()), float(x.max())), pad=0.04)
         self.set_range(vb, y=(0, float(self._thr.max(initial=0)) * 1.15 or 1))
@@ -119,12 +119,12 @@ class BatchPlot(PlotBase):
         if g and g["goal"] == "target_fps":
             self.goal_fps.show()
             self.goal_fps.setValue(g["value"])
-            self.goal_fps.label.setFormat(f"goal {g['value']:g} images/s: {need}")
+            set_label(self.goal_fps, f"goal {g['value']:g} images/s: {need}")
         else:
             self.goal_fps.hide()
         if g and g["goal"] == "batch_on_chip":
             self.goal_batch.show()
             self.goal_batch.setValue(math.log10(max(g["batch"], 1)))
-            self.goal_batch.label.setFormat(f" batch {g['batch']} on chip: {need}")
+            set_label(self.goal_batch, f" batch {g['batch']} on chip: {need}")
         else:
             self.goal_batch.hide()

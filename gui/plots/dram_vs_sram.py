@@ -7,9 +7,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, LABEL_GROUND, MB, MUTED, PlotBase, WEIGHT, _font
-from .base import set_xy
+from .base import cache_static, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
+
+
+class HoverPoints(pg.ScatterPlotItem):
+    """Invisible points that carry the curve's hover tips: painted only while one is
+    hovered (its highlight), not at every repaint of the plot (241 symbols)."""
+
+    def paint(self, p, *args):
+        if self.data["hovered"].any():
+            super().paint(p, *args)
+
 
 class DramVsSramPlot(PlotBase):
     """DRAM bytes per image as a function of SRAM size; reference and current chip."""
@@ -27,9 +37,9 @@ class DramVsSramPlot(PlotBase):
         super().__init__(parent)
         self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2),
                                      name="DRAM per image")
-        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
-                                         hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
-                                         tip=self._tip)
+        self.points = HoverPoints(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
+                                  hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
+                                  tip=self._tip)
         self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
                                           pen=pg.mkPen("w", width=1.5), name="this chip")
         # labels on a white ground: a curve passing behind never runs through the text
@@ -39,6 +49,8 @@ class DramVsSramPlot(PlotBase):
         for item in (self.curve, self.points, self.current, self.current_text):
             self.plotItem.addItem(item)
         self.schedules = ScheduleCurves(self.plotItem)     # issue 11: both + the floor
+        for item in (self.curve, *self.schedules.curves.values(), self.schedules.floor):
+            cache_static(item.curve)          # a notch moves the chip's dot only
         self.set_title(self.title, [("DRAM per image", WEIGHT, "—"),
                                     ("this chip", ACCENT, "●"),
                                     ("chips A, B, C", MUTED, "┊")])
@@ -79,7 +91,10 @@ class DramVsSramPlot(PlotBase):
         y = dram[keep] / MB
         self._sram, self._dram = sram[keep], dram[keep]
         colour = self.schedules.render(frame, keep, self.title, self.set_title)
-        self.curve.setPen(pg.mkPen(colour or WEIGHT, width=2.6 if colour else 2))
+        pen = ((colour or WEIGHT).name(), 2.6 if colour else 2)
+        if pen != getattr(self, "_pen", None):       # a new pen repaints the curve
+            self._pen = pen
+            self.curve.setPen(pg.mkPen(pen[0], width=pen[1]))
         set_xy(self.curve, x, y)
         set_xy(self.points, x, y)
         chips = frame.reference_chips
@@ -92,14 +107,13 @@ class DramVsSramPlot(PlotBase):
             self._chip_lines.append(line)
         for line, (label, nbytes) in zip(self._chip_lines, chips):
             line.setValue(math.log10(max(nbytes, 1) / MB))
-            line.label.setFormat(f" {label}")
+            set_label(line, f" {label}")
             line.show()
         for line in self._chip_lines[len(chips):]:
             line.hide()
         cur_x = math.log10(max(frame.sram_bytes, 1) / MB)
         cur_y = float(frame.analysis.totals()["dram_bytes_per_image"]) / MB
         set_xy(self.current, [cur_x], [cur_y])
-        self.current_text.setText(f" this chip: {fmt_mb(cur_y * MB)}/image")
         xmin, xmax = (float(x.min()), float(x.max())) if len(x) else (-1.0, 3.0)
         chip_left, _ = self._label_sides(frame, None, xmin, xmax)
         ymax = max(float(y.max()) if len(y) else 0.0, cur_y)
@@ -114,7 +128,9 @@ class DramVsSramPlot(PlotBase):
                 line.label.setPosition(where)
         self.current_text.setAnchor((1 if chip_left else 0, self._vanchor(cur_y, 1.0)))
         self.current_text.setPos(cur_x, cur_y)
-        self._marks(frame, sram[keep], dram[keep], xmin, xmax)
+        knee_joins = self._marks(frame, sram[keep], dram[keep], xmin, xmax)
+        set_text(self.current_text, f" this chip: {fmt_mb(cur_y * MB)}/image"
+                 + (f"\n knee ≈ {fmt_mb(frame.knee_bytes)}" if knee_joins else ""))
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(xmin, xmax), pad=0.02)
         self.set_range(vb, y=(0, self._top))
@@ -149,21 +165,20 @@ class DramVsSramPlot(PlotBase):
             return chip_left, None
         return chip_left, knee_left
 
-    def _marks(self, frame: Frame, sram, dram, xmin, xmax):
+    def _marks(self, frame: Frame, sram, dram, xmin, xmax) -> bool:
+        """The knee and goal marks; True if the knee's figure joins the chip's label."""
         knee = frame.knee_bytes
+        joins = False
         if knee and len(sram):
             i = int(np.argmin(np.abs(sram - knee)))
             kx, ky = math.log10(knee / MB), float(dram[i]) / MB
             set_xy(self.knee, [kx], [ky])
-            self.knee_text.setText(f" knee ≈ {fmt_mb(knee)}")
             # both labels sit above their points and reach away from each other (see
             # _label_sides); where there is no room for that, the knee's figure joins
             # the chip's label instead of overprinting it
             chip_left, knee_left = self._label_sides(frame, kx, xmin, xmax)
-            if knee_left is None:
-                self.current_text.setText(self.current_text.toPlainText()
-                                          + f"\n knee ≈ {fmt_mb(knee)}")
-                self.knee_text.setText("")
+            joins = knee_left is None
+            set_text(self.knee_text, "" if joins else f" knee ≈ {fmt_mb(knee)}")
             self.knee_text.setAnchor((1 if knee_left else 0, self._vanchor(ky, 1.2)))
             self.knee_text.setPos(kx, ky)
             self.knee.show()
@@ -176,6 +191,7 @@ class DramVsSramPlot(PlotBase):
             gx = math.log10(max(g["sram_bytes"], 1.0) / MB)
             self.goal_line.show()                 # before the text (hidden labels ignore it)
             self.goal_line.setValue(gx)
-            self.goal_line.label.setFormat(f" goal: {fmt_mb(g['sram_bytes'])}")
+            set_label(self.goal_line, f" goal: {fmt_mb(g['sram_bytes'])}")
         else:
             self.goal_line.hide()
+        return joins

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
-from .base import set_xy
+from .base import cache_static, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
@@ -33,6 +33,7 @@ class LiveMemoryPlot(StepPlot):
                                      label="", labelOpts={"position": 0.98,
                                                           "anchors": [(1, 1), (1, 1)],
                                                           "color": "#555"})
+        cache_static(self.curve.curve)        # a notch moves the SRAM line only
         self.capacity = sram_line(0)
         for item in (self.curve, self.arena, self.capacity, self.peak, self.peak_text):
             self.plotItem.addItem(item)
@@ -63,16 +64,16 @@ class LiveMemoryPlot(StepPlot):
         set_xy(self.peak, [i], [peak / MB])
         # peak and arena equal as shown: one label, not two over each other (bug 6)
         same = fmt_mb(peak) == fmt_mb(arena)
-        self.peak_text.setText(f"peak live = arena {fmt_mb(peak)}" if same
-                               else f"peak live {fmt_mb(peak)}")
+        set_text(self.peak_text, f"peak live = arena {fmt_mb(peak)}" if same
+                 else f"peak live {fmt_mb(peak)}")
         self.peak_text.setAnchor((1, 1) if i > n / 2 else (0, 1))
         self.peak_text.setPos(i, peak / MB)
         self.arena.setValue(arena / MB)
-        self.arena.label.setFormat("" if same else f"arena {fmt_mb(arena)}")
+        set_label(self.arena, "" if same else f"arena {fmt_mb(arena)}")
         cap = float(activation_capacity(a))
         self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
         self.capacity.setValue(cap / MB)
-        self.capacity.label.setFormat(f"SRAM for activations {fmt_mb(cap)}")
+        set_label(self.capacity, f"SRAM for activations {fmt_mb(cap)}")
         used = self.schedule_memory.render(a)
         self._key(used > 0)
         top = max(peak, arena, cap, used)
@@ -87,8 +88,12 @@ class LiveMemoryPlot(StepPlot):
                                                  (1e-3, "live GB (10⁹ B)"),
                                                  (1e-6, "live TB (10¹² B)")])
         names = frame.names
-        self._texts = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
-        if used > 0:
-            per_step = a.df.sram_per_step
-            self._texts = [t + f"; SRAM in use (depth-first) {fmt_mb(per_step[k])}"
-                           for k, t in enumerate(self._texts)]
+        per_step = a.df.sram_per_step if used > 0 else None
+
+        def texts():
+            out = [f"step {k} ({names[k]}): {fmt_mb(live[k])} live" for k in range(n)]
+            if per_step is not None:
+                out = [t + f"; SRAM in use (depth-first) {fmt_mb(per_step[k])}"
+                       for k, t in enumerate(out)]
+            return out
+        self.hover_texts(texts)

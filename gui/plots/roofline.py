@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
-from .base import set_xy
+from .base import cache_static, set_text, set_xy
 
 
 
@@ -27,6 +27,7 @@ class RooflinePlot(PlotBase):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.roof = pg.PlotDataItem([], [], pen=pg.mkPen(WEIGHT, width=2), name="roof")
+        cache_static(self.roof.curve)         # a notch moves points, not the roof
         # one item per bound, each with one fixed brush: no per-point brushes, so a
         # redraw renders no symbols (it rendered ~77 per change)
         self.points = {}
@@ -48,7 +49,6 @@ class RooflinePlot(PlotBase):
                         "arithmetic intensity (ops per DRAM byte)")
         self.set_title(self.title, [("compute-bound", COMPUTE, "●"),
                                     ("memory-bound", MEMORY, "●"), ("roof", WEIGHT, "—")])
-        self._texts: list[str] = []
         self._xy = np.zeros((0, 2))
 
     def _tip(self, x, y, data):
@@ -61,9 +61,9 @@ class RooflinePlot(PlotBase):
     def select(self, index):
         super().select(index)
         if index is None or index >= len(self._xy) or np.isnan(self._xy[index]).any():
-            self.sel.setData([], [])          # not drawn (no DRAM traffic): no ring
+            set_xy(self.sel, [], [])          # not drawn (no DRAM traffic): no ring
         else:
-            self.sel.setData([self._xy[index, 0]], [self._xy[index, 1]])
+            set_xy(self.sel, [self._xy[index, 0]], [self._xy[index, 1]])
 
     def render(self, frame: Frame):
         self.mark_speed_estimate(frame)         # issue 12
@@ -92,13 +92,17 @@ class RooflinePlot(PlotBase):
         roof = np.minimum(peak, bw * 10 ** xs)
         set_xy(self.roof, xs, np.log10(roof / 1e12))
         n_free = int(((ops > 0) & ~(dram > 0)).sum())
-        self.no_dram.setText(f"{n_free} steps with no DRAM traffic (not drawn) "
+        set_text(self.no_dram, f"{n_free} steps with no DRAM traffic (not drawn) "
                              if n_free else "")
         names = frame.names
-        self._texts = [""] * len(ops)
-        for i in idx:
-            self._texts[i] = (f"{names[i]}: {achieved[i] / 1e12:,.3f} TOPS attained, "
-                              f"{ai[i]:,.1f} ops per DRAM byte, {bound[i]}-bound")
+
+        def texts():
+            out = [""] * len(ops)
+            for i in idx:
+                out[i] = (f"{names[i]}: {achieved[i] / 1e12:,.3f} TOPS attained, "
+                          f"{ai[i]:,.1f} ops per DRAM byte, {bound[i]}-bound")
+            return out
+        self.hover_texts(texts)
         vb = self.plotItem.getViewBox()
         ylo = min(float(y.min()) if len(y) else -3, math.log10(roof.min() / 1e12))
         self.set_range(vb, x=(x_lo, x_hi), pad=0.02)

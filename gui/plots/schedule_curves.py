@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from .base import ACCENT, FIT, MB, MUTED, WEIGHT
+from .base import ACCENT, FIT, MB, MUTED, WEIGHT, set_xy
 
 FLOOR_NAME = "floor (no schedule does better)"
 SERIES = (("layer_by_layer", "layer by layer", WEIGHT),
@@ -35,7 +35,6 @@ class ScheduleCurves:
         self.floor.setZValue(1)
         plot_item.addItem(self.floor)
         self.shown = False
-        self._legend = None
         self._visible(False)
 
     def _visible(self, on: bool):
@@ -55,24 +54,16 @@ class ScheduleCurves:
             self._visible(on)
             self.shown = on
         if not on:
-            self._title(set_title, title, [("DRAM per image", WEIGHT, "—"),
-                                           ("this chip", ACCENT, "●"),
-                                           ("chips A, B, C", MUTED, "┊")])
+            set_title(title, [("DRAM per image", WEIGHT, "—"), ("this chip", ACCENT, "●"),
+                              ("chips A, B, C", MUTED, "┊")])
             return None
         chosen = getattr(frame.analysis, "schedule", "layer_by_layer")
         x = np.log10(np.asarray(c["sram_bytes"], dtype=float)[keep] / MB)
         for key, _, colour in SERIES:
-            self.curves[key].setData(x, np.asarray(c[key], dtype=float)[keep] / MB)
-        floor = np.asarray(c["floor"], dtype=float)[keep] / MB
-        self.floor.setData(x, floor)
+            set_xy(self.curves[key], x, np.asarray(c[key], dtype=float)[keep] / MB)
+        set_xy(self.floor, x, np.asarray(c["floor"], dtype=float)[keep] / MB)
         legend = [(SHORT[key] + (" (used)" if key == chosen else ""), colour, "—")
                   for key, _, colour in SERIES]
-        self._title(set_title, title, legend + [(FLOOR_NAME, FLOOR, "╌"),
-                                                ("this chip", ACCENT, "●"),
-                                                ("chips A, B, C", MUTED, "┊")])
+        set_title(title, legend + [(FLOOR_NAME, FLOOR, "╌"), ("this chip", ACCENT, "●"),
+                                   ("chips A, B, C", MUTED, "┊")])
         return dict((k, c) for k, _, c in SERIES).get(chosen, WEIGHT)
-
-    def _title(self, set_title, title, legend):
-        if legend != self._legend:           # no re-layout per frame while dragging
-            self._legend = legend
-            set_title(title, legend)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from .base import MB
+from .base import MB, set_label, set_xy
 
 USED = QColor("#8338ec")
 NAME = "SRAM in use, depth-first (line buffers, kept tensors, pinned weights)"
@@ -42,10 +42,10 @@ class ScheduleMemory:
             return 0.0
         used = np.asarray(per_step, dtype=float)
         n = len(used)
-        self.curve.setData(np.arange(n + 1) - 0.5, used / MB)
+        set_xy(self.curve, np.arange(n + 1) - 0.5, used / MB)
         self.curve.show()
         cap = float(analysis.sram_bytes)
         self.total.show()                  # before the text: hidden labels ignore it
         self.total.setValue(cap / MB)
-        self.total.label.setFormat(f"SRAM {cap / MB:,.1f} MB")
+        set_label(self.total, f"SRAM {cap / MB:,.1f} MB")
         return max(float(used.max()), cap)

@@ -7,6 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+from .base import set_bars
+
 
 BAND = QColor(131, 56, 236, 38)         # light violet, under the bars
 BAND_ALT = QColor(131, 56, 236, 70)     # every other stack: adjacent stacks stay apart
@@ -30,7 +32,7 @@ class StackBands:
         lo = np.array([a for a, _ in self.spans], dtype=float)
         hi = np.array([b for _, b in self.spans], dtype=float)
         brushes = [self._brushes[i % 2] for i in range(len(lo))]
-        self.item.setOpts(x=(lo + hi) / 2, width=hi - lo + 1.0, y0=np.full(len(lo), y0),
-                          height=np.full(len(lo), y1 - y0), brushes=brushes)
+        set_bars(self.item, x=(lo + hi) / 2, width=hi - lo + 1.0, y0=np.full(len(lo), y0),
+                 height=np.full(len(lo), y1 - y0), brushes=brushes)
         self.item.setVisible(bool(len(lo)))
         return bool(self.spans)          # every stack spans at least one step

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from .base import Frame, MB, MUTED, PlotBase, SPILL, WEIGHT, _font
+from .base import Frame, MB, MUTED, PlotBase, SPILL, WEIGHT, _font, set_bars, set_text
 from sramfit.gui.text import fmt_mb
 class TrafficPlot(PlotBase):
     """DRAM traffic per image broken down by kind (horizontal bars)."""
@@ -71,15 +71,15 @@ class TrafficPlot(PlotBase):
         b = np.array([float(traffic.get(k, 0)) for k, _ in kinds])
         self._bytes = b
         mb = b / MB
-        self.bars.setOpts(y=np.arange(n), width=mb, x0=np.zeros(n),
-                          brushes=[self.brushes[[k for k, _ in self.KINDS].index(k)]
+        set_bars(self.bars, y=np.arange(n), width=mb, x0=np.zeros(n),
+                 brushes=[self.brushes[[k for k, _ in self.KINDS].index(k)]
                                    for k, _ in kinds])
         top = float(mb.max(initial=0)) or 1.0
         total = b.sum() or 1
         for i, t in enumerate(self.values):
             t.setVisible(i < n)
             if i < n:
-                t.setText(f" {fmt_mb(b[i])} ({b[i] / total:.0%})")
+                set_text(t, f" {fmt_mb(b[i])} ({b[i] / total:.0%})")
                 t.setPos(mb[i], i)
         vb = self.plotItem.getViewBox()
         self.set_range(vb, x=(0, top * 1.7), y=(-0.6, n - 0.4))

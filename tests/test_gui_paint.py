@@ -1,0 +1,146 @@
+"""Issue 15 (60 Hz): a slider notch redraws only what changed, and shows the figures of
+a fresh analysis. Behaviour only: which plots repaint and what they show; the speed
+itself is measured by benchmarks/bench_gui.py, never asserted here.
+
+Whether a plot's picture changed is decided from the plot itself (its widget grabbed
+to an image before and after the notch), not from the code under test."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+from sramfit import engine
+from sramfit.engine.analysis import Analysis
+from sramfit.gui import explain
+from sramfit.gui.chip_panel import mb_to_slider
+from sramfit.gui.layer_table import COLUMNS, table_rows
+from sramfit.gui.text import fmt_mb
+
+
+class PaintCount(QObject):
+    def __init__(self, widgets):
+        super().__init__()
+        self.count = {w: 0 for w in widgets}
+        for w in widgets:
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj in self.count:
+            self.count[obj] += 1
+        return False
+
+    def remove(self):
+        for w in self.count:
+            w.removeEventFilter(self)
+
+
+def _settle():
+    for _ in range(4):
+        QApplication.processEvents()
+
+
+def _pictures(win):
+    return {p: p.grab().toImage() for p in win.plots.plots}
+
+
+def _notch(win, pos):
+    """Move the held slider to ``pos``; per plot (picture changed?, times painted)."""
+    _settle()
+    before = _pictures(win)
+    spy = PaintCount([p.viewport() for p in win.plots.plots])
+    win.chip_panel.slider.setValue(pos)
+    _settle()
+    spy.remove()
+    after = _pictures(win)
+    return {type(p).__name__: (before[p] != after[p], spy.count[p.viewport()])
+            for p in win.plots.plots}
+
+
+def test_a_notch_repaints_each_changed_plot_once(main_window):
+    win = main_window
+    slider = win.chip_panel.slider
+    start = slider.value()
+    slider.setSliderDown(True)
+    try:
+        for pos in (start - 3, start - 2, start + 5, start + 6):
+            seen = _notch(win, pos)
+            assert any(changed for changed, _ in seen.values())
+            for name, (changed, painted) in seen.items():
+                if changed:
+                    assert painted == 1, (pos, name, painted)
+    finally:
+        slider.setSliderDown(False)
+
+
+def test_a_plot_the_notch_does_not_change_is_not_repainted(main_window):
+    """Far above what the model needs, a notch moves the SRAM marks only: the plots
+    that have none (DRAM by kind, the roofline) keep their picture and are not
+    repainted; the plots whose SRAM mark moved are."""
+    win = main_window
+    slider = win.chip_panel.slider
+    slider.setSliderDown(True)
+    try:
+        high = mb_to_slider(900.0)
+        _notch(win, high)
+        seen = _notch(win, high + 1)
+        unchanged = [name for name, (changed, _) in seen.items() if not changed]
+        assert {"TrafficPlot", "RooflinePlot"} <= set(unchanged)
+        for name, (changed, painted) in seen.items():
+            assert painted == (1 if changed else 0), (name, changed, painted)
+    finally:
+        slider.setSliderDown(False)
+
+
+def _cells(model):
+    return [[model.data(model.index(r, c)) for c in range(len(COLUMNS))]
+            for r in range(model.rowCount())]
+
+
+@pytest.mark.parametrize("moves", [(-40, -39, 25), (60, 61)])
+def test_drag_status_and_table_show_a_fresh_analysis(main_window, moves):
+    """Each notch of a drag: the status bar and the layer table show the figures of an
+    analysis made from nothing for that SRAM size (the drag's threshold rule); on
+    release, those of the exact analysis, and the assumptions tab catches up."""
+    win = main_window
+    slider = win.chip_panel.slider
+    start = slider.value()
+    slider.setSliderDown(True)
+    try:
+        for d in moves:
+            slider.setValue(start + d)
+            _settle()
+            fresh = Analysis(win.doc.scenario, exact=False)
+            t = fresh.totals()
+            st = win.status
+            assert f"DRAM <b>{fmt_mb(t['dram_bytes_per_image'])}</b>/image" == \
+                st["dram"].text()
+            assert f"<b>{t['throughput_ips']:,.1f}</b> images/s" in st["ips"].text()
+            assert f"peak live <b>{fmt_mb(t['peak_live_bytes'])}</b>" == st["peak"].text()
+            want = [[fmt(r.get(key)) if r.get(key) is not None else ""
+                     for key, _, _, fmt in COLUMNS] for r in table_rows(fresh)]
+            assert _cells(win.table.model) == want
+    finally:
+        slider.setSliderDown(False)
+    _settle()
+    exact = engine.analyze(win.doc.scenario)
+    assert win.table.model.rows == table_rows(exact)
+    assert win.assumptions.rows == explain.assumptions(exact, exact.totals())
+    assert win.status["dram"].text() == \
+        f"DRAM <b>{fmt_mb(exact.totals()['dram_bytes_per_image'])}</b>/image"
+
+
+def test_cached_items_export_as_vectors_and_stay_cached(main_window):
+    """Items kept as screen pixmaps (axes, grid, static curves and bars) are painted
+    uncached into an export: the SVG carries no bitmap, and the screen cache is back
+    afterwards."""
+    from PySide6.QtWidgets import QGraphicsItem
+    from sramfit.gui.export import render_svg
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for plot in main_window.plots.plots:
+        items = [it for it in plot.scene().items() if it.cacheMode() == cached]
+        assert items, type(plot).__name__
+        svg = render_svg(plot, (800, 500))
+        svg = svg.decode() if isinstance(svg, bytes) else svg
+        assert "<image" not in svg, type(plot).__name__
+        assert all(it.cacheMode() == cached for it in items)
