@@ -168,6 +168,26 @@ def test_batchnorm_counts_scale_and_shift(tmp_path):
     assert Footprint(m, 8, 8).totals()["params"] == 6        # PyTorch: weight + bias
 
 
+def test_batchnorm_on_flattened_tokens_counts_scale_and_shift(tmp_path):
+    """LeViT's LinearNorm: a bias-free Linear on N x T x C tokens, flattened to
+    (N*T) x C for BatchNorm1d and reshaped back (the batch axis merged into the rows).
+    PyTorch counts the Linear's weight and the BN's weight and bias, not its running
+    statistics: 12*16 + 2*16 (the import counted all four BN inputs before)."""
+    nodes = [helper.make_node("Reshape", ["x", "tok"], ["t"]),          # 1 x 12 x 16
+             helper.make_node("Transpose", ["t"], ["tt"], perm=[0, 2, 1]),
+             helper.make_node("MatMul", ["tt", "w"], ["q"]),            # 1 x 16 x 16
+             helper.make_node("Reshape", ["q", "flat"], ["f"]),         # 16 x 16
+             helper.make_node("BatchNormalization", ["f", "s", "b", "mu", "var"], ["n"]),
+             helper.make_node("Reshape", ["n", "back"], ["y"])]
+    inits = {k: _f32(16) for k in ("s", "b", "mu", "var")}
+    inits.update(w=_f32(12, 16), tok=np.array([1, 12, 16], np.int64), flat=np.array([-1, 16], np.int64),
+                 back=np.array([1, 16, 16], np.int64))
+    m = _load(tmp_path, _model(nodes, inits, shape=(1, 12, 4, 4)))
+    assert [lay.op for lay in m.layers if lay.op == "norm"] == ["norm"]
+    assert not [lay for lay in m.layers if lay.op == "other"]
+    assert Footprint(m, 4, 4).totals()["params"] == 12 * 16 + 2 * 16
+
+
 @pytest.mark.parametrize("node,fn", [
     (helper.make_node("Relu", ["x"], ["y"]), "relu"),
     (helper.make_node("LeakyRelu", ["x"], ["y"], alpha=0.1), "leaky"),

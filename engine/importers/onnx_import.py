@@ -1245,10 +1245,16 @@ class _Importer:
         op_ReduceProd = op_ReduceLogSum = op_ReduceLogSumExp = _reduce_other
 
     def op_BatchNormalization(self, node, kinds):
-        if self.vals[node.input[0]].bax != 0:
-            return self.emit_other(node, "batch axis moved")
-        self.emit(node, node.output[0], "norm", [self.vals[node.input[0]].tensor],
-                  {"kind": "batch", "affine": True})
+        """BatchNorm over ONNX axis 1, also where the batch axis was merged or moved
+        (LeViT's BatchNorm1d on a Linear's tokens flattened to (N*T) x C): a per-channel
+        affine of two params per channel, as PyTorch counts it (the running mean and
+        variance are buffers, not params)."""
+        try:
+            act, ia = self._channel_axis(node)
+        except ValueError:
+            return self.emit_other(node, "normalises the batch axis")
+        self.emit(node, node.output[0], "norm", [act.tensor],
+                  {"kind": "batch", "affine": True, "axis": ia})
 
     def _channel_axis(self, node, axis=1):
         """The per-image axis of ONNX axis ``axis`` of the node's activation input."""
