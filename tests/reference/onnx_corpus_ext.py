@@ -16,6 +16,13 @@ matmuls): a ``TorchDispatchMode`` sees every aten op the forward pass runs, and 
 Params: ``sum(p.numel())``, and the same with every BatchNorm that reads a conv's
 output directly folded into that conv (found by data flow, not by module order).
 
+Apart (``const_folded``: params, MACs; ``const_convs``): the convs and matmuls no input
+reaches (every operand computed from params, buffers and literals alone, tracked by
+storage through every aten op), with the params only they read: what an exporter folds
+into one constant (EdgeNeXt's and XCiT's Fourier position encoding and its conv,
+ConViT's positional Linear). A row whose difference is exactly that reads as a match
+with the difference stated.
+
     python tests/reference/onnx_corpus_ext.py                  # the default corpus
     python tests/reference/onnx_corpus_ext.py timm/dla34 yolo/yoloish --exporters classic
     python tests/reference/onnx_corpus_ext.py --record tests/reference/onnx_corpus_ext.json
@@ -236,12 +243,53 @@ class _Count(TorchDispatchMode):
         self.convs = []
         self.last_conv = None           # (the last convolution's output, has bias)
         self.folds = []                 # (bn channels, conv has bias) per folded BN
+        # storages of tensors computed from the image (the rest come from constants
+        # alone: params, buffers, literals); a conv or matmul reading none of them is
+        # what an exporter folds into one constant (EdgeNeXt's and XCiT's Fourier
+        # position encoding and its conv, ConViT's positional Linear)
+        self.tainted = set()
+        self.const_macs = 0
+        self.const_convs = []
+        self.const_uses = set()         # param storages read by a constant-only op
+        self.act_uses = set()           # param storages read by an op on the image
 
     def _is_param(self, t):
         return isinstance(t, torch.Tensor) and t.untyped_storage().data_ptr() in self.params
 
+    def _tensors(self, obj):
+        if isinstance(obj, torch.Tensor):
+            yield obj
+        elif isinstance(obj, (list, tuple)):
+            for o in obj:
+                yield from self._tensors(o)
+        elif isinstance(obj, dict):
+            for o in obj.values():
+                yield from self._tensors(o)
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        out = self._dispatch(func, args, kwargs)
+        ins = list(self._tensors((args, kwargs)))
+        tainted = any(t.untyped_storage().data_ptr() in self.tainted for t in ins)
+        outs = {t.untyped_storage().data_ptr() for t in self._tensors(out)}
+        name = func.overloadpacket.__name__
+        if name.startswith(("convolution", "mm", "addmm", "bmm", "baddbmm")):
+            used = {t.untyped_storage().data_ptr() for t in ins if self._is_param(t)}
+            if tainted:
+                self.act_uses |= used
+            else:
+                self.const_uses |= used
+                self.const_macs += self.weight + self.attn - self._before
+                if name == "convolution" and self.convs and self.convs[-1] == tuple(out.shape):
+                    self.const_convs.append(self.convs[-1])
+        if tainted:
+            self.tainted |= outs
+        else:
+            self.tainted -= outs
+        return out
+
+    def _dispatch(self, func, args, kwargs):
+        self._before = self.weight + self.attn
         out = func(*args, **kwargs)
         name = func.overloadpacket.__name__
         if name == "convolution":
@@ -272,14 +320,23 @@ class _Count(TorchDispatchMode):
                 self.folds.append((x.shape[1], self.last_conv[1]))
         return out
 
+    def folded(self, model):
+        """(params, MACs) of what was computed from constants alone: the MACs of those
+        ops and the params read only by them, as PyTorch's own modules give them."""
+        only = self.const_uses - self.act_uses
+        return (sum(p.numel() for p in model.parameters()
+                    if p.untyped_storage().data_ptr() in only), self.const_macs)
+
 
 def record(model, w, h):
     """PyTorch's own figures at one size, or {'refused': why} when it cannot run there."""
     storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
     counter = _Count(storages)
+    x = torch.zeros(1, 3, h, w)
+    counter.tainted.add(x.untyped_storage().data_ptr())
     try:
         with torch.no_grad(), counter:
-            model(torch.zeros(1, 3, h, w))
+            model(x)
     except Exception as err:                  # noqa: BLE001 (the model refuses the size)
         return {"refused": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
     params = sum(p.numel() for p in model.parameters())
@@ -293,7 +350,8 @@ def record(model, w, h):
     return {"params": params, "params_folded": folded,
             "params_alt": [params + fixed, folded + fixed] if fixed else [],
             "weight_macs": counter.weight,
-            "attn_macs": counter.attn, "convs": counter.convs}
+            "attn_macs": counter.attn, "convs": counter.convs,
+            "const_folded": list(counter.folded(model)), "const_convs": counter.const_convs}
 
 
 def file_params(path):
