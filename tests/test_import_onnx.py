@@ -168,6 +168,33 @@ def test_batchnorm_counts_scale_and_shift(tmp_path):
     assert Footprint(m, 8, 8).totals()["params"] == 6        # PyTorch: weight + bias
 
 
+def _position_add(const_node):
+    """A 1x3x4x4 map plus a 3x4x4 position term, stored as a Constant node (what the
+    exporter writes for a subgraph it computed) or as an initializer (a parameter)."""
+    pos = np.arange(48, dtype=np.float32).reshape(1, 3, 4, 4)
+    if const_node:
+        return _model([helper.make_node("Constant", [], ["p"],
+                                        value=numpy_helper.from_array(pos, "p")),
+                       helper.make_node("Add", ["x", "p"], ["y"])], shape=(1, 3, 4, 4))
+    return _model([helper.make_node("Add", ["x", "p"], ["y"])], {"p": pos},
+                  shape=(1, 3, 4, 4))
+
+
+def test_stored_position_term_is_warned_about(tmp_path):
+    """EdgeNeXt's Fourier position encoding and the conv on it, computed from constants
+    alone, are one stored constant in the file: no params (the conv is gone), warned."""
+    with pytest.warns(UserWarning, match=r"1 constant\(s\) added to activations with a "
+                      r"value per position.*conv on Fourier features.*node 'Add' \(Add\) "
+                      r"\(1x3x4x4\)"):
+        m = _load(tmp_path, _position_add(True))
+    assert Footprint(m, 4, 4).totals()["params"] == 0
+
+
+def test_learned_position_term_is_a_parameter(tmp_path):
+    m = _load(tmp_path, _position_add(False))            # warnings are errors: none
+    assert Footprint(m, 4, 4).totals()["params"] == 3 * 4 * 4
+
+
 def test_batchnorm_on_flattened_tokens_counts_scale_and_shift(tmp_path):
     """LeViT's LinearNorm: a bias-free Linear on N x T x C tokens, flattened to
     (N*T) x C for BatchNorm1d and reshaped back (the batch axis merged into the rows).

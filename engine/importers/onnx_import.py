@@ -446,6 +446,7 @@ class _Importer:
         self.unread: list[str] = []         # attention biases counted whole, unread
         self.subgraphs: list[str] = []      # operands computed from params (with MACs)
         self.folded: list[str] = []         # layers the exporter folded away
+        self.const_terms: list[str] = []    # stored position terms (maybe folded layers)
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -1389,6 +1390,9 @@ class _Importer:
         act = self.vals[x]
         rank = len(self.shapes.get(x, ()))
         operand = tuple(cdims)
+        if node.op_type == "Add" and isinstance(c, _Const) and not learned \
+                and not c.shape_dep:
+            self._position_term(node, c, x)
         if act.bax is not None and len(operand) > rank - 1:
             # the constant spans the batch axis: it must be 1 there
             k = act.bax - (rank - len(operand))
@@ -1398,6 +1402,20 @@ class _Importer:
         self.emit(node, out, "add", [act.tensor],
                   {"fn": fn, "operand": list(operand), "learned": bool(learned),
                    "params": learned if learned and learned != math.prod(operand) else None})
+
+    def _position_term(self, node, c, x):
+        """A stored float constant, no parameter of the model, added to activations with
+        a value per position (as many values as the activation holds per image, not all
+        equal): a position encoding the exporter computed from constants alone
+        (EdgeNeXt's and XCiT's Fourier encoding and the conv on it). Layers that
+        computed it are gone from the file: noted for the warning."""
+        v = c.value
+        shape = self.shapes.get(x, ())
+        per_image = math.prod(shape) // max(1, shape[self.vals[x].bax]
+                                            if self.vals[x].bax is not None else 1)
+        if v.dtype.kind == "f" and v.size == per_image and v.size > 1 \
+                and not (v == v.flat[0]).all():
+            self.const_terms.append(f"{self.where(node)} ({_fmt_dims(v.shape)})")
 
     def _computed_operand(self, node, x, c, fn):
         """An operand the file computes from parameters with MACs (Swin-V2's continuous
@@ -2255,6 +2273,12 @@ class _Importer:
                  f"no longer in the file, so params and MACs differ from PyTorch's (re-export "
                  f"with do_constant_folding=False, or dynamo with optimize=False, to keep "
                  f"them): {listed(self.folded, 2)}")
+        if self.const_terms:
+            warn(f"{len(self.const_terms)} constant(s) added to activations with a value per "
+                 f"position are stored in the file, not parameters: a position encoding the "
+                 f"exporter computed from constants alone; any layers that computed it (a "
+                 f"conv on Fourier features) are gone from the file, counted neither as "
+                 f"params nor MACs (PyTorch counts them): {listed(self.const_terms, 2)}")
         if self.unread:
             warn(f"{len(self.unread)} attention bias constant(s) counted as learned params "
                  f"in full; their values could not be read, or repeat in no per-head "
