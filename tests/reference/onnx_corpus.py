@@ -213,9 +213,10 @@ def compare(path, ref, w, h):
                    weight_macs=ref["weight_macs"] - cf_macs,
                    convs=list((Counter(map(tuple, ref["convs"]))
                                - Counter(map(tuple, ref.get("const_convs", ())))).elements()))
+        warned = "value per position" in model.notes
         expected = (f" (stated: the exporter folded what PyTorch computes from constants "
                     f"alone, -{cf_params:,} params, -{cf_macs:,} MACs as PyTorch's modules "
-                    f"give)")
+                    f"give; {'warned' if warned else 'not warned'} by the import)")
     if t["params"] not in (ref["params"], ref["params_folded"], *ref.get("params_alt", ())):
         bad.append(f"params {t['params']:,} vs {ref['params']:,} "
                    f"(folded {ref['params_folded']:,})")
@@ -223,6 +224,9 @@ def compare(path, ref, w, h):
         bad.append(f"weight MACs {t['macs'] - t['attn_macs']:,} vs {ref['weight_macs']:,}")
     if t["attn_macs"] != ref["attn_macs"]:
         bad.append(f"attention MACs {t['attn_macs']:,} vs {ref['attn_macs']:,}")
+    if bad and (cf_params or cf_macs) and not expected:
+        bad.append(f"PyTorch's convs and matmuls on constants alone: {cf_params:,} "
+                   f"params, {cf_macs:,} MACs")
     mine = Counter((1, *fp.shapes[lay.name]) for lay in model.layers if lay.op == "conv")
     if mine != Counter(ref["convs"]):
         diff = (Counter(ref["convs"]) - mine) + (mine - Counter(ref["convs"]))
