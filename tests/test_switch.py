@@ -227,10 +227,9 @@ def test_undo_before_the_exact_frame(main_window):
     assert not win.plots.dram._computing.isVisible()
 
 
-def test_an_export_during_the_first_frame_is_exact(main_window, no_dialogs, tmp_path):
-    """Exports carry exact figures only: one asked for before the exact frame came
-    completes it first."""
-    win = main_window
+def _provisional_yolo(win):
+    """Switch away and back to the default YOLOv3 scenario with the caches emptied, so
+    the window shows the provisional first frame; the scenario."""
     doc = win.doc
     yolo = doc.scenario
     doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
@@ -238,6 +237,15 @@ def test_an_export_during_the_first_frame_is_exact(main_window, no_dialogs, tmp_
     doc._sweep_cache.clear()
     doc.replace(yolo, "switch")
     assert doc.provisional
+    return yolo
+
+
+def test_an_export_during_the_first_frame_is_exact(main_window, no_dialogs, tmp_path):
+    """Exports carry exact figures only: one asked for before the exact frame came
+    completes it first."""
+    win = main_window
+    doc = win.doc
+    yolo = _provisional_yolo(win)
     no_dialogs.answers["choose_directory"] = str(tmp_path)
     assert win.export_plots()
     assert not doc.provisional and doc.analysis.totals()["placement_exact"]
@@ -250,12 +258,7 @@ def test_compare_takes_the_exact_figures_of_a_provisional_frame(main_window):
     from sramfit import engine
     win = main_window
     doc = win.doc
-    yolo = doc.scenario
-    doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
-    doc.defer_new_models = True
-    doc._sweep_cache.clear()
-    doc.replace(yolo, "switch")
-    assert doc.provisional
+    yolo = _provisional_yolo(win)
     cw = win.open_compare()
     try:
         entry = [e for e in cw.entries if e.scenario == yolo][0]
