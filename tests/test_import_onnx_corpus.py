@@ -7,6 +7,9 @@ YOLO-style detector, three exports each, two sizes) as CI can check it without t
   batch-merged tensor (the unoptimised dynamo export failed at its own size) and ECA's
   Conv1d, whose MACs were dropped; its expected figures are PyTorch's own record (every aten convolution and
   matmul, tests/fixtures/onnx/tokenish.json), never the importer's;
+- ``levitish``: timm's own LeViT Attention and AttentionDownsample (BatchNorm1d on
+  tokens flattened with the batch, gathered attention-bias tables), against PyTorch's
+  record (tests/fixtures/onnx/levitish.json) and by hand;
 - the recorded corpus table (tests/reference/onnx_corpus_ext.json): its shape, and the
   summary the README quotes, derived from the rows.
 """
@@ -127,3 +130,43 @@ def test_readme_quotes_the_recorded_table():
             f"{s['ok']} match PyTorch, {s['refused']} refused at a size PyTorch runs, "
             f"{s['mismatch']} differ")
     assert line in " ".join(text.split()), line
+
+
+def _levitish():
+    return json.loads((ONNX_DIR / "levitish.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v or "classic")
+def test_levitish_matches_pytorch_and_refuses_other_sizes(variant):
+    """timm's own LeViT Attention and AttentionDownsample (tests/reference/
+    onnx_corpus_ext.py LeViTish): BatchNorm1d on the tokens flattened with the batch
+    counts two params per channel, the gathered attention-bias tables their
+    heads x resolution^2 values, as PyTorch counts them; the bias tables fix the size."""
+    doc = _levitish()
+    w, h = doc["export_size"]
+    ref = doc["records"][f"{w}x{h}"]
+    path = str(ONNX_DIR / f"levitish{variant}.onnx")
+    model = load_model(path, w, h)
+    fp = Footprint(model, w, h)
+    t = fp.totals()
+    assert t["params"] in (ref["params"], ref["params_folded"])
+    assert t["macs"] - t["attn_macs"] == ref["weight_macs"]
+    assert t["attn_macs"] == ref["attn_macs"]
+    mine = Counter((1, *fp.shapes[lay.name]) for lay in model.layers if lay.op == "conv")
+    assert mine == Counter(tuple(c) for c in ref["convs"])
+    for size in (doc["other_size"], doc["refused_size"]):
+        assert "refused" in doc["records"][f"{size[0]}x{size[1]}"]
+        with pytest.raises(SramfitError):
+            load_model(path, *size)
+
+
+def test_levitish_params_by_hand():
+    """PyTorch's params, by hand: stem conv 3->32 4x4 (1,536) + BN (64); Attention:
+    qkv Linear 32->64 (2,048) + BN (128), proj 32->32 (1,024) + BN (64), bias table
+    2 heads x 8^2 (128); AttentionDownsample: kv 32->96 (3,072) + BN (192), q 32->32
+    (1,024) + BN (64), proj 64->48 (3,072) + BN (96), bias table 4 heads x 8^2 (256);
+    head 48->10 (490). Folded: the stem's BN into its bias-free conv (-32)."""
+    ref = _levitish()["records"]["32x32"]
+    hand = (1536 + 64 + 2048 + 128 + 1024 + 64 + 2 * 64 + 3072 + 192 + 1024 + 64
+            + 3072 + 96 + 4 * 64 + 490)
+    assert (ref["params"], ref["params_folded"]) == (hand, hand - 32)

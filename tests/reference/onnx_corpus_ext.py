@@ -190,11 +190,35 @@ class Tokenish(nn.Module):
         return self.head((x * y).mean((2, 3)))
 
 
-LOCAL = {"yolo/yoloish": YOLOish, "local/tokenish": Tokenish}
-SIZES = {"yolo/yoloish": ((320, 256), (416, 320)), "local/tokenish": ((64, 64), (72, 64))}
+class LeViTish(nn.Module):
+    """timm's own LeViT attention modules in miniature: a 4x4/4 conv stem with BN, an
+    ``Attention`` (q/k/v and projection as Linear + BatchNorm1d on the tokens
+    flattened with the batch, attention biases gathered by |dx|, |dy| offsets) at 8x8
+    and an ``AttentionDownsample`` (a 4 x 16 bias index: queries on the stride-2 grid),
+    a mean and a head. Runs at 32x32 only (the bias tables fix the resolution)."""
+
+    def __init__(self):
+        super().__init__()
+        from timm.models.levit import Attention, AttentionDownsample
+        self.stem = nn.Sequential(nn.Conv2d(3, 32, 4, 4, bias=False), nn.BatchNorm2d(32))
+        self.attn = Attention(32, 8, num_heads=2, attn_ratio=2, resolution=8)
+        self.down = AttentionDownsample(32, 48, 8, num_heads=4, attn_ratio=2, stride=2,
+                                        resolution=8)
+        self.head = nn.Linear(48, 10)
+
+    def forward(self, x):
+        t = self.stem(x).flatten(2).transpose(1, 2)
+        t = t + self.attn(t)
+        return self.head(self.down(t).mean(1))
+
+
+LOCAL = {"yolo/yoloish": YOLOish, "local/tokenish": Tokenish, "local/levitish": LeViTish}
+SIZES = {"yolo/yoloish": ((320, 256), (416, 320)), "local/tokenish": ((64, 64), (72, 64)),
+         "local/levitish": ((32, 32), (40, 32))}
 #: committed fixtures (tests/fixtures/onnx/<name>*.onnx + <name>.json): name -> (model,
 #: a size PyTorch refuses, which sramfit must refuse too)
-FIXTURES = {"tokenish": ("local/tokenish", (66, 64))}
+FIXTURES = {"tokenish": ("local/tokenish", (66, 64)),
+            "levitish": ("local/levitish", (36, 32))}
 
 
 def build(name):
@@ -374,12 +398,14 @@ def file_params(path):
     return total
 
 
-def write_fixtures(out_dir):
+def write_fixtures(out_dir, only=()):
     """The tiny fixtures of FIXTURES, exported three ways with metadata stripped, and
     PyTorch's record at the export size, the other size and a refused size."""
     from make_onnx_fixtures import strip_metadata
     out_dir = Path(out_dir)
     for fname, (name, refused) in FIXTURES.items():
+        if only and fname not in only:
+            continue
         model = build(name)
         size, alt = SIZES[name]
         x = torch.zeros(1, 3, size[1], size[0])
@@ -408,11 +434,11 @@ def main(argv=None) -> int:
     ap.add_argument("models", nargs="*")
     ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
     ap.add_argument("--record", default=None, help="write the result table (JSON) here")
-    ap.add_argument("--fixtures", default=None, help="write the tiny fixtures to this "
-                                                    "folder (tests/fixtures/onnx) and stop")
+    ap.add_argument("--fixtures", default=None, help="write the tiny fixtures (those named, "
+                    "or all) to this folder (tests/fixtures/onnx) and stop")
     args = ap.parse_args(argv)
     if args.fixtures:
-        write_fixtures(args.fixtures)
+        write_fixtures(args.fixtures, args.models)
         return 0
     names = args.models or DEFAULT
     logging.disable(logging.WARNING)
