@@ -37,6 +37,10 @@ How it works
    their count and the MACs spent on it (an MLP run on a buffer: a 'constant
    subgraph' layer); where the exporter folded such layers away, a warning says
    PyTorch counts them. Slice/Split/Gather/Pad on activations are engine reshapes.
+   A LayerNorm whose B input is absent (dynamo) or a Constant *node* of zeros (the
+   classic exporter's placeholder for ``bias=False``) is a norm with ``bias: false``
+   (the scale alone, PyTorch's count); a bias *initializer* stays learned even when
+   all zero (an untrained model's).
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
    the size change only copies or merges axes (or reshapes back to an earlier tensor's
