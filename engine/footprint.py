@@ -85,7 +85,8 @@ def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
         k = in_shape[-1] if in_shape else 1
         return 0, math.prod(out_shape) * k
     if op == "norm":
-        return (2 * in_shape[a["axis"]] if a["affine"] and in_shape else 0), 0
+        per = 2 if a["bias"] else 1     # scale and shift, or a scale alone
+        return (per * in_shape[a["axis"]] if a["affine"] and in_shape else 0), 0
     if op == "act":
         return a["params"], 0
     if op == "add" and a["operand"] is not None:

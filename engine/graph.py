@@ -66,7 +66,8 @@ _SPEC: dict[str, dict[str, Any]] = {
     # act: params = learned values of the function (PReLU's slopes, one or per channel)
     "act": {"fn": "relu", "params": 0},
     # norm: 'axis' is the per-image axis whose size gives the affine scale and shift
-    "norm": {"kind": "batch", "affine": True, "axis": 0},
+    # (bias False: an affine scale without a shift, PyTorch's LayerNorm(bias=False))
+    "norm": {"kind": "batch", "affine": True, "axis": 0, "bias": True},
     # reshape kinds: flatten / transpose (perm) / shape (target) move no data through the
     # array; slice (axis, start, end, step; end None = to the end) and pad (pads: per
     # image axis, [before..., after...]) copy a part or a padded whole
@@ -270,6 +271,7 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
     elif op == "norm":
         a["kind"] = _choice(a["kind"], NORM_KINDS, f("kind"))
         a["affine"] = bool(a["affine"])
+        a["bias"] = bool(a["bias"])
         a["axis"] = _whole(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)
     elif op == "softmax":
         a["axis"] = _whole(a["axis"], f("axis"), -MAX_RANK, MAX_RANK)

@@ -637,3 +637,29 @@ def test_position_bias_mlp_on_a_buffer_counts_params_and_macs(tmp_path):
         m = _load(tmp_path, _model(head[3:] + tail, folded, shape=(1, 2, 4, 4)), "f.onnx")
     t = Footprint(m, 4, 4).totals()
     assert t["params"] == 16 and t["macs"] - t["attn_macs"] == 144
+
+
+def test_layer_norm_without_bias_counts_the_scale_alone(tmp_path):
+    """PyTorch's LayerNorm(8, bias=False) has 8 params. Its exports (checked with torch
+    2.14: the classic exporter writes B from a Constant node of zeros, dynamo leaves B
+    out) count 8; a bias initializer stays learned even when all zero (an untrained
+    model's): 16. Four norms over 8 channels: 8 + 8 + 16 + 16 by hand; the bias-free
+    norm survives a YAML round trip."""
+    from sramfit.engine.modelfile import dump_model, model_from_dict
+    import yaml
+    zeros = numpy_helper.from_array(np.zeros(8, np.float32), "z")
+    nodes = [helper.make_node("LayerNormalization", ["x", "g"], ["a"], axis=-1),
+             helper.make_node("Constant", [], ["zc"], value=zeros),
+             helper.make_node("LayerNormalization", ["a", "g2", "zc"], ["b"], axis=-1),
+             helper.make_node("LayerNormalization", ["b", "g3", "zi"], ["c"], axis=-1),
+             helper.make_node("LayerNormalization", ["c", "g4", "bi"], ["y"], axis=-1)]
+    inits = {"g": _f32(8) + 1, "g2": _f32(8) + 2, "g3": _f32(8) + 3, "g4": _f32(8) + 4,
+             "zi": _f32(8), "bi": _f32(8) + .5}
+    m = _load(tmp_path, _model(nodes, inits, shape=(1, 3, 4, 8)))
+    norms = [lay for lay in m.layers if lay.op == "norm"]
+    assert [lay.attrs["bias"] for lay in norms] == [False, False, True, True]
+    assert Footprint(m, 8, 4).totals()["params"] == 8 + 8 + 16 + 16
+    back = model_from_dict(yaml.safe_load(dump_model(m)))
+    assert [lay.attrs["bias"] for lay in back.layers if lay.op == "norm"] == \
+        [False, False, True, True]
+    assert Footprint(back, 8, 4).totals()["params"] == 48

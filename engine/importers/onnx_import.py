@@ -37,6 +37,10 @@ How it works
    their count and the MACs spent on it (an MLP run on a buffer: a 'constant
    subgraph' layer); where the exporter folded such layers away, a warning says
    PyTorch counts them. Slice/Split/Gather/Pad on activations are engine reshapes.
+   A LayerNorm whose B input is absent (dynamo) or a Constant *node* of zeros (the
+   classic exporter's placeholder for ``bias=False``) is a norm with ``bias: false``
+   (the scale alone, PyTorch's count); a bias *initializer* stays learned even when
+   all zero (an untrained model's).
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
    the size change only copies or merges axes (or reshapes back to an earlier tensor's
@@ -1600,7 +1604,23 @@ class _Importer:
             return self.emit_other(node, "over several axes")
         affine = len(kinds) > 1 and kinds[1] is not None and not isinstance(kinds[1], _Act)
         self.emit(node, node.output[0], "norm", [x.tensor],
-                  {"kind": "layer", "affine": affine, "axis": -1})
+                  {"kind": "layer", "affine": affine, "axis": -1,
+                   "bias": self._ln_bias(node, kinds)})
+
+    def _ln_bias(self, node, kinds):
+        """Whether a LayerNorm has a learned shift. PyTorch's LayerNorm(bias=False) is
+        written without the B input (dynamo) or with B from a Constant *node* of zeros
+        (the classic exporter's placeholder); a learned bias is an initializer (kept
+        even when all zero, as an untrained model's is), so only those two cases count
+        the scale alone."""
+        b = kinds[2] if len(kinds) > 2 and node.input[2] else None
+        if b is None:
+            return False
+        src = self.producer.get(node.input[2])
+        placeholder = (src is not None and src.op_type == "Constant"
+                       and node.input[2] not in self.init_names
+                       and isinstance(b, _Const) and not bool(b.value.any()))
+        return not placeholder
 
     def op_Resize(self, node, kinds):
         a = _attrs(node)
