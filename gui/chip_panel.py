@@ -37,7 +37,6 @@ POLICY_TEXT = {
     "optimal": ("optimal split", "the split between weights and activations that "
                                  "minimises DRAM bytes per image"),
 }
-REFERENCE = (("A", "chip_a"), ("B", "chip_b"), ("C", "chip_c"))
 
 
 def slider_to_mb(pos: int) -> float:
@@ -66,7 +65,6 @@ class ChipPanel(QWidget):
         super().__init__(parent)
         self.doc = document
         self._updating = False
-        self._refs = None
         form = form_layout()
 
         self.preset = QComboBox()
@@ -300,17 +298,6 @@ class ChipPanel(QWidget):
         if evidence_key != getattr(self, "_evidence_key", None):    # not per drag notch
             self._evidence_key = evidence_key
             self.evidence.show_chip(*evidence_key)
-
-    def reference_chips(self) -> list[tuple[str, float]]:
-        if self._refs is None:
-            refs = []
-            for label, name in REFERENCE:
-                try:
-                    refs.append((label, float(load_chip(name).sram_bytes)))
-                except SramfitError:
-                    pass
-            self._refs = refs
-        return self._refs
 
     # -- widgets -> document -------------------------------------------------------
     def _edit(self, text, merge_key=None, **changes):

@@ -333,11 +333,10 @@ class Document(QObject):
             self._refs = refs
         return self._refs
 
-    def frame(self, reference_chips=None):
+    def frame(self):
         """THE frame every view draws, the main window's plots and the exports
-        (gui/headless.py) alike: the analysis, the sweeps, the reference chips, the knee
-        and the goal marks (``reference_chips``: the caller's list, else the seed
-        chips)."""
+        (gui/headless.py) alike: the analysis, the sweeps, the seed chips A, B and C,
+        the knee and the goal marks."""
         from .plots import Frame
         a = self.analysis
         full = not self.provisional      # the first frame of a new model: no sweeps yet
@@ -345,8 +344,7 @@ class Document(QObject):
                      sram_sweep=self.sram_sweep() if full else None,
                      batch_sweep=self.batch_sweep() if full else None,
                      dram_curves=self.dram_curves() if full else None,
-                     reference_chips=(self.reference_chips() if reference_chips is None
-                                      else reference_chips),
+                     reference_chips=self.reference_chips(),
                      names=[s.name for s in a.footprint.steps],
                      knee_bytes=self.knee_bytes() if full else None,
                      goal=goal_marks(self.seek()) if full else None)

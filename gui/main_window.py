@@ -398,9 +398,8 @@ class MainWindow(QMainWindow):
 
     # -- rendering -------------------------------------------------------------------
     def frame(self) -> Frame:
-        """The document's frame (gui/document.py: the one builder, exports use it too)
-        with the chip panel's reference chips."""
-        return self.doc.frame(self.chip_panel.reference_chips())
+        """The document's frame (gui/document.py: the one builder, exports use it too)."""
+        return self.doc.frame()
 
     def refresh(self):
         t0 = time.perf_counter()
