@@ -290,8 +290,8 @@ class ChipPanel(QWidget):
             self.act_sram.setText(f"activation SRAM {a.sram_mb - w:,.3f} MB")
         else:
             self.act_sram.setText("unified SRAM for weights and activations")
-        from .explain import tops_text     # Chip.peak_tops: published, else derived
-        self.macs.setText(f"{chip.macs:,} MACs, {tops_text(chip)} int8 peak")
+        # Chip.peak_tops: the published figure, else 2 x MACs x clock marked derived
+        self.macs.setText(f"{chip.macs:,} MACs, {chip.peak_tops.label()} int8 peak")
         self.info.setText(chip.title)
         self.info.setToolTip(chip.source)
         evidence_key = (chip, isinstance(s.chip, dict))

@@ -47,7 +47,7 @@ def assumptions(analysis, totals=None) -> list[tuple[str, str, str]]:
                  "achieved / peak MAC rate and DRAM bandwidth"))
     rows.append(("array mapping", f"{chip.mapping}, {chip.execution}",
                  f"{chip.array_count} x {chip.array_rows}x{chip.array_cols} MAC array(s), "
-                 f"peak {tops_text(chip)} int8"))
+                 f"peak {chip.peak_tops.label()} int8"))
     est = list(chip.estimated)
     rows.append(("estimated chip figures", ", ".join(est) if est else "none",
                  f"{chip.name}: values not from a published source" if est
@@ -213,18 +213,12 @@ def _pipelined_parts(a):
 
 
 # -- the chip list -------------------------------------------------------------------
-def tops_text(chip) -> str:
-    """``130 TOPS`` (the profile's published figure) or ``130.3 TOPS derived``
-    (2 x MACs x clock: no published figure, or an edited chip); engine ``Chip.peak_tops``."""
-    return chip.peak_tops.label()
-
-
 def chip_entry(chip) -> str:
     """``chip_b — Chip B, 64 MB, 8.192 TOPS, estimated``: name, short title, SRAM
     (MB = 10^6 bytes), peak int8 TOPS, and whether any figure is an estimate."""
     title = (chip.title or "").split(" (")[0].strip()
     parts = [f"{chip.name} — {title}" if title and title != chip.name else chip.name,
-             f"{chip.sram_mb:g} MB", tops_text(chip)]
+             f"{chip.sram_mb:g} MB", chip.peak_tops.label()]
     if chip.estimated:
         parts.append("estimated")
     return ", ".join(parts)
@@ -233,7 +227,7 @@ def chip_entry(chip) -> str:
 def chip_tooltip(chip) -> str:
     est = ", ".join(chip.estimated) if chip.estimated else "none"
     return (f"{chip.title or chip.name}\nSRAM {chip.sram_mb:g} MB (10^6 bytes), "
-            f"DRAM {chip.dram_gbps:g} GB/s, peak {tops_text(chip)} int8"
+            f"DRAM {chip.dram_gbps:g} GB/s, peak {chip.peak_tops.label()} int8"
             + (" (2 x MACs x clock)" if chip.peak_tops.derived else " (published)")
             + "\n"
             f"estimated figures: {est}")
