@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QPicture
 from PySide6.QtWidgets import (QApplication, QDockWidget, QGraphicsRectItem,
                                QGraphicsSimpleTextItem, QGridLayout, QLabel, QMainWindow,
@@ -171,12 +171,33 @@ def cover(plot, on: bool) -> None:
         item.text = QGraphicsSimpleTextItem(f"{plot.title}\n\ncomputing...", item)
         item.text.setBrush(QColor("#666666"))
         plot.scene().addItem(item)
+        # a cover made before the window had its size (a deferred start) follows the
+        # plot's size
+        item.follow = _OnResize(plot.viewport(), lambda: _place_cover(plot, item))
     if on:
-        r = plot.mapToScene(plot.viewport().rect()).boundingRect()
-        item.setRect(r)
-        t = item.text.boundingRect()
-        item.text.setPos(r.center().x() - t.width() / 2, r.center().y() - t.height() / 2)
+        _place_cover(plot, item)
     item.setVisible(on)
+
+
+def _place_cover(plot, item) -> None:
+    r = plot.mapToScene(plot.viewport().rect()).boundingRect()
+    item.setRect(r)
+    t = item.text.boundingRect()
+    item.text.setPos(r.center().x() - t.width() / 2, r.center().y() - t.height() / 2)
+
+
+class _OnResize(QObject):
+    """Calls ``then()`` after each resize of ``widget``."""
+
+    def __init__(self, widget, then):
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Resize:
+            self.then()
+        return False
 
 
 def settle(plot) -> None:
@@ -281,6 +302,7 @@ class MainWindow(QMainWindow):
             self._restore()
         self._update_title()
         self.refresh()
+        self._mark_provisional(self.doc.provisional)   # a deferred start (gui/app.py)
 
     # -- construction ----------------------------------------------------------------
     def _dock(self, title, name, widget, area):
