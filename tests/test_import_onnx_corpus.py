@@ -170,3 +170,31 @@ def test_levitish_params_by_hand():
     hand = (1536 + 64 + 2048 + 128 + 1024 + 64 + 2 * 64 + 3072 + 192 + 1024 + 64
             + 3072 + 96 + 4 * 64 + 490)
     assert (ref["params"], ref["params_folded"]) == (hand, hand - 32)
+
+
+TV_TABLE = ROOT / "tests" / "reference" / "onnx_corpus_tv.json"
+
+
+def test_torchvision_table_rows_are_well_formed():
+    """The torchvision models recorded beyond the README's hand-counted batches
+    (tests/reference/onnx_corpus.py --record): every row names a torchvision model,
+    an exporter, a size or an export failure, and a result of the known kinds."""
+    rows = json.loads(TV_TABLE.read_text(encoding="utf-8"))["rows"]
+    assert rows
+    for r in rows:
+        assert r["exporter"] in ("classic", "dynamo", "dynamo_raw"), r
+        assert "/" not in r["model"], r
+        assert re.match(r"(ok|refused|MISMATCH|export failed)", r["result"]), r
+        assert (r["size"] is None) == r["result"].startswith("export failed"), r
+    for m in {r["model"] for r in rows}:       # at most two sizes per export
+        got = Counter(r["exporter"] for r in rows if r["model"] == m)
+        assert all(n in (1, 2) for n in got.values()), m
+
+
+def test_readme_quotes_the_recorded_torchvision_table():
+    s = summary(json.loads(TV_TABLE.read_text(encoding="utf-8"))["rows"])
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = (f"{s['models']} further torchvision models, {s['imports']} imports: "
+            f"{s['ok']} match PyTorch, {s['refused']} refused at a size PyTorch runs, "
+            f"{s['mismatch']} differ")
+    assert line in " ".join(text.split()), line

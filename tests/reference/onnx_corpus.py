@@ -246,11 +246,17 @@ def main(argv=None) -> int:
                                                  "segmentation 256x192)")
     ap.add_argument("--other", default="256x192", help="the other size WxH")
     ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
+    ap.add_argument("--skip", default="", help="comma-separated models to leave out "
+                    "(with --all: those already recorded)")
+    ap.add_argument("--record", default=None, help="add the rows to this JSON table "
+                    "(tests/reference/onnx_corpus_tv.json), replacing those of the same "
+                    "model and exporter")
     args = ap.parse_args(argv)
     names = args.models or DEFAULT
     if args.all:
         names = (torchvision.models.list_models(module=torchvision.models)
                  + torchvision.models.list_models(module=torchvision.models.segmentation))
+    names = [n for n in names if n not in set(args.skip.split(","))]
     logging.disable(logging.WARNING)
     other = tuple(map(int, args.other.split("x")))
 
@@ -259,8 +265,25 @@ def main(argv=None) -> int:
                                              else "224x224")).split("x")))
         return size, other if other != size else (320, 240)
 
-    rows = run(names, build, sizes, record, args.exporters.split(","))
+    rows = []
+    for name in names:                  # recorded model by model (long runs)
+        got = run([name], build, sizes, record, args.exporters.split(","))
+        rows += got
+        if args.record:
+            record_rows(Path(args.record), got)
     return 1 if summarise(rows) else 0
+
+
+def record_rows(path, rows):
+    """Merge ``rows`` into the JSON table at ``path`` (rows of the same model and
+    exporter are replaced), so the corpus can be recorded batch by batch."""
+    import json
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
+    done = {(r["model"], r["exporter"]) for r in rows}
+    doc["rows"] = [r for r in doc["rows"] if (r["model"], r["exporter"]) not in done] + rows
+    doc["torch_version"] = torch.__version__
+    doc["torchvision_version"] = torchvision.__version__
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
 def run(names, build, sizes, record, exporters, note=None):
