@@ -912,3 +912,37 @@ def test_reference_chip_letters_clear_of_this_chip(main_window, sram_mb):
     for ln in lines:
         r = ln.label.mapRectToScene(ln.label.boundingRect())
         assert not r.intersects(text) and not r.intersects(point), (sram_mb, ln.label.toPlainText())
+
+
+def test_layer_table_cells_follow_every_change(main_window):
+    """The table formats each row's cells once and keeps them: after a model switch (a
+    reset), an SRAM change (cells updated in place) and back, every shown cell is the
+    current analysis' value, written out here from the engine's rows."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    model = win.table.model
+    yolo = win.doc.scenario
+    for s in (replace(yolo, model="resnet50", width=224, height=224),
+              replace(yolo, sram_mb=2.0), yolo):
+        win.doc.replace(s, "switch")
+        QApplication.processEvents()
+        rows = win.doc.analysis.layer_rows()
+        assert model.rowCount() == len(rows)
+        for i, r in enumerate(rows):
+            shown = {k: model.index(i, c).data() for c, k in
+                     enumerate(("step", "name", "op", "shape", "activation_bytes"))}
+            assert shown["step"] == str(i)
+            assert shown["name"].startswith(r["name"])
+            assert shown["op"] == str(r["op"])
+            assert shown["shape"] == "×".join(str(v) for v in r["output_shape"])
+            assert shown["activation_bytes"] == f"{r['activation_bytes'] / 1e6:,.3f}"
+            where = model.index(i, 7)
+            assert where.data() == ("SRAM" if r["in_sram"] else "DRAM (spill)")
+            colour = where.data(Qt.ItemDataRole.ForegroundRole).color().name()
+            assert colour == ("#1d7a6f" if r["in_sram"] else "#c4472a")
+            assert model.index(i, 4).data(Qt.ItemDataRole.TextAlignmentRole) == int(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            assert model.index(i, 1).data(Qt.ItemDataRole.TextAlignmentRole) is None
