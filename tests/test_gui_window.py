@@ -946,3 +946,45 @@ def test_layer_table_cells_follow_every_change(main_window):
             assert model.index(i, 4).data(Qt.ItemDataRole.TextAlignmentRole) == int(
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             assert model.index(i, 1).data(Qt.ItemDataRole.TextAlignmentRole) is None
+
+
+def test_layer_table_order_and_filter(main_window):
+    """Sorted by step (the default) the table shows the steps' own order without sorting
+    (the proxy's sort column is none); by another column, or by step descending, it
+    sorts; the filter box matches a layer's name or op, case-insensitively."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui import layer_table as lt
+    win = main_window
+    table, view, proxy = win.table, win.table.view, win.table.proxy
+    yolo = win.doc.scenario
+    win.doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
+    QApplication.processEvents()
+    steps = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert steps == list(range(len(steps))) and proxy.sortColumn() == -1
+    assert view.horizontalHeader().sortIndicatorSection() == 0
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    steps = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert steps == list(range(len(steps)))[::-1] and proxy.sortColumn() == 0
+    col = lt.KEYS.index("macs")
+    view.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    rows = table.model.rows
+    shown = [rows[proxy.index(r, 0).data(lt.STEP_ROLE)]["macs"]
+             for r in range(proxy.rowCount())]
+    assert shown == sorted(r["macs"] for r in rows)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.filter.setText("RELU")
+    ops = {str(r["op"]) for r in rows}
+    want = [r["step"] for r in rows if "relu" in r["name"].lower()
+            or "relu" in str(r["op"]).lower()]
+    got = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert got == want
+    table.filter.setText("Pool")
+    want = [r["step"] for r in rows if "pool" in r["name"].lower()
+            or "pool" in str(r["op"]).lower()]
+    got = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert got == want and want, ops
+    table.filter.setText("")
+    assert proxy.rowCount() == len(rows)
