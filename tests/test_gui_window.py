@@ -213,6 +213,7 @@ def test_editable_copy_and_layer_edit(main_window):
     win.model_panel.copy.click()
     s = win.doc.scenario
     assert isinstance(s.model, dict) and s.model["name"] == "yolov3_edit"
+    win.tabs.setCurrentWidget(win.editor)      # the layers tab, as the user opens it
     tm = win.editor.table_model
     assert tm.editable
     out_col = [c[0] for c in __import__("sramfit.gui.layer_editor", fromlist=["C"]).COLUMNS].index("out")
@@ -988,3 +989,32 @@ def test_layer_table_order_and_filter(main_window):
     assert got == want and want, ops
     table.filter.setText("")
     assert proxy.rowCount() == len(rows)
+
+
+def test_hidden_layer_editor_fills_when_shown(main_window):
+    """The model-layers tab is not rebuilt while hidden (a model switch rebuilt its ~250
+    rows); shown, it lists the current model's layers."""
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui.layer_editor import COLUMNS
+    win = main_window
+    tm = win.editor.table_model
+    assert not win.editor.isVisible()
+    before = tm.model
+    win.doc.replace(replace(win.doc.scenario, model="resnet50", width=224, height=224),
+                    "switch")
+    QApplication.processEvents()
+    assert tm.model is before                   # not rebuilt while hidden
+    win.tabs.setCurrentWidget(win.editor)
+    QApplication.processEvents()
+    layers = win.doc.analysis.footprint.model.layers
+    assert tm.model is win.doc.analysis.footprint.model
+    name = [c[0] for c in COLUMNS].index("name")
+    assert tm.rowCount() == len(layers)
+    assert [tm.index(r, name).data() for r in range(tm.rowCount())] == [
+        layer.name for layer in layers]
+    # shown, it follows each change at once
+    win.doc.replace(replace(win.doc.scenario, model="yolov3_tiny"), "switch")
+    QApplication.processEvents()
+    assert tm.model is win.doc.analysis.footprint.model
