@@ -45,15 +45,22 @@ def test_a_switch_back_reuses_every_axis_picture_and_draws_the_same(main_window,
 
     monkeypatch.setattr(pg.AxisItem, "generateDrawSpecs", counted)
     for s in others + [yolo]:
+        kinds = {p: list(p.grid._sramfit_pictures) for p in win.plots.plots}
         win.doc.replace(s, "switch")
         QApplication.processEvents()
         assert calls == [], f"{len(calls)} axes laid out again"
+        for p in win.plots.plots:           # no grid picture made anew
+            assert set(p.grid._sramfit_pictures) == set(kinds[p]), type(p).__name__
         cached = _grab(win)
         # the same window with every axis drawn afresh
         kept = {}
         for ax in _axes(win):
             kept[ax] = ax.__dict__.pop("_sramfit_pictures", None)
             ax.picture = None
+        for p in win.plots.plots:           # and the grids' lines
+            kept[p.grid] = p.grid.__dict__.pop("_sramfit_pictures", None)
+            p.grid.picture = None
+            p.grid.update()
         for p in win.plots.plots:
             settle(p)
         assert calls, "the fresh pictures were not built"

@@ -107,3 +107,47 @@ def axis_picture(ax) -> bool:
         while len(cache) > PER_AXIS:
             cache.popitem(last=False)
     return True
+
+
+def _transform(t):
+    return (t.m11(), t.m12(), t.m13(), t.m21(), t.m22(), t.m23(), t.m31(), t.m32(),
+            t.m33())
+
+
+def grid_key(grid):
+    """The state a pyqtgraph ``GridItem``'s picture is made from, or None: the view
+    rectangle it covers, its map to device pixels, the view widget's size, pens,
+    tick spacing and depth."""
+    view = grid.getViewWidget()
+    t = grid.deviceTransform_()
+    if view is None or t is None:
+        return None
+    r = grid.boundingRect()
+    size = view.rect()
+    text = grid.opts["textPen"]
+    return ((r.x(), r.y(), r.width(), r.height()), _transform(t),
+            size.width(), size.height(), _pen(grid.opts["pen"]),
+            None if text is None else _pen(text), _plain(grid.opts["tickSpacing"]),
+            grid.grid_depth)
+
+
+def cache_grid_pictures(grid) -> None:
+    """Make ``grid`` (a pyqtgraph GridItem) keep its pictures per state: a switch back
+    to a recent model draws its grid lines from the kept picture."""
+    grid._sramfit_pictures = OrderedDict()
+    plain = grid.generatePicture
+
+    def generate():
+        cache = grid.__dict__.setdefault("_sramfit_pictures", OrderedDict())
+        key = grid_key(grid)
+        if key is not None and key in cache:
+            cache.move_to_end(key)
+            grid.picture = cache[key]
+            return
+        plain()
+        if key is not None and grid.picture is not None:
+            cache[key] = grid.picture
+            while len(cache) > PER_AXIS:
+                cache.popitem(last=False)
+
+    grid.generatePicture = generate
