@@ -698,3 +698,26 @@ def test_a_parameter_read_by_two_layers_is_counted_once(tmp_path):
     conv = c * 3 * 2 * 2                      # no bias
     assert int(fp.params.sum()) == conv + c + 2 * c, [
         (lay.name, lay.op, lay.attrs) for lay in m.layers]
+
+
+def test_a_constant_split_to_a_sequence(tmp_path):
+    """SplitToSequence of a constant (EVA-02's rotary table, dynamo unoptimised) made
+    a Python list the import could not hold ('list' object has no attribute 'size'):
+    the file was refused. The pieces are a table the model computes, no params (as
+    the optimised export of the same model counts them: none)."""
+    from onnx import helper
+    from sramfit.engine.footprint import Footprint
+    rng = np.random.default_rng(1)
+    table = rng.standard_normal((2, 4)).astype(np.float32)
+    nodes = [
+        helper.make_node("SplitToSequence", ["table"], ["seq"], axis=0, keepdims=0),
+        helper.make_node("SequenceAt", ["seq", "one"], ["row"]),           # 4 values
+        helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),     # 1x8x8x4
+        helper.make_node("Mul", ["t", "row"], ["out"]),
+    ]
+    m = _load(tmp_path, _model(nodes, {"table": table, "one": _i64(1)},
+                               shape=(1, 4, 8, 8)))
+    mul = [lay for lay in m.layers if lay.op == "add"]
+    assert len(mul) == 1 and mul[0].attrs["fn"] == "mul"
+    assert list(mul[0].attrs["operand"])[-1] == 4
+    assert int(Footprint(m, 8, 8).params.sum()) == 0

@@ -960,12 +960,19 @@ class _Importer:
                 node.op_type == "Identity" and (node.input[0] in self.init_names
                                                 or node.input[0] in self.literals)):
             self.literals.update(node.output)   # the classic exporter dedups via Identity
+        origin = frozenset().union(*(k.origin for k in kinds if isinstance(k, _Const)))
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
+            if isinstance(v, list):
+                # a constant sequence (SplitToSequence of a constant: EVA-02's rotary
+                # sin/cos table, dynamo unoptimised), its pieces taken with SequenceAt:
+                # a table the model computes, no params (the optimised export folds
+                # the same table into the constants it multiplies with, and counts none)
+                self.vals[o] = _Const(v, shape_dep)
+                continue
             self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs,
-                                  origin=frozenset().union(
-                                      *(k.origin for k in kinds if isinstance(k, _Const))))
+                                  origin=origin)
 
     def _small_weights(self, kinds):
         """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
