@@ -21,7 +21,7 @@ How it works
 3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Concat, Cast,
    Range, Expand, ConstantOfShape, arithmetic, ...) is *evaluated* to numbers, with the
    ONNX reference evaluator, one node at a time, refusing any constant over
-   ``MAX_CONST_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
+   ``MAX_EVAL_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
    rewrites the whole model and pulls in its own dependencies; the reference evaluator
    ships with onnx and sees only tensors sramfit already holds.)
 4. Compute nodes become engine layers, and every activation's shape is the **engine's
@@ -68,10 +68,14 @@ from ..graph import INPUT, Model, make_layer
 #: Initializer payloads larger than this (bytes) are cut out before parsing; smaller
 #: ones (shape targets, Resize scales, Clip bounds) are kept so they can be evaluated.
 KEEP_BYTES = 4096
+#: Largest initializer (elements) whose values are read (a position table, a bias);
+#: bigger ones are weights, counted by their dims and never loaded.
+MAX_CONST_ELEMS = 1 << 20
 #: Resource cap: largest constant (elements) the importer evaluates with numpy; a
 #: bigger computed constant is refused before it is built (a 239-byte ConstantOfShape
-#: must not cost gigabytes).
-MAX_CONST_ELEMS = 1 << 20
+#: must not cost gigabytes). 2^22 float32 values are 16 MiB: MViTv2-T expands its
+#: relative-position tables to 1,229,312 values.
+MAX_EVAL_ELEMS = 1 << 22
 #: Resource cap: elements of one weight or activation tensor in the file (2^40).
 MAX_TENSOR_ELEMS = 1 << 40
 #: Resource cap: nodes in the graph.
@@ -1033,7 +1037,7 @@ class _Importer:
         return learned, macs
 
     def _check_const_size(self, node, values):
-        """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
+        """Refuse, before it is built, a computed constant over MAX_EVAL_ELEMS."""
         import numpy as np
         op = node.op_type
         v = [np.asarray(x) if x is not None else None for x in values]
@@ -1059,10 +1063,10 @@ class _Importer:
             n = math.inf
         if expand is not None:
             n = math.prod(self._expanded(node, expand[0].shape, expand[1]))
-        if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
+        if n is not None and (not math.isfinite(n) or n > MAX_EVAL_ELEMS or n < 0):
             self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
                       f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
-                      f"the limit of {MAX_CONST_ELEMS:,} evaluated constant elements")
+                      f"the limit of {MAX_EVAL_ELEMS:,} evaluated constant elements")
 
     def evaluate(self, node, values):
         import numpy as np
