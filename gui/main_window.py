@@ -25,7 +25,7 @@ from .plots.axis_cache import axis_picture
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
-from .widgets import SpinUndo
+from .widgets import ElidedLabel, SpinUndo
 
 MAX_RECENT = 8
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("padding: 0 6px; border-left: 1px solid #ccc;")
             sb.addPermanentWidget(label)
             self.status[key] = label
-        self.message = QLabel()
+        self.message = ElidedLabel()       # long messages end in "…", the tooltip whole
         sb.addWidget(self.message, 1)
 
     def _action(self, menu, text, slot, shortcut=None, tip=""):

@@ -1018,3 +1018,26 @@ def test_hidden_layer_editor_fills_when_shown(main_window):
     win.doc.replace(replace(win.doc.scenario, model="yolov3_tiny"), "switch")
     QApplication.processEvents()
     assert tm.model is win.doc.analysis.footprint.model
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_at_1280x720(main_window):
+    """A message wider than the status bar's room shows its start and "…", with the
+    whole text in the tooltip (it was cut mid-word); a short one shows whole."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    QApplication.processEvents()
+    long = ("input 1280x720: yolov3 cannot take this size: layer 061_shortcut adds "
+            "maps of 40x23 and 40x22; sizes that work: multiples of 32 such as 1280x704 "
+            "or 1280x736")
+    win.show_message(long, error=True)
+    QApplication.processEvents()
+    label = win.message
+    assert label.text() == long and label.toolTip() == long
+    shown = label.shown()
+    assert shown.endswith("…") and long.startswith(shown[:-1])
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    win.show_message("saved")
+    QApplication.processEvents()
+    assert label.shown() == "saved"
+    win.resize(1600, 1000)
