@@ -68,12 +68,11 @@ def table_rows(analysis) -> list[dict]:
     rows = []
     time_s = getattr(analysis, "time_s", None)
     bound = getattr(analysis, "bound", None)
-    for i, r in enumerate(analysis.layer_rows()):
-        row = dict(r)
+    for i, row in enumerate(analysis.layer_rows()):      # new dicts: completed in place
         row["step"] = i
-        fused = r.get("fused") or []
-        row["name"] = r["name"] + (f" (+{len(fused)})" if fused else "")
-        row["shape"] = "×".join(str(v) for v in r["output_shape"])
+        fused = row.get("fused") or []
+        row["name"] += f" (+{len(fused)})" if fused else ""
+        row["shape"] = "×".join(str(v) for v in row["output_shape"])
         if time_s is not None:
             row.setdefault("time_us", float(time_s[i]) * 1e6)
         if bound is not None:
