@@ -613,8 +613,7 @@ def cmd_seek(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("seek needs a chip: give a scenario file or --chip")
-    goal, value = next((g, getattr(args, g)) for g in seek.GOALS
-                       if getattr(args, g) is not None)
+    goal, value = goal_of(args)
     r = seek.least_sram(s, goal, value)
     f = r.figures
     from .engine.scenario import resolve_chip
@@ -698,13 +697,7 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
     _add_model_args(kp, required=False)
     _add_chip_args(kp)
-    goal = kp.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
-                      help="throughput of at least X images/s")
-    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
-                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
-    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
-                      help="a batch of N with nothing but input/output in DRAM")
+    _add_goal_args(kp, required=True)
     kp.add_argument("--format", default="table", choices=["table", "json"])
     kp.set_defaults(func=cmd_seek)
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
@@ -738,8 +731,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="title of the comparison summary figure (default: the "
                          "scenario names)")
     _add_schedule_args(ep, many=True)
+    _add_goal_args(ep, required=False, what="marked on the DRAM-vs-SRAM and batch plots "
+                                            "as in the app: ")
     ep.set_defaults(func=_scheduled_export(_app_command("sramfit.gui.headless")))
     return parser
+
+
+def _add_goal_args(parser, required: bool, what: str = "") -> None:
+    """The goal of `sramfit seek` (one of them), also taken by `sramfit export`."""
+    goal = parser.add_mutually_exclusive_group(required=required)
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help=what + "throughput of at least X images/s")
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help=what + "DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help=what + "a batch of N with nothing but input/output in DRAM")
+
+
+def goal_of(args):
+    """(engine.seek goal, value) given on the command line, or None."""
+    from .engine import seek
+    return next(((g, getattr(args, g)) for g in seek.GOALS
+                 if getattr(args, g, None) is not None), None)
 
 
 def _scheduled_export(run):

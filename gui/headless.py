@@ -100,6 +100,7 @@ def _run(args) -> int:
     out = check_out_dir(args.out)
 
     from sramfit import engine
+    from sramfit.commands import goal_of
     from sramfit.engine.errors import SramfitError
 
     loaded = []
@@ -130,7 +131,7 @@ def _run(args) -> int:
         stems[stem] = stems.get(stem, 0) + 1
         if stems[stem] > 1:
             stem = f"{stem}-{stems[stem]}"
-        frame = scenario_frame(s, a)
+        frame = scenario_frame(s, a, goal_of(args))
         note = footnote(s, a)
         for cls in ALL_PLOTS:
             plot = cls()
