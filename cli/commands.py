@@ -613,8 +613,7 @@ def cmd_seek(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("seek needs a chip: give a scenario file or --chip")
-    goal, value = next((g, getattr(args, g)) for g in seek.GOALS
-                       if getattr(args, g) is not None)
+    goal, value = goal_from_args(args)
     r = seek.least_sram(s, goal, value)
     f = r.figures
     from .engine.scenario import resolve_chip
@@ -658,6 +657,26 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _add_goal_args(parser, required: bool, marks: bool = False) -> None:
+    """The goal options of ``seek`` (required) and ``export`` (optional: the plots then
+    carry the goal marks the app draws); one definition, keys of engine.seek.GOALS."""
+    goal = parser.add_mutually_exclusive_group(required=required)
+    note = " (the plots mark the least SRAM meeting it)" if marks else ""
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help="throughput of at least X images/s" + note)
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)" + note)
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help="a batch of N with nothing but input/output in DRAM" + note)
+
+
+def goal_from_args(args):
+    """(engine.seek goal, value) given by _add_goal_args' options, or None."""
+    from .engine import seek
+    return next(((g, getattr(args, g)) for g in seek.GOALS
+                 if getattr(args, g, None) is not None), None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sramfit",
@@ -698,13 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("scenario", nargs="?", default=None, help="scenario .yaml file")
     _add_model_args(kp, required=False)
     _add_chip_args(kp)
-    goal = kp.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
-                      help="throughput of at least X images/s")
-    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
-                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
-    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
-                      help="a batch of N with nothing but input/output in DRAM")
+    _add_goal_args(kp, required=True)
     kp.add_argument("--format", default="table", choices=["table", "json"])
     kp.set_defaults(func=cmd_seek)
     cp = sub.add_parser("compare", help="key figures of scenarios side by side")
@@ -738,6 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="title of the comparison summary figure (default: the "
                          "scenario names)")
     _add_schedule_args(ep, many=True)
+    _add_goal_args(ep, required=False, marks=True)
     ep.set_defaults(func=_scheduled_export(_app_command("sramfit.gui.headless")))
     return parser
 
