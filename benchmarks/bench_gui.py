@@ -22,8 +22,10 @@
    times are reported (first frame painted; all exact figures painted).
    Target: <= 50 ms.
 3. Cold start to a shown window: a fresh interpreter (subprocess) from launch to
-   the first processed show of the main window on the default scenario. Median of
-   several starts. Target: < 2 s.
+   the first painted frame of the main window on the default scenario, started as
+   gui/app.py starts it (the first frame from the threshold placement, marked
+   "placing exactly...", the exact placement and the sweeps right after it: both
+   times are reported). Median of several starts. Target: < 2 s.
 """
 from __future__ import annotations
 
@@ -40,13 +42,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 CHILD = r"""
 import sys, time
-from sramfit.gui.app import make_app
+from sramfit.gui.app import make_app, show_first_frame
 app = make_app()
 from sramfit.gui.document import Document
 from sramfit.gui.main_window import MainWindow
-win = MainWindow(Document(), remember=False)
+doc = Document(defer=True)                # as gui/app.py starts on the default scenario
+win = MainWindow(doc, remember=False)
 win.resize(1600, 1000)
 win.show()
+show_first_frame(app, win)
+print(time.time(), int(doc.provisional))
+doc.complete()                            # what app.py queues right after the first frame
 app.processEvents()
 print(time.time())
 """
@@ -156,14 +162,18 @@ def bench_model_switch(switches: int, cold: bool = False) -> dict:
 
 def bench_cold_start(starts: int) -> dict:
     code = CHILD.format(root=str(ROOT))
-    times = []
+    times, exact, provisional = [], [], 0
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     for _ in range(starts):
         t0 = time.time()
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env=env, check=True).stdout.strip().splitlines()
-        times.append(float(out[-1]) - t0)
-    return {"n": starts, "median_s": statistics.median(times), "max_s": max(times)}
+        shown, marked = out[-2].split()
+        times.append(float(shown) - t0)
+        exact.append(float(out[-1]) - t0)
+        provisional += int(marked)
+    return {"n": starts, "median_s": statistics.median(times), "max_s": max(times),
+            "exact_median_s": statistics.median(exact), "provisional": provisional}
 
 
 def main(argv=None) -> int:
@@ -189,8 +199,10 @@ def main(argv=None) -> int:
           f"{m['median_ms']:.1f} ms (CPU {m['cpu_median_ms']:.1f} ms), max "
           f"{m['max_ms']:.1f} ms over {m['n']}")
     c = bench_cold_start(args.starts)
-    print(f"cold start to shown window (fresh interpreter): median {c['median_s']:.2f} s, "
-          f"max {c['max_s']:.2f} s over {c['n']} starts [target < 2 s]")
+    print(f"cold start to shown window (fresh interpreter; first frame painted, marked "
+          f"provisional in {c['provisional']} of {c['n']}): median {c['median_s']:.2f} s, "
+          f"max {c['max_s']:.2f} s over {c['n']} starts [target < 2 s]; all exact figures "
+          f"painted median {c['exact_median_s']:.2f} s")
     return 0
 
 

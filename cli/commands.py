@@ -615,7 +615,7 @@ def cmd_seek(args) -> int:
     s = _scenario_from_args(args)
     if s is None:
         raise InputError("seek needs a chip: give a scenario file or --chip")
-    goal, value = goal_from_args(args)
+    goal, value = goal_of(args)
     r = seek.least_sram(s, goal, value)
     f = r.figures
     from .engine.scenario import resolve_chip
@@ -657,26 +657,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
-
-
-def _add_goal_args(parser, required: bool, marks: bool = False) -> None:
-    """The goal options of ``seek`` (required) and ``export`` (optional: the plots then
-    carry the goal marks the app draws); one definition, keys of engine.seek.GOALS."""
-    goal = parser.add_mutually_exclusive_group(required=required)
-    note = " (the plots mark the least SRAM meeting it)" if marks else ""
-    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
-                      help="throughput of at least X images/s" + note)
-    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
-                      help="DRAM bandwidth used of at most Y GB/s (10^9 B/s)" + note)
-    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
-                      help="a batch of N with nothing but input/output in DRAM" + note)
-
-
-def goal_from_args(args):
-    """(engine.seek goal, value) given by _add_goal_args' options, or None."""
-    from .engine import seek
-    return next(((g, getattr(args, g)) for g in seek.GOALS
-                 if getattr(args, g, None) is not None), None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -753,9 +733,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="title of the comparison summary figure (default: the "
                          "scenario names)")
     _add_schedule_args(ep, many=True)
-    _add_goal_args(ep, required=False, marks=True)
+    _add_goal_args(ep, required=False, what="marked on the DRAM-vs-SRAM and batch plots "
+                                            "as in the app: ")
     ep.set_defaults(func=_scheduled_export(_app_command("sramfit.gui.headless")))
     return parser
+
+
+def _add_goal_args(parser, required: bool, what: str = "") -> None:
+    """The goal of `sramfit seek` (one of them), also taken by `sramfit export`."""
+    goal = parser.add_mutually_exclusive_group(required=required)
+    goal.add_argument("--target-fps", dest="target_fps", type=float, metavar="X",
+                      help=what + "throughput of at least X images/s")
+    goal.add_argument("--max-dram-gbps", dest="max_dram_gbps", type=float, metavar="Y",
+                      help=what + "DRAM bandwidth used of at most Y GB/s (10^9 B/s)")
+    goal.add_argument("--batch-on-chip", dest="batch_on_chip", type=int, metavar="N",
+                      help=what + "a batch of N with nothing but input/output in DRAM")
+
+
+def goal_of(args):
+    """(engine.seek goal, value) given on the command line, or None."""
+    from .engine import seek
+    return next(((g, getattr(args, g)) for g in seek.GOALS
+                 if getattr(args, g, None) is not None), None)
 
 
 def _scheduled_export(run):

@@ -300,6 +300,16 @@ class Footprint:
         }
 
     def layer_rows(self) -> list[dict]:
+        """One dict per step (name, op, shapes, bytes, params, MACs, inputs, buffers):
+        new dicts on every call (callers add their columns); the values are made once
+        per footprint (an SRAM drag reuses the footprint: its rows are not rebuilt)."""
+        made = self.__dict__.get("_layer_rows")
+        if made is None:
+            made = self._layer_rows = self._make_layer_rows()
+        return [{k: list(v) if isinstance(v, list) else v for k, v in row.items()}
+                for row in made]
+
+    def _make_layer_rows(self) -> list[dict]:
         rows = []
         names = [INPUT] + [s.name for s in self.steps]  # inputs by row name
         slices: dict[int, list] = {}

@@ -83,7 +83,9 @@ def run(args) -> int:
     from .document import Document
     from .main_window import MainWindow
 
-    doc = Document()
+    # no file: the window at once on the default scenario's first frame (threshold
+    # placement, marked "placing exactly..."), the exact figures right after it
+    doc = Document(defer=not args.file and not args.screenshot)
     if args.file:
         try:
             doc.load(args.file)
@@ -105,5 +107,22 @@ def run(args) -> int:
         print(f"wrote {args.screenshot} ({args.size[0]}x{args.size[1]})")
         return 0
     window.show()
+    if doc.provisional:
+        show_first_frame(app, window)
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(0, doc.complete)
     return app.exec()
+
+
+def show_first_frame(app, window, wait_s: float = 0.5) -> None:
+    """Let the shown ``window`` paint (on X the server's expose event comes back
+    asynchronously: wait for it, at most ``wait_s``)."""
+    import time
+    end = time.perf_counter() + wait_s
+    app.processEvents()
+    handle = window.windowHandle()
+    while handle is not None and not handle.isExposed() and time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()
 

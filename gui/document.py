@@ -95,7 +95,10 @@ class Document(QObject):
     dirtyChanged = Signal(bool)
     modelReplaced = Signal()          # New, Open, or a different model: forget view state
 
-    def __init__(self, scenario=None, parent=None, analysis=None):
+    def __init__(self, scenario=None, parent=None, analysis=None, defer: bool = False):
+        """``defer`` (the app's start, gui/app.py): the first frame from the threshold
+        placement rule, marked provisional like a new model's (:meth:`replace`); the
+        caller runs :meth:`complete` once that frame is painted."""
         super().__init__(parent)
         self.stack = QUndoStack(self)
         # a bound method, not a lambda: Qt drops the connection when the document goes,
@@ -103,11 +106,15 @@ class Document(QObject):
         self.stack.cleanChanged.connect(self._on_clean)
         self.path = ""
         self.scenario = scenario if scenario is not None else default_scenario()
-        self.analysis = analysis if analysis is not None else engine.analyze(self.scenario)
         self._pending = None
         self._refs = None
         self._sweep_cache: dict[str, list] = {}
-        self._store("analysis", self.scenario, self.analysis)
+        if analysis is None and defer:
+            self.defer_new_models = self.provisional = self._approx = True
+            self.analysis = Analysis(self.scenario, exact=False)
+        else:
+            self.analysis = analysis if analysis is not None else engine.analyze(self.scenario)
+            self._store("analysis", self.scenario, self.analysis)
         self.last_analyze_s = 0.0
         self.goal: tuple[str, float] | None = None    # (engine.seek goal, value)
 

@@ -100,6 +100,7 @@ def _run(args) -> int:
     out = check_out_dir(args.out)
 
     from sramfit import engine
+    from sramfit.commands import goal_of
     from sramfit.engine.errors import SramfitError
 
     loaded = []
@@ -122,9 +123,8 @@ def _run(args) -> int:
     from . import export
     from .plots import ALL_PLOTS
 
-    from sramfit.commands import goal_from_args
     from sramfit.engine import seek
-    goal = goal_from_args(args)
+    goal = goal_of(args)
     logical = _logical(size, args.style)
     written = []
     stems: dict[str, int] = {}
@@ -133,7 +133,7 @@ def _run(args) -> int:
         stems[stem] = stems.get(stem, 0) + 1
         if stems[stem] > 1:
             stem = f"{stem}-{stems[stem]}"
-        frame = scenario_frame(s, a, goal=goal)
+        frame = scenario_frame(s, a, goal)
         if goal is not None and frame.goal is None:     # the app shows no marks then;
             try:                                        # the CLI says why (exit 2)
                 seek.least_sram(s, *goal)

@@ -13,6 +13,7 @@ from .schedule_info import stack_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STEP_ROLE = Qt.ItemDataRole.UserRole + 2
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 3      # the text the filter box matches
 MB = 1e6
 
 # (key, header, tooltip, formatter of the raw value)
@@ -49,6 +50,17 @@ COLUMNS = [
      str),
 ]
 KEYS = [c[0] for c in COLUMNS]
+RIGHT = {"activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us", "step",
+         "fused_stack", "line_buffer_bytes"}
+#: TextAlignmentRole per column
+ALIGN = [int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if key in RIGHT
+         else None for key in KEYS]
+IN_SRAM = KEYS.index("in_sram")
+BRUSH = {True: QBrush(QColor("#1d7a6f")), False: QBrush(QColor("#c4472a"))}
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
 def table_rows(analysis) -> list[dict]:
@@ -56,12 +68,11 @@ def table_rows(analysis) -> list[dict]:
     rows = []
     time_s = getattr(analysis, "time_s", None)
     bound = getattr(analysis, "bound", None)
-    for i, r in enumerate(analysis.layer_rows()):
-        row = dict(r)
+    for i, row in enumerate(analysis.layer_rows()):      # new dicts: completed in place
         row["step"] = i
-        fused = r.get("fused") or []
-        row["name"] = r["name"] + (f" (+{len(fused)})" if fused else "")
-        row["shape"] = "×".join(str(v) for v in r["output_shape"])
+        fused = row.get("fused") or []
+        row["name"] += f" (+{len(fused)})" if fused else ""
+        row["shape"] = "×".join(str(v) for v in row["output_shape"])
         if time_s is not None:
             row.setdefault("time_us", float(time_s[i]) * 1e6)
         if bound is not None:
@@ -89,10 +100,26 @@ def _differs(a, b) -> bool:
 
 
 class LayerTableModel(QAbstractTableModel):
+    """The rows' cells are formatted once per row, when first shown (a view asks each
+    cell for seven roles on every paint: the answers are looked up, not made)."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
+        self._cells: list = []    # per row: (display texts, sort values), made when asked
         self.speed_note = ""      # evidence.speed_note: the chip's speed is an estimate
+
+    def _row_cells(self, r: int):
+        cells = self._cells[r]
+        if cells is None:
+            row = self.rows[r]
+            values = [row.get(key) for key in KEYS]
+            texts = tuple("" if v is None else fmt(v)
+                          for v, (_, _, _, fmt) in zip(values, COLUMNS))
+            sort = tuple(v if isinstance(v, (int, float, str)) else str(v)
+                         for v in values)
+            cells = self._cells[r] = (texts, sort)
+        return cells
 
     def set_rows(self, rows: list[dict]):
         if len(rows) == len(self.rows) and rows and self.rows \
@@ -101,6 +128,7 @@ class LayerTableModel(QAbstractTableModel):
             # only about the rows and columns whose values changed (an SRAM drag changes
             # a few placement columns; repainting every cell cost ms per notch)
             old, self.rows = self.rows, rows
+            self._cells = [None] * len(rows)
             # a column whose values compare equal as a list needs no cell compared
             # (NaN cells make the lists unequal: then the cells are compared)
             was = {key: [r.get(key) for r in old] for key in KEYS}
@@ -115,6 +143,7 @@ class LayerTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self.rows = rows
+        self._cells = [None] * len(rows)
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()):
@@ -134,26 +163,28 @@ class LayerTableModel(QAbstractTableModel):
             return COLUMNS[section][2]
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key, _, _, fmt = COLUMNS[index.column()]
-        value = row.get(key)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return "" if value is None else fmt(value)
+    def data(self, index, role=DISPLAY):
+        if role == DISPLAY:
+            r = index.row()
+            return self._row_cells(r)[0][index.column()] if r >= 0 else None
+        if role == ALIGNMENT:
+            return ALIGN[index.column()]
+        if role == FOREGROUND:
+            if index.column() != IN_SRAM or index.row() < 0:
+                return None
+            value = self.rows[index.row()].get("in_sram")
+            return None if value is None else BRUSH[bool(value)]
         if role == SORT_ROLE:
-            return value if isinstance(value, (int, float, str)) else str(value)
+            r = index.row()
+            return self._row_cells(r)[1][index.column()] if r >= 0 else None
         if role == STEP_ROLE:
-            return row["step"]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if key in ("activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us",
-                       "step", "fused_stack", "line_buffer_bytes"):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and key == "in_sram" and value is not None:
-            return QBrush(QColor("#1d7a6f" if value else "#c4472a"))
-        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.rows[index.row()]["step"] if index.isValid() else None
+        if role == FILTER_ROLE and index.isValid():
+            row = self.rows[index.row()]
+            return f"{row['name']}\n{row['op']}"
+        if role == TOOLTIP and index.isValid():
+            row = self.rows[index.row()]
+            key = KEYS[index.column()]
             if key == "name" and row.get("fused"):
                 return "fused: " + ", ".join(row["fused"])
             if key == "fused_stack" and row.get("fused_stack_text"):
@@ -163,12 +194,22 @@ class LayerTableModel(QAbstractTableModel):
 
 
 class LayerFilter(QSortFilterProxyModel):
-    def filterAcceptsRow(self, source_row, source_parent):
-        text = self.filterRegularExpression().pattern().lower()
-        if not text:
-            return True
-        row = self.sourceModel().rows[source_row]
-        return text in row["name"].lower() or text in str(row["op"]).lower()
+    """Sorts on the raw numbers (SORT_ROLE); filters by name or op (FILTER_ROLE of the
+    first column, matched by Qt without a call per row into Python). Sorted by step,
+    ascending, is the model's own order: then nothing is sorted (a model switch sorted
+    every row again, a few hundred calls into Python)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        if column == 0 and order == Qt.SortOrder.AscendingOrder:
+            column = -1                 # the steps' own order
+        super().sort(column, order)
 
 
 class LayerTable(QWidget):
@@ -181,7 +222,6 @@ class LayerTable(QWidget):
         self.model = LayerTableModel(self)
         self.proxy = LayerFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QPicture
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
 from PySide6.QtWidgets import (QApplication, QDockWidget, QGraphicsRectItem,
                                QGraphicsSimpleTextItem, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QTabWidget, QWidget)
@@ -21,10 +21,11 @@ from .layer_editor import LayerEditor
 from .layer_table import LayerTable
 from .model_panel import ModelPanel
 from .schedule_info import SCHEDULE_STATUS_TIP, schedule_status
+from .plots.axis_cache import axis_picture
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
-from .widgets import SpinUndo
+from .widgets import ElidedLabel, SpinUndo
 
 MAX_RECENT = 8
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -171,12 +172,33 @@ def cover(plot, on: bool) -> None:
         item.text = QGraphicsSimpleTextItem(f"{plot.title}\n\ncomputing...", item)
         item.text.setBrush(QColor("#666666"))
         plot.scene().addItem(item)
+        # a cover made before the window had its size (a deferred start) follows the
+        # plot's size
+        item.follow = _OnResize(plot.viewport(), lambda: _place_cover(plot, item))
     if on:
-        r = plot.mapToScene(plot.viewport().rect()).boundingRect()
-        item.setRect(r)
-        t = item.text.boundingRect()
-        item.text.setPos(r.center().x() - t.width() / 2, r.center().y() - t.height() / 2)
+        _place_cover(plot, item)
     item.setVisible(on)
+
+
+def _place_cover(plot, item) -> None:
+    r = plot.mapToScene(plot.viewport().rect()).boundingRect()
+    item.setRect(r)
+    t = item.text.boundingRect()
+    item.text.setPos(r.center().x() - t.width() / 2, r.center().y() - t.height() / 2)
+
+
+class _OnResize(QObject):
+    """Calls ``then()`` after each resize of ``widget``."""
+
+    def __init__(self, widget, then):
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Resize:
+            self.then()
+        return False
 
 
 def settle(plot) -> None:
@@ -192,19 +214,10 @@ def settle(plot) -> None:
         for side in ("left", "bottom", "right", "top"):
             ax = pi.getAxis(side)
             if ax.isVisible() and ax.picture is None:
-                # AxisItem.paint's own picture: the tick labels measured (widths set)
+                # AxisItem.paint's own picture: the tick labels measured (widths set),
+                # or the same picture kept from when the axis was last in this state
                 drawn = True
-                picture = QPicture()
-                painter = QPainter(picture)
-                try:
-                    if ax.style["tickFont"]:
-                        painter.setFont(ax.style["tickFont"])
-                    specs = ax.generateDrawSpecs(painter)
-                    if specs is not None:
-                        ax.drawPicture(painter, *specs)
-                finally:
-                    painter.end()
-                ax.picture = picture
+                axis_picture(ax)
         pi.layout.activate()            # new axis widths: the view box resized now
         plot.scene().prepareForPaint()  # view transforms and text items updated now
         if not drawn:
@@ -281,6 +294,7 @@ class MainWindow(QMainWindow):
             self._restore()
         self._update_title()
         self.refresh()
+        self._mark_provisional(self.doc.provisional)   # a deferred start (gui/app.py)
 
     # -- construction ----------------------------------------------------------------
     def _dock(self, title, name, widget, area):
@@ -320,7 +334,7 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("padding: 0 6px; border-left: 1px solid #ccc;")
             sb.addPermanentWidget(label)
             self.status[key] = label
-        self.message = QLabel()
+        self.message = ElidedLabel()       # long messages end in "…", the tooltip whole
         sb.addWidget(self.message, 1)
 
     def _action(self, menu, text, slot, shortcut=None, tip=""):

@@ -99,3 +99,41 @@ class SpinUndo(QObject):
                     step()
                 return True
         return False
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that, when its text is wider than the room it has, shows the
+    start of it ending in "…" (the full text stays in ``text()`` and is given as the
+    tooltip): the status bar's messages were cut mid-word at 1280x720."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text):
+        self._full = str(text)
+        self._fit()
+
+    def text(self):
+        return self._full
+
+    def shown(self) -> str:
+        """The text as drawn (elided to the label's width)."""
+        return super().text()
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(0)
+        return hint
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit()
+
+    def _fit(self):
+        width = self.contentsRect().width()
+        shown = self._full if width <= 0 else self.fontMetrics().elidedText(
+            self._full, Qt.TextElideMode.ElideRight, width)
+        if shown != super().text():
+            QLabel.setText(self, shown)

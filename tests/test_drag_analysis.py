@@ -174,3 +174,20 @@ def test_lower_bound_by_brute_force_on_a_tiny_case():
                 continue
             best = min(best, float(placement.dram_cost(pm, kept, pinned, 1.0)))
     assert lb <= best * (1 + 1e-12)
+
+
+def test_layer_rows_are_new_each_call_and_equal_a_fresh_footprints():
+    """Footprint.layer_rows makes its values once per footprint: each call gives new
+    dicts and lists (a caller's change never reaches the next), equal to the rows of a
+    footprint built afresh."""
+    from sramfit.engine.footprint import Footprint
+    from sramfit.engine.zoo import resnet18
+    model = resnet18()
+    fp = Footprint(model, 224, 224)
+    a = fp.layer_rows()
+    a[0]["name"] = "changed"
+    a[0]["output_shape"].append(99)
+    b = fp.layer_rows()
+    fresh = Footprint(model, 224, 224).layer_rows()
+    assert b == fresh and b[0]["name"] != "changed"
+    assert b[0]["output_shape"] == fresh[0]["output_shape"]

@@ -213,6 +213,7 @@ def test_editable_copy_and_layer_edit(main_window):
     win.model_panel.copy.click()
     s = win.doc.scenario
     assert isinstance(s.model, dict) and s.model["name"] == "yolov3_edit"
+    win.tabs.setCurrentWidget(win.editor)      # the layers tab, as the user opens it
     tm = win.editor.table_model
     assert tm.editable
     out_col = [c[0] for c in __import__("sramfit.gui.layer_editor", fromlist=["C"]).COLUMNS].index("out")
@@ -912,3 +913,131 @@ def test_reference_chip_letters_clear_of_this_chip(main_window, sram_mb):
     for ln in lines:
         r = ln.label.mapRectToScene(ln.label.boundingRect())
         assert not r.intersects(text) and not r.intersects(point), (sram_mb, ln.label.toPlainText())
+
+
+def test_layer_table_cells_follow_every_change(main_window):
+    """The table formats each row's cells once and keeps them: after a model switch (a
+    reset), an SRAM change (cells updated in place) and back, every shown cell is the
+    current analysis' value, written out here from the engine's rows."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    model = win.table.model
+    yolo = win.doc.scenario
+    for s in (replace(yolo, model="resnet50", width=224, height=224),
+              replace(yolo, sram_mb=2.0), yolo):
+        win.doc.replace(s, "switch")
+        QApplication.processEvents()
+        rows = win.doc.analysis.layer_rows()
+        assert model.rowCount() == len(rows)
+        for i, r in enumerate(rows):
+            shown = {k: model.index(i, c).data() for c, k in
+                     enumerate(("step", "name", "op", "shape", "activation_bytes"))}
+            assert shown["step"] == str(i)
+            assert shown["name"].startswith(r["name"])
+            assert shown["op"] == str(r["op"])
+            assert shown["shape"] == "×".join(str(v) for v in r["output_shape"])
+            assert shown["activation_bytes"] == f"{r['activation_bytes'] / 1e6:,.3f}"
+            where = model.index(i, 7)
+            assert where.data() == ("SRAM" if r["in_sram"] else "DRAM (spill)")
+            colour = where.data(Qt.ItemDataRole.ForegroundRole).color().name()
+            assert colour == ("#1d7a6f" if r["in_sram"] else "#c4472a")
+            assert model.index(i, 4).data(Qt.ItemDataRole.TextAlignmentRole) == int(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            assert model.index(i, 1).data(Qt.ItemDataRole.TextAlignmentRole) is None
+
+
+def test_layer_table_order_and_filter(main_window):
+    """Sorted by step (the default) the table shows the steps' own order without sorting
+    (the proxy's sort column is none); by another column, or by step descending, it
+    sorts; the filter box matches a layer's name or op, case-insensitively."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui import layer_table as lt
+    win = main_window
+    table, view, proxy = win.table, win.table.view, win.table.proxy
+    yolo = win.doc.scenario
+    win.doc.replace(replace(yolo, model="resnet50", width=224, height=224), "switch")
+    QApplication.processEvents()
+    steps = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert steps == list(range(len(steps))) and proxy.sortColumn() == -1
+    assert view.horizontalHeader().sortIndicatorSection() == 0
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    steps = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert steps == list(range(len(steps)))[::-1] and proxy.sortColumn() == 0
+    col = lt.KEYS.index("macs")
+    view.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    rows = table.model.rows
+    shown = [rows[proxy.index(r, 0).data(lt.STEP_ROLE)]["macs"]
+             for r in range(proxy.rowCount())]
+    assert shown == sorted(r["macs"] for r in rows)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.filter.setText("RELU")
+    ops = {str(r["op"]) for r in rows}
+    want = [r["step"] for r in rows if "relu" in r["name"].lower()
+            or "relu" in str(r["op"]).lower()]
+    got = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert got == want
+    table.filter.setText("Pool")
+    want = [r["step"] for r in rows if "pool" in r["name"].lower()
+            or "pool" in str(r["op"]).lower()]
+    got = [proxy.index(r, 0).data(lt.STEP_ROLE) for r in range(proxy.rowCount())]
+    assert got == want and want, ops
+    table.filter.setText("")
+    assert proxy.rowCount() == len(rows)
+
+
+def test_hidden_layer_editor_fills_when_shown(main_window):
+    """The model-layers tab is not rebuilt while hidden (a model switch rebuilt its ~250
+    rows); shown, it lists the current model's layers."""
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QApplication
+    from sramfit.gui.layer_editor import COLUMNS
+    win = main_window
+    tm = win.editor.table_model
+    assert not win.editor.isVisible()
+    before = tm.model
+    win.doc.replace(replace(win.doc.scenario, model="resnet50", width=224, height=224),
+                    "switch")
+    QApplication.processEvents()
+    assert tm.model is before                   # not rebuilt while hidden
+    win.tabs.setCurrentWidget(win.editor)
+    QApplication.processEvents()
+    layers = win.doc.analysis.footprint.model.layers
+    assert tm.model is win.doc.analysis.footprint.model
+    name = [c[0] for c in COLUMNS].index("name")
+    assert tm.rowCount() == len(layers)
+    assert [tm.index(r, name).data() for r in range(tm.rowCount())] == [
+        layer.name for layer in layers]
+    # shown, it follows each change at once
+    win.doc.replace(replace(win.doc.scenario, model="yolov3_tiny"), "switch")
+    QApplication.processEvents()
+    assert tm.model is win.doc.analysis.footprint.model
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_at_1280x720(main_window):
+    """A message wider than the status bar's room shows its start and "…", with the
+    whole text in the tooltip (it was cut mid-word); a short one shows whole."""
+    from PySide6.QtWidgets import QApplication
+    win = main_window
+    win.resize(1280, 720)
+    QApplication.processEvents()
+    long = ("input 1280x720: yolov3 cannot take this size: layer 061_shortcut adds "
+            "maps of 40x23 and 40x22; sizes that work: multiples of 32 such as 1280x704 "
+            "or 1280x736")
+    win.show_message(long, error=True)
+    QApplication.processEvents()
+    label = win.message
+    assert label.text() == long and label.toolTip() == long
+    shown = label.shown()
+    assert shown.endswith("…") and long.startswith(shown[:-1])
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    win.show_message("saved")
+    QApplication.processEvents()
+    assert label.shown() == "saved"
+    win.resize(1600, 1000)

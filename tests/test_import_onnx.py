@@ -663,3 +663,61 @@ def test_layer_norm_without_bias_counts_the_scale_alone(tmp_path):
     assert [lay.attrs["bias"] for lay in back.layers if lay.op == "norm"] == \
         [False, False, True, True]
     assert Footprint(back, 8, 4).totals()["params"] == 48
+
+
+def test_a_parameter_read_by_two_layers_is_counted_once(tmp_path):
+    """CaiT joins its class token to the tokens (Concat) and adds it back after the
+    class attention (Add): one parameter of C values, which the import counted twice.
+    Equal tensors the exporter merged into one initializer (the layer scales of an
+    untrained model, all 1e-5) are separate parameters in PyTorch: counted per reader."""
+    from onnx import helper
+    from sramfit.engine.footprint import Footprint
+    c, t = 8, 16
+    rng = np.random.default_rng(0)
+    cls = rng.standard_normal((1, 1, c)).astype(np.float32)       # distinct values
+    scale = np.full((c,), 1e-5, np.float32)                         # merged, all equal
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Reshape", ["y", "shp"], ["r"]),
+        helper.make_node("Transpose", ["r"], ["tok"], perm=[0, 2, 1]),      # 1 x T x C
+        helper.make_node("Shape", ["tok"], ["s"]),
+        helper.make_node("Gather", ["s", "zero"], ["b"], axis=0),
+        helper.make_node("Concat", ["b", "one", "one"], ["eshape"], axis=0),
+        helper.make_node("Expand", ["cls", "eshape"], ["cls_b"]),
+        helper.make_node("Concat", ["cls_b", "tok"], ["joined"], axis=1),   # 1 x T+1 x C
+        helper.make_node("Mul", ["joined", "scale"], ["m1"]),
+        helper.make_node("Mul", ["m1", "scale"], ["m2"]),
+        helper.make_node("Slice", ["m2", "zero", "one", "one"], ["first"]),
+        helper.make_node("Add", ["cls_b", "first"], ["out"]),              # added back
+    ]
+    inits = {"w": rng.standard_normal((c, 3, 2, 2)).astype(np.float32),
+             "shp": _i64(1, c, t), "cls": cls, "scale": scale,
+             "zero": _i64(0), "one": _i64(1)}
+    m = _load(tmp_path, _model(nodes, inits, shape=(1, 3, 8, 8)))
+    fp = Footprint(m, 8, 8)
+    conv = c * 3 * 2 * 2                      # no bias
+    assert int(fp.params.sum()) == conv + c + 2 * c, [
+        (lay.name, lay.op, lay.attrs) for lay in m.layers]
+
+
+def test_a_constant_split_to_a_sequence(tmp_path):
+    """SplitToSequence of a constant (EVA-02's rotary table, dynamo unoptimised) made
+    a Python list the import could not hold ('list' object has no attribute 'size'):
+    the file was refused. The pieces are a table the model computes, no params (as
+    the optimised export of the same model counts them: none)."""
+    from onnx import helper
+    from sramfit.engine.footprint import Footprint
+    rng = np.random.default_rng(1)
+    table = rng.standard_normal((2, 4)).astype(np.float32)
+    nodes = [
+        helper.make_node("SplitToSequence", ["table"], ["seq"], axis=0, keepdims=0),
+        helper.make_node("SequenceAt", ["seq", "one"], ["row"]),           # 4 values
+        helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),     # 1x8x8x4
+        helper.make_node("Mul", ["t", "row"], ["out"]),
+    ]
+    m = _load(tmp_path, _model(nodes, {"table": table, "one": _i64(1)},
+                               shape=(1, 4, 8, 8)))
+    mul = [lay for lay in m.layers if lay.op == "add"]
+    assert len(mul) == 1 and mul[0].attrs["fn"] == "mul"
+    assert list(mul[0].attrs["operand"])[-1] == 4
+    assert int(Footprint(m, 8, 8).params.sum()) == 0

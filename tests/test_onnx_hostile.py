@@ -171,7 +171,7 @@ def test_constant_of_shape_bomb_is_refused_quickly(tmp_path):
     p = _save(tmp_path, _model(nodes, {"shp": np.array([1 << 14, 1 << 15], np.int64)}))
     assert os.path.getsize(p) < 400
     t0 = time.perf_counter()
-    _refused(p, r"ConstantOfShape.*536,870,912 elements, over the limit of 1,048,576 "
+    _refused(p, r"ConstantOfShape.*536,870,912 elements, over the limit of 4,194,304 "
                 r"evaluated constant elements")
     assert time.perf_counter() - t0 < 5
 

@@ -267,3 +267,28 @@ def test_compare_takes_the_exact_figures_of_a_provisional_frame(main_window):
                 == engine.analyze(yolo).totals()["dram_bytes_per_image"])
     finally:
         cw.close()
+
+
+def test_export_cli_marks_a_goal(tmp_path, qapp, capsys):
+    """`sramfit export --target-fps X` marks the goal as the app's export does, at the
+    SRAM `sramfit seek` gives for the same goal; without a goal, no goal mark."""
+    from sramfit.engine.resources import scenarios_dir
+    path = str(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    assert main(["seek", path, "--target-fps", "8", "--format", "json"]) == 0
+    want = json.loads(capsys.readouterr().out)["sram_mb"]
+    out = tmp_path / "goal"
+    assert main(["export", path, "--out", str(out), "--formats", "csv",
+                 "--target-fps", "8"]) == 0
+    text = next(out.glob("*dram-traffic-per-image-vs-sram-size.csv")).read_text("utf-8")
+    goal = [ln for ln in text.splitlines() if ln.startswith("# line: goal")]
+    assert len(goal) == 1 and float(goal[0].rsplit("=", 1)[1]) == pytest.approx(want)
+    batch = next(out.glob("*throughput-latency-vs-batch.csv")).read_text("utf-8")
+    assert "goal 8 images/s" in batch
+    plain = tmp_path / "plain"
+    assert main(["export", path, "--out", str(plain), "--formats", "csv"]) == 0
+    text = next(plain.glob("*dram-traffic-per-image-vs-sram-size.csv")).read_text("utf-8")
+    assert "goal" not in text
+    # one goal at a time, as for seek: a usage error
+    assert main(["export", path, "--out", str(plain), "--target-fps", "8",
+                 "--batch-on-chip", "2"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err

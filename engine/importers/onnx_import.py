@@ -21,7 +21,7 @@ How it works
 3. Nodes are walked in order. Shape plumbing (Constant, Shape, Gather, Concat, Cast,
    Range, Expand, ConstantOfShape, arithmetic, ...) is *evaluated* to numbers, with the
    ONNX reference evaluator, one node at a time, refusing any constant over
-   ``MAX_CONST_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
+   ``MAX_EVAL_ELEMS`` before it is built. (onnxslim would fold the same subgraphs but
    rewrites the whole model and pulls in its own dependencies; the reference evaluator
    ships with onnx and sees only tensors sramfit already holds.)
 4. Compute nodes become engine layers, and every activation's shape is the **engine's
@@ -68,10 +68,14 @@ from ..graph import INPUT, Model, make_layer
 #: Initializer payloads larger than this (bytes) are cut out before parsing; smaller
 #: ones (shape targets, Resize scales, Clip bounds) are kept so they can be evaluated.
 KEEP_BYTES = 4096
+#: Largest initializer (elements) whose values are read (a position table, a bias);
+#: bigger ones are weights, counted by their dims and never loaded.
+MAX_CONST_ELEMS = 1 << 20
 #: Resource cap: largest constant (elements) the importer evaluates with numpy; a
 #: bigger computed constant is refused before it is built (a 239-byte ConstantOfShape
-#: must not cost gigabytes).
-MAX_CONST_ELEMS = 1 << 20
+#: must not cost gigabytes). 2^22 float32 values are 16 MiB: MViTv2-T expands its
+#: relative-position tables to 1,229,312 values.
+MAX_EVAL_ELEMS = 1 << 22
 #: Resource cap: elements of one weight or activation tensor in the file (2^40).
 MAX_TENSOR_ELEMS = 1 << 40
 #: Resource cap: nodes in the graph.
@@ -343,11 +347,14 @@ class _Const:
     learned: how many parameter values PyTorch counts behind it: the size of a float
     initializer of more than one value, kept through reshaped/expanded copies and
     through a Gather from it (Swin's relative-position table indexed into a bias);
-    0 for literals and computed constants)."""
-    __slots__ = ("value", "shape_dep", "learned", "macs")
+    0 for literals and computed constants); origin: the initializers those params are
+    (a parameter read by two layers, CaiT's class token joined to the tokens and added
+    back, is counted once: :meth:`_Importer.claim`)."""
+    __slots__ = ("value", "shape_dep", "learned", "macs", "origin")
 
-    def __init__(self, value, shape_dep=False, learned=0, macs=0):
+    def __init__(self, value, shape_dep=False, learned=0, macs=0, origin=frozenset()):
         self.value, self.shape_dep, self.learned, self.macs = value, shape_dep, learned, macs
+        self.origin = origin if learned else frozenset()
 
 
 class _Weight:
@@ -708,6 +715,27 @@ class _Importer:
             return None
         return axis - (axis > act.bax)
 
+    def claim(self, k) -> bool:
+        """Whether the params behind constant or weight ``k`` are still to be counted
+        (then they are now): a parameter read by two layers (CaiT's class token, joined
+        to the tokens and added back to them) is one parameter, as PyTorch counts it.
+        A constant with no origin (a literal, or computed from literals) has none. Only
+        a tensor of more than one distinct value is taken for one parameter: exporters
+        merge equal tensors (the layer scales of an untrained model, all 1e-5, become
+        one initializer read by every block), which PyTorch counts per module; a weight
+        whose values were not loaded cannot tell, and counts per reader."""
+        if isinstance(k, _Weight) or not isinstance(k, _Const):
+            return True
+        origin = k.origin
+        v = k.value
+        if not origin or v.size < 2 or (v == v.flat[0]).all():
+            return True
+        claimed = self.__dict__.setdefault("_claimed", set())
+        if origin <= claimed:
+            return False
+        claimed.update(origin)
+        return True
+
     def emit_other(self, node, reason=None, known=False):
         """Unknown / unmappable node: one 'other' layer per consumed output (known: an
         op sramfit understands that needs no MACs, such as a reduction over channels-last
@@ -715,10 +743,10 @@ class _Importer:
         acts = [self.vals[i].tensor for i in node.input if isinstance(self.vals.get(i), _Act)]
         if not acts:
             acts = [INPUT]
-        params = sum(self.vals[i].learned for i in set(node.input)
-                     if isinstance(self.vals.get(i), _Const)) + sum(
-            self.vals[i].size for i in set(node.input)
-            if isinstance(self.vals.get(i), _Weight))
+        params = sum(self.vals[i].learned for i in sorted(set(node.input))
+                     if isinstance(self.vals.get(i), _Const) and self.claim(self.vals[i])) \
+            + sum(self.vals[i].size for i in sorted(set(node.input))
+                  if isinstance(self.vals.get(i), _Weight) and self.claim(self.vals[i]))
         first_in = next((i for i in node.input if isinstance(self.vals.get(i), _Act)), None)
         in_shape = self.shapes.get(first_in) if first_in else None
         bax = self.vals[first_in].bax if first_in else 0
@@ -795,7 +823,7 @@ class _Importer:
         for t in g.initializer:
             v = self._const_of(t)
             self.vals[t.name] = (_Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1
-                                        else 0)
+                                        else 0, origin=frozenset((t.name,)))
                                  if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
@@ -936,10 +964,19 @@ class _Importer:
                 node.op_type == "Identity" and (node.input[0] in self.init_names
                                                 or node.input[0] in self.literals)):
             self.literals.update(node.output)   # the classic exporter dedups via Identity
+        origin = frozenset().union(*(k.origin for k in kinds if isinstance(k, _Const)))
         for o, v in zip(node.output, outs):
             if v is None:
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs)
+            if isinstance(v, list):
+                # a constant sequence (SplitToSequence of a constant: EVA-02's rotary
+                # sin/cos table, dynamo unoptimised), its pieces taken with SequenceAt:
+                # a table the model computes, no params (the optimised export folds
+                # the same table into the constants it multiplies with, and counts none)
+                self.vals[o] = _Const(v, shape_dep)
+                continue
+            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs,
+                                  origin=origin)
 
     def _small_weights(self, kinds):
         """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
@@ -953,7 +990,8 @@ class _Importer:
                 v = self._values(k.name)
                 if v is None:
                     return None
-                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0)
+                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0,
+                           origin=frozenset((k.name,)))
             out.append(k)
         return out
 
@@ -999,7 +1037,7 @@ class _Importer:
         return learned, macs
 
     def _check_const_size(self, node, values):
-        """Refuse, before it is built, a computed constant over MAX_CONST_ELEMS."""
+        """Refuse, before it is built, a computed constant over MAX_EVAL_ELEMS."""
         import numpy as np
         op = node.op_type
         v = [np.asarray(x) if x is not None else None for x in values]
@@ -1025,10 +1063,10 @@ class _Importer:
             n = math.inf
         if expand is not None:
             n = math.prod(self._expanded(node, expand[0].shape, expand[1]))
-        if n is not None and (not math.isfinite(n) or n > MAX_CONST_ELEMS or n < 0):
+        if n is not None and (not math.isfinite(n) or n > MAX_EVAL_ELEMS or n < 0):
             self.fail(f"node {node.name or op!r} ({op}) computes a constant of "
                       f"{'unbounded' if not math.isfinite(n) else f'{n:,}'} elements, over "
-                      f"the limit of {MAX_CONST_ELEMS:,} evaluated constant elements")
+                      f"the limit of {MAX_EVAL_ELEMS:,} evaluated constant elements")
 
     def evaluate(self, node, values):
         import numpy as np
@@ -1153,7 +1191,7 @@ class _Importer:
             import numpy as np
             k = kinds[0]
             self.vals[node.output[0]] = _Const(k.value.astype(np.float32), k.shape_dep,
-                                               k.learned)
+                                               k.learned, origin=k.origin)
         else:
             self.alias(node.output[0], node.input[0])
 
@@ -1334,6 +1372,8 @@ class _Importer:
         if not isinstance(x, _Act) or k is None or isinstance(k, _Act):
             return self.emit_other(node, "slope not a constant")
         n = k.size if isinstance(k, _Weight) else (k.learned or int(k.value.size))
+        if isinstance(k, _Weight) or k.learned:
+            n = n if self.claim(k) else 0
         self.emit(node, node.output[0], "act", [x.tensor], {"fn": "prelu", "params": n})
 
     def op_Softmax(self, node, kinds):
@@ -1391,6 +1431,8 @@ class _Importer:
         if math.prod(cdims) == 1 and not learned:
             self.emit(node, out, "act", [self.vals[x].tensor], {"fn": "linear"})
             return
+        if learned and not self.claim(c):       # read by a layer before: counted there
+            learned = 0
         act = self.vals[x]
         rank = len(self.shapes.get(x, ()))
         operand = tuple(cdims)
@@ -1491,7 +1533,7 @@ class _Importer:
         bax = like.bax
         if bax is not None and bax < len(dims) and dims[bax] == 1:
             dims = dims[:bax] + dims[bax + 1:]
-        params = k.size if isinstance(k, _Weight) else k.learned
+        params = (k.size if isinstance(k, _Weight) else k.learned) if self.claim(k) else 0
         base = f"{self._name(node, name)}_const"
         self.emit(node, name + "#const", "other", [like.tensor],
                   {"type": "constant", "out_shape": list(dims), "params": params},

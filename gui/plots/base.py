@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QToolTip
 
 from sramfit.gui.text import fmt_mb
 
+from .axis_cache import cache_grid_pictures
 from .ticks import sparse_log_labels
 
 
@@ -193,6 +194,7 @@ class PlotBase(pg.PlotWidget):
         self.grid.setZValue(-100)
         pi.addItem(self.grid, ignoreBounds=True)
         cache_static(self.grid)
+        cache_grid_pictures(self.grid)
         for side in ("left", "bottom", "right", "top"):
             ax = pi.getAxis(side)
             cache_static(ax)

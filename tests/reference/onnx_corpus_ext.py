@@ -40,7 +40,8 @@ import sys
 import warnings
 from pathlib import Path
 
-os.environ.setdefault("TIMM_FUSED_ATTN", "0")    # explicit q @ k^T (both are recorded)
+# timm's own default attention (F.scaled_dot_product_attention, as users export it);
+# TIMM_FUSED_ATTN=0 gives explicit q @ k^T: both are counted as attention MACs
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
@@ -64,6 +65,10 @@ DEFAULT = [
     "timm/ese_vovnet19b_dw", "timm/lcnet_050", "timm/mobileone_s0",
     "timm/inception_next_atto", "timm/mobilenetv4_conv_small", "timm/eca_resnet33ts",
     "timm/mixer_s16_224", "timm/tiny_vit_5m_224", "timm/efficientvit_b0",
+    "timm/vit_tiny_patch16_224", "timm/swin_tiny_patch4_window7_224",
+    "timm/beit_base_patch16_224", "timm/eva02_tiny_patch14_224", "timm/cait_xxs24_224",
+    "timm/pit_ti_224", "timm/crossvit_tiny_240", "timm/deit3_small_patch16_224",
+    "timm/repvit_m0_9", "timm/gcvit_xxtiny", "timm/mvitv2_tiny", "timm/hiera_tiny_224",
     "yolo/yoloish", "local/tokenish",
 ]
 
