@@ -170,7 +170,6 @@ def test_missing_out_exit_2(capsys):
     assert code == 2 and "--out" in err
 
 
-
 def test_goal_bad_value_exit_2(tmp_path, capsys):
     """A goal value seek refuses is one error line and exit 2 (the app's frame builder
     would silently draw no goal mark)."""

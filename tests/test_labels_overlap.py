@@ -91,3 +91,24 @@ def test_compare_summary_end_labels_do_not_overprint(qtbot):
     r0, r1 = (t.sceneBoundingRect() for t in fig.ends[:2])
     assert fig.ends[0].textItem.toPlainText() == fig.ends[1].textItem.toPlainText()
     assert not r0.intersects(r1)
+
+
+def test_capacity_label_says_when_no_buffer_fits():
+    """Issue 15: YOLOv3 2 MP on chip B with 2 MB and batch 4096 showed "SRAM for
+    activations 0.2 kB". By hand: 2,000,000 B - 49,152 B staging (chip B) - the pinned
+    weights leave 192 B for the whole batch, under 1 B per image: no buffer (at least
+    1 B x 4096) can be kept, and the label says so."""
+    import dataclasses
+
+    from sramfit import engine
+    from sramfit.engine.resources import scenarios_dir
+    from sramfit.gui.plots.base import capacity_label
+    s = engine.load_scenario(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    s = dataclasses.replace(s, sram_mb=2.0, batch=4096, compiled_batch=None)
+    a = engine.analyze(s)
+    pinned = float(np.asarray(a.placement.weights_in_sram).reshape(-1)[0])
+    assert a.activation_budget_bytes == 2_000_000 - 49_152 - pinned == 192
+    assert 0 < a.activation_budget_bytes < 4096
+    assert capacity_label(a) == "SRAM for activations 0.2 kB: no buffer fits"
+    s1 = dataclasses.replace(s, sram_mb=64.0, batch=1)
+    assert capacity_label(engine.analyze(s1)).endswith("MB")
