@@ -112,3 +112,28 @@ def test_capacity_label_says_when_no_buffer_fits():
     assert capacity_label(a) == "SRAM for activations 0.2 kB: no buffer fits"
     s1 = dataclasses.replace(s, sram_mb=64.0, batch=1)
     assert capacity_label(engine.analyze(s1)).endswith("MB")
+
+
+def test_goal_line_does_not_cross_chip_letters(qapp):
+    """Issue 15: the goal's dashed line ran through the "A" when the goal was near chip
+    A's SRAM. The letters are drawn on an opaque ground above the goal line."""
+    import dataclasses
+
+    from sramfit import engine
+    from sramfit.engine.resources import scenarios_dir
+    from sramfit.gui.headless import scenario_frame
+    from sramfit.gui.plots.dram_vs_sram import DramVsSramPlot
+    s = engine.load_scenario(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    a = engine.analyze(s)
+    frame = scenario_frame(s, a, goal=("target_fps", 8.0))
+    frame = dataclasses.replace(frame, goal=dict(frame.goal,
+                                                 sram_bytes=frame.reference_chips[0][1]))
+    plot = DramVsSramPlot()
+    plot.resize(900, 600)
+    plot.render(frame)
+    assert plot.goal_line.isVisible()
+    assert plot.goal_line.value() == pytest.approx(plot._chip_lines[0].value())
+    for line in plot._chip_lines[:len(frame.reference_chips)]:
+        assert line.zValue() > plot.goal_line.zValue()
+        assert line.label.fill.color().alpha() == 255
+    plot.deleteLater()
