@@ -517,7 +517,7 @@ def _cell(v, human=False, key=""):
 
 
 def cmd_compare(args) -> int:
-    from .engine.compare import FIGURES, compare, figures
+    from .engine.compare import FIGURES, compare, figures, row_unit
     scen = [load_scenario(p) for p in args.scenarios]
     paths = list(args.scenarios)
     if args.schedule and len(scen) == 1 and "," in args.schedule:
@@ -553,9 +553,11 @@ def cmd_compare(args) -> int:
             table.append([r.label.replace("²", "^2")]
                          + ["yes" if v else "no" for v in r.values])
             continue
-        cells = [r.label.replace("²", "^2"), _num(r.values[0])]
-        for v, p in zip(r.values[1:], r.pct[1:]):
-            rel = "" if p is None and v == r.values[0] else (
+        label, k = row_unit(r.label, r.values)      # the app's unit rule (MB -> GB ...)
+        vals = [v * k for v in r.values]
+        cells = [label.replace("²", "^2"), _num(vals[0])]
+        for v, p in zip(vals[1:], r.pct[1:]):
+            rel = "" if p is None and v == vals[0] else (
                 " (new)" if p is None else f" ({p:+.0f}%)")
             cells.append(_num(v) + rel)
         table.append(cells)

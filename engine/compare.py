@@ -128,6 +128,26 @@ def compare(analyses: Sequence[Any], baseline: int = 0) -> list[Row]:
 
 
 # -- settings --------------------------------------------------------------------------
+#: a row's unit and the bigger ones it moves to (factor from the smaller unit)
+BIGGER_UNITS = {"(MB)": (("(GB)", 1e-3), ("(TB)", 1e-6)), "(ms)": (("(s)", 1e-3),),
+                "(G)": (("(T)", 1e-3),), "(mJ)": (("(J)", 1e-3),)}
+
+
+def row_unit(label: str, values) -> tuple[str, float]:
+    """(label, factor) of a compare row, the one unit rule of ``sramfit compare`` and the
+    app's compare table: in a bigger unit when its values reach 10,000 in the row's own
+    (bug 15: "latency per batch (ms) 1,640,023", "222,466 MB"); values x factor."""
+    unit = next((u for u in BIGGER_UNITS if label.rstrip().endswith(u)), None)
+    vals = [abs(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if unit is None or not vals:
+        return label, 1.0
+    top, factor, new = max(vals), 1.0, unit
+    for u, f in BIGGER_UNITS[unit]:
+        if top * factor >= 1e4:
+            new, factor = u, f
+    return (label if factor == 1.0 else label.rstrip()[: -len(unit)] + new), factor
+
+
 def _plain(v):
     if isinstance(v, Scenario):
         return v

@@ -123,6 +123,8 @@ def _run(args) -> int:
     from . import export
     from .plots import ALL_PLOTS
 
+    from sramfit.engine import seek
+    goal = goal_of(args)
     logical = _logical(size, args.style)
     written = []
     stems: dict[str, int] = {}
@@ -131,7 +133,12 @@ def _run(args) -> int:
         stems[stem] = stems.get(stem, 0) + 1
         if stems[stem] > 1:
             stem = f"{stem}-{stems[stem]}"
-        frame = scenario_frame(s, a, goal_of(args))
+        frame = scenario_frame(s, a, goal)
+        if goal is not None and frame.goal is None:     # the app shows no marks then;
+            try:                                        # the CLI says why (exit 2)
+                seek.least_sram(s, *goal)
+            except SramfitError as err:                 # e.g. --target-fps 0
+                raise UsageError(f"{path}: {err}") from None
         note = footnote(s, a)
         for cls in ALL_PLOTS:
             plot = cls()

@@ -186,3 +186,43 @@ def test_pareto_family(resnet):
     assert 1 in fam.front.tolist()           # the smallest variant is always optimal
     with pytest.raises(InputError):
         cmp.pareto_family([a], "bogus")
+
+
+def test_row_unit_by_hand():
+    # below 10,000 in the row's unit: unchanged; from 10,000 the next unit up
+    assert cmp.row_unit("DRAM per image (MB)", [9999.0, 1.0]) == ("DRAM per image (MB)", 1.0)
+    assert cmp.row_unit("DRAM per image (MB)", [10000.0]) == ("DRAM per image (GB)", 1e-3)
+    assert cmp.row_unit("x (MB)", [2.5e7]) == ("x (TB)", 1e-6)
+    assert cmp.row_unit("latency per batch (ms)", [-12000.0]) == ("latency per batch (s)",
+                                                                   1e-3)
+    assert cmp.row_unit("batch (images per request)", [1e9]) == (
+        "batch (images per request)", 1.0)
+    assert cmp.row_unit("fits", [True, False]) == ("fits", 1.0)
+
+
+def test_cli_compare_scales_units_as_the_app(tmp_path, capsys):
+    """``sramfit compare`` and the app's compare table use one unit rule: a batch of 512
+    at 2 MP holds > 10,000 MB of activations, shown in GB by both."""
+    import json
+
+    from sramfit.commands import main
+    s = replace(load_scenario(scenarios_dir() / "resnet50_2mp_t4_b32.yaml"),
+                batch=512, compiled_batch=None)
+    path = tmp_path / "big.yaml"
+    engine.save_scenario(s, path)
+    assert main(["compare", str(path), str(path), "--format", "json"]) == 0
+    raw = json.loads(capsys.readouterr().out)["scenarios"][0]["figures"]
+    big = raw["largest_activation_bytes"]
+    assert big >= 1e10                      # the premise: > 10,000 MB
+    assert main(["compare", str(path), str(path)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("largest activation"))
+    assert "(GB)" in line and "(MB)" not in line
+    shown = float(line.split()[-2].replace(",", ""))
+    assert shown == pytest.approx(big / 1e9, abs=0.1)
+    pytest.importorskip("PySide6")
+    from sramfit.gui.compare.data import Entry, build_data, table_cells
+    a = engine.analyze(s)
+    _, rows = table_cells(build_data([Entry(s, a, str(path)), Entry(s, a, str(path))]))
+    app_labels = {r[0].strip() for r in rows}
+    assert line[:line.index("(GB)") + 4].strip() in app_labels

@@ -168,3 +168,12 @@ def test_missing_out_exit_2(capsys):
     code = main(["export", F224])
     err = capsys.readouterr().err
     assert code == 2 and "--out" in err
+
+
+def test_goal_bad_value_exit_2(tmp_path, capsys):
+    """A goal value seek refuses is one error line and exit 2 (the app's frame builder
+    would silently draw no goal mark)."""
+    code = main(["export", F224, "--out", str(tmp_path / "o"), "--target-fps", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--target-fps: expected a number > 0" in err
+    assert "Traceback" not in err and not list((tmp_path / "o").iterdir())

@@ -91,3 +91,49 @@ def test_compare_summary_end_labels_do_not_overprint(qtbot):
     r0, r1 = (t.sceneBoundingRect() for t in fig.ends[:2])
     assert fig.ends[0].textItem.toPlainText() == fig.ends[1].textItem.toPlainText()
     assert not r0.intersects(r1)
+
+
+def test_capacity_label_says_when_no_buffer_fits():
+    """Issue 15: YOLOv3 2 MP on chip B with 2 MB and batch 4096 showed "SRAM for
+    activations 0.2 kB". By hand: 2,000,000 B - 49,152 B staging (chip B) - the pinned
+    weights leave 192 B for the whole batch, under 1 B per image: no buffer (at least
+    1 B x 4096) can be kept, and the label says so."""
+    import dataclasses
+
+    from sramfit import engine
+    from sramfit.engine.resources import scenarios_dir
+    from sramfit.gui.plots.base import capacity_label
+    s = engine.load_scenario(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    s = dataclasses.replace(s, sram_mb=2.0, batch=4096, compiled_batch=None)
+    a = engine.analyze(s)
+    pinned = float(np.asarray(a.placement.weights_in_sram).reshape(-1)[0])
+    assert a.activation_budget_bytes == 2_000_000 - 49_152 - pinned == 192
+    assert 0 < a.activation_budget_bytes < 4096
+    assert capacity_label(a) == "SRAM for activations 0.2 kB: no buffer fits"
+    s1 = dataclasses.replace(s, sram_mb=64.0, batch=1)
+    assert capacity_label(engine.analyze(s1)).endswith("MB")
+
+
+def test_goal_line_does_not_cross_chip_letters(qapp):
+    """Issue 15: the goal's dashed line ran through the "A" when the goal was near chip
+    A's SRAM. The letters are drawn on an opaque ground above the goal line."""
+    import dataclasses
+
+    from sramfit import engine
+    from sramfit.engine.resources import scenarios_dir
+    from sramfit.gui.headless import scenario_frame
+    from sramfit.gui.plots.dram_vs_sram import DramVsSramPlot
+    s = engine.load_scenario(scenarios_dir() / "yolov3_2mp_chip_b.yaml")
+    a = engine.analyze(s)
+    frame = scenario_frame(s, a, goal=("target_fps", 8.0))
+    frame = dataclasses.replace(frame, goal=dict(frame.goal,
+                                                 sram_bytes=frame.reference_chips[0][1]))
+    plot = DramVsSramPlot()
+    plot.resize(900, 600)
+    plot.render(frame)
+    assert plot.goal_line.isVisible()
+    assert plot.goal_line.value() == pytest.approx(plot._chip_lines[0].value())
+    for line in plot._chip_lines[:len(frame.reference_chips)]:
+        assert line.zValue() > plot.goal_line.zValue()
+        assert line.label.fill.color().alpha() == 255
+    plot.deleteLater()

@@ -124,24 +124,10 @@ def table_cells(data: CompareData, numeric: bool = False):
 
 
 
-#: a row's unit and the bigger ones it moves to (factor from the smaller unit)
-_BIGGER = {"(MB)": (("(GB)", 1e-3), ("(TB)", 1e-6)), "(ms)": (("(s)", 1e-3),),
-           "(G)": (("(T)", 1e-3),), "(mJ)": (("(J)", 1e-3),)}
-
-
 def _row_unit(r) -> tuple[str, float]:
-    """(label, factor) of a table row: in a bigger unit when its values reach 10,000 in
-    the row's own (bug 15: "latency per batch (ms) 1,640,023", "222,466 MB")."""
-    label = r.label
-    unit = next((u for u in _BIGGER if label.rstrip().endswith(u)), None)
-    vals = [abs(v) for v in r.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if unit is None or not vals:
-        return label, 1.0
-    top, factor, new = max(vals), 1.0, unit
-    for u, f in _BIGGER[unit]:
-        if top * factor >= 1e4:
-            new, factor = u, f
-    return (label if factor == 1.0 else label.rstrip()[: -len(unit)] + new), factor
+    """(label, factor) of a table row: engine.compare.row_unit, the rule ``sramfit
+    compare`` uses too."""
+    return cmp.row_unit(r.label, r.values)
 
 
 def setting_text(field_name: str, v) -> str:

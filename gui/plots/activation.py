@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import sram_line, FIT, Frame, LOG_FLOOR_MB, MB, SPILL, StepPlot, WEIGHT, _log10, activation_capacity
-from .base import cache_static, set_bars, set_label, set_xy
+from .base import cache_static, capacity_label, set_bars, set_label, set_xy
 from sramfit.gui.text import fmt_mb
 from .stack_bands import BAND_KEY, LABEL as STACK_LABEL, StackBands
 class ActivationPlot(StepPlot):
@@ -77,7 +77,7 @@ class ActivationPlot(StepPlot):
             # show first: a hidden line's label ignores new text (it kept "50.4 MB")
             self.capacity.show()
             self.capacity.setValue(float(self._y(cap)))
-            set_label(self.capacity, f"SRAM for activations {fmt_mb(cap)}")
+            set_label(self.capacity, capacity_label(a))
         else:
             self.capacity.hide()
         top = max(act.max(initial=0), wts.max(initial=0), cap)

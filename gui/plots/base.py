@@ -471,6 +471,22 @@ def activation_capacity(analysis) -> float:
     return analysis.activation_budget_bytes
 
 
+def capacity_label(analysis) -> str:
+    """The activation-capacity line's label. The budget is what is left of SRAM after
+    staging and pinned weights (whole compiled batch); when it holds no buffer (e.g.
+    YOLOv3 2 MP, chip B, 2 MB, batch 4096: 2,000,000 - 49,152 staging - 1,950,656
+    pinned = 192 B, under 0.05 B per image) the label says so instead of suggesting
+    that 0.2 kB of activations sit in SRAM."""
+    from sramfit.gui.text import fmt_mb
+    cap = float(activation_capacity(analysis))
+    text = f"SRAM for activations {fmt_mb(cap)}"
+    used = float(np.asarray(analysis.placement.activations_in_sram, dtype=float)
+                 .reshape(-1)[0])
+    if cap > 0 and used == 0:
+        text += ": no buffer fits"
+    return text
+
+
 def roofline(analysis) -> dict:
     """The engine's roofline arrays (engine.analysis.Analysis.roofline)."""
     return analysis.roofline()

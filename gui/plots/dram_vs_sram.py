@@ -102,7 +102,11 @@ class DramVsSramPlot(PlotBase):
             line = pg.InfiniteLine(angle=90, movable=False,
                                    pen=pg.mkPen(MUTED, width=1, style=Qt.PenStyle.DotLine),
                                    label="", labelOpts={"position": 0.93, "color": "#555",
+                                                        "fill": pg.mkBrush("w"),
                                                         "anchors": [(0, 0), (0, 0)]})
+            # the letter on its ground above the goal line (Z 25): a goal at about
+            # chip A's size no longer runs through the "A" (issue 15)
+            line.setZValue(26)
             self.plotItem.addItem(line)
             self._chip_lines.append(line)
         for line, (label, nbytes) in zip(self._chip_lines, chips):

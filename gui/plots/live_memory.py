@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
-from .base import cache_static, set_label, set_text, set_xy
+from .base import cache_static, capacity_label, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
@@ -73,7 +73,7 @@ class LiveMemoryPlot(StepPlot):
         cap = float(activation_capacity(a))
         self.capacity.setVisible(cap > 0)     # before the text: hidden labels ignore it
         self.capacity.setValue(cap / MB)
-        set_label(self.capacity, f"SRAM for activations {fmt_mb(cap)}")
+        set_label(self.capacity, capacity_label(a))
         used = self.schedule_memory.render(a)
         self._key(used > 0)
         top = max(peak, arena, cap, used)
