@@ -434,11 +434,27 @@ def write_fixtures(out_dir, only=()):
         print(f"wrote {fname}: {sorted(p.name for p in out_dir.glob(fname + '*'))}")
 
 
+def merge_record(path, rows):
+    """Merge ``rows`` into the JSON table at ``path``: rows of a model and exporter run
+    now replace the recorded ones, other rows stay, so models can be re-recorded one by
+    one (``--record`` with model names)."""
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
+    done = {(r["model"], r["exporter"]) for r in rows}
+    doc["rows"] = [r for r in doc["rows"] if (r["model"], r["exporter"]) not in done] + rows
+    doc["torch_version"] = torch.__version__
+    try:
+        import timm
+        doc["timm_version"] = timm.__version__
+    except ImportError:
+        pass
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="*")
     ap.add_argument("--exporters", default="classic,dynamo,dynamo_raw")
-    ap.add_argument("--record", default=None, help="write the result table (JSON) here")
+    ap.add_argument("--record", default=None, help="merge the rows into this JSON table (rows of the models and exporters run are replaced)")
     ap.add_argument("--fixtures", default=None, help="write the tiny fixtures (those named, "
                     "or all) to this folder (tests/fixtures/onnx) and stop")
     args = ap.parse_args(argv)
@@ -458,13 +474,7 @@ def main(argv=None) -> int:
                record, args.exporters.split(","), note)
     failures = summarise(rows)
     if args.record:
-        doc = {"torch_version": torch.__version__, "rows": rows}
-        try:
-            import timm
-            doc["timm_version"] = timm.__version__
-        except ImportError:
-            pass
-        Path(args.record).write_text(json.dumps(doc, indent=1) + "\n")
+        merge_record(Path(args.record), rows)
     return 1 if failures else 0
 
 
