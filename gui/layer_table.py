@@ -50,6 +50,7 @@ COLUMNS = [
      str),
 ]
 KEYS = [c[0] for c in COLUMNS]
+NCOLS = len(COLUMNS)
 RIGHT = {"activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us", "step",
          "fused_stack", "line_buffer_bytes"}
 #: TextAlignmentRole per column
@@ -145,6 +146,14 @@ class LayerTableModel(QAbstractTableModel):
         self.rows = rows
         self._cells = [None] * len(rows)
         self.endResetModel()
+
+    def index(self, row, column, parent=QModelIndex()):
+        # one call into Python per index: Qt's own index() asks rowCount() and
+        # columnCount() through Python for every index the proxy and view make (~2,000
+        # calls per model switch; issue 15)
+        if 0 <= row < len(self.rows) and 0 <= column < NCOLS and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)

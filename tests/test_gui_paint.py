@@ -144,3 +144,74 @@ def test_cached_items_export_as_vectors_and_stay_cached(main_window):
         svg = svg.decode() if isinstance(svg, bytes) else svg
         assert "<image" not in svg, type(plot).__name__
         assert all(it.cacheMode() == cached for it in items)
+
+
+def test_table_repaint_asks_python_once_per_index(qtbot):
+    """Issue 15: Qt's own QAbstractTableModel.index() asks rowCount() and columnCount()
+    (calls into Python) for every index the proxy and the view make, ~2,000 calls per
+    model switch. The model answers index() itself: a repaint of the table asks for no
+    row or column count per cell, and the cells are the same."""
+    from PySide6.QtWidgets import QTableView
+    from sramfit.gui.layer_table import LayerFilter, LayerTableModel
+
+    calls = {"rowCount": 0, "columnCount": 0}
+
+    class Counting(LayerTableModel):
+        def rowCount(self, parent=None):
+            calls["rowCount"] += 1
+            return super().rowCount() if parent is None else super().rowCount(parent)
+
+        def columnCount(self, parent=None):
+            calls["columnCount"] += 1
+            return super().columnCount() if parent is None else super().columnCount(parent)
+
+    model = Counting()
+    proxy = LayerFilter()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.resize(1200, 400)
+    a = engine.analyze(engine.Scenario(model="resnet50", width=224, height=224))
+    model.set_rows(table_rows(a))
+    view.show()
+    qtbot.waitExposed(view)
+    _settle()
+    calls.update(rowCount=0, columnCount=0)
+    view.viewport().repaint()
+    shown = view.rowAt(view.viewport().height() - 1) + 1
+    assert shown > 10                          # the repaint drew a dozen rows or more
+    assert calls["rowCount"] + calls["columnCount"] < 20, calls
+    # out of range: no index (the view and proxy rely on it)
+    assert not model.index(len(model.rows), 0).isValid()
+    assert not model.index(0, len(COLUMNS)).isValid()
+    assert not model.index(-1, 0).isValid()
+    assert model.index(3, 2).row() == 3 and model.index(3, 2).column() == 2
+    r0 = table_rows(a)[0]
+    assert [proxy.data(proxy.index(0, c)) for c in range(len(COLUMNS))] == \
+        [fmt(r0.get(key)) if r0.get(key) is not None else "" for key, _, _, fmt in COLUMNS]
+
+
+def test_scroll_bars_are_flat_and_the_tab_pane_has_no_frame(main_window):
+    """Issue 15: Fusion's gradient scroll bars cost ~1 ms a repaint (a model switch
+    repainted the layer table's two bars twice each) and its tab pane ~1.2 ms: the
+    window's bars are drawn flat (the handle's grey, pixel for pixel) and the tabs sit in
+    document mode. The bar still scrolls the table."""
+    from PySide6.QtGui import QColor
+    from sramfit.gui.widgets import FLAT_SCROLLBAR
+    win = main_window
+    view = win.table.view
+    bar = view.verticalScrollBar()
+    assert bar.styleSheet() == FLAT_SCROLLBAR
+    assert win.tabs.documentMode()
+    _settle()
+    assert bar.maximum() > 0                      # YOLOv3's 79 steps need scrolling
+    img = bar.grab().toImage()
+    handle = QColor("#b0b0b0").rgb()
+    x = img.width() // 2
+    column = [img.pixel(x, y) for y in range(img.height())]
+    assert column.count(handle) >= 20, "no flat handle drawn"
+    first = view.rowAt(0)
+    bar.setValue(bar.maximum())
+    _settle()
+    assert view.rowAt(0) > first
