@@ -215,3 +215,42 @@ def test_scroll_bars_are_flat_and_the_tab_pane_has_no_frame(main_window):
     bar.setValue(bar.maximum())
     _settle()
     assert view.rowAt(0) > first
+
+
+@pytest.mark.parametrize("kw", [
+    dict(model="yolov3", width=1920, height=1088, chip="chip_b"),
+    dict(model="resnet50", width=224, height=224, batch=4, sram_mb=2.0),
+    dict(model="yolov3", width=640, height=480, chip="chip_b", schedule="depth_first"),
+])
+def test_table_rows_are_the_engine_rows(kw):
+    """The table's rows (made from the footprint once and the placement's arrays per
+    notch, for speed) hold, cell for cell, what the engine's own per-step rows say."""
+    from sramfit.gui.layer_table import KEYS
+    from sramfit.gui.schedule_info import stack_text
+    a = engine.analyze(engine.Scenario(**kw))
+    got = table_rows(a)
+    engine_rows = a.layer_rows()
+    assert len(got) == len(engine_rows) == len(a.footprint.steps)
+    for i, (g, e) in enumerate(zip(got, engine_rows)):
+        fused = e.get("fused") or []
+        want = {
+            "step": i,
+            "name": e["name"] + (f" (+{len(fused)})" if fused else ""),
+            "op": e["op"],
+            "shape": "×".join(str(v) for v in e["output_shape"]),
+            "activation_bytes": e["activation_bytes"],
+            "weight_bytes": e["weight_bytes"],
+            "macs": e["macs"],
+            "in_sram": e["in_sram"],
+            "dram_bytes": e["dram_bytes"],
+            "fused_stack": -1 if e["stack"] is None else e["stack"],
+            "line_buffer_bytes": e["line_buffer_bytes"],
+            "time_us": e["time_s"] * 1e6,
+            "bound": e["bound"],
+        }
+        assert {k: g[k] for k in KEYS} == want, i
+        assert list(g["fused"]) == list(fused)
+        if e["stack"] is not None:
+            assert g["fused_stack_text"] == stack_text(a.stacks[e["stack"]], e["stack"])
+    if kw.get("schedule") == "depth_first":
+        assert any(r["fused_stack"] >= 0 for r in got)     # the case is exercised
