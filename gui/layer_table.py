@@ -185,6 +185,14 @@ class LayerTableModel(QAbstractTableModel):
         self._cells = [None] * len(rows)
         self.endResetModel()
 
+    #: called with (column, order) when the view sorts the model itself (it is shown
+    #: without the proxy in step order; LayerTable then puts the proxy in)
+    on_sort = None
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        if self.on_sort is not None:
+            self.on_sort(column, order)
+
     def index(self, row, column, parent=QModelIndex()):
         # one call into Python per index: Qt's own index() asks rowCount() and
         # columnCount() through Python for every index the proxy and view make (~2,000
@@ -253,10 +261,16 @@ class LayerFilter(QSortFilterProxyModel):
         self.setFilterKeyColumn(0)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
+    #: called after each sort (LayerTable shows the model without the proxy when the
+    #: proxy would show it as it is)
+    after_sort = None
+
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         if column == 0 and order == Qt.SortOrder.AscendingOrder:
             column = -1                 # the steps' own order
         super().sort(column, order)
+        if self.after_sort is not None:
+            self.after_sort()
 
 
 class LayerTable(QWidget):
@@ -270,7 +284,14 @@ class LayerTable(QWidget):
         self.proxy = LayerFilter(self)
         self.proxy.setSourceModel(self.model)
         self.view = QTableView(self)
-        self.view.setModel(self.proxy)
+        # In step order and unfiltered (the usual case) the view shows the model itself;
+        # the proxy is put in only to sort or filter. Through the proxy, each cell's
+        # paint made ~14 calls into Python (index and data per role, mapped); a model
+        # switch repainted ~130 cells (issue 15).
+        self._swapping = False
+        self.view.setModel(self.model)
+        self.model.on_sort = self._sort_requested
+        self.proxy.after_sort = self._choose_model
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -305,6 +326,43 @@ class LayerTable(QWidget):
 
     def _on_filter(self, text):
         self.proxy.setFilterFixedString(text.strip())
+        self._choose_model()
+
+    def _sort_requested(self, column, order):
+        """The view asked the model itself to sort: by step, ascending, it is already in
+        that order; any other order goes through the proxy."""
+        if self._swapping:
+            return
+        self.proxy.sort(column, order)      # LayerFilter.sort, then _choose_model
+
+    def _choose_model(self):
+        """Show the model itself when the proxy would show it unchanged (no sort, no
+        filter), else the proxy; column widths, sort indicator and selection kept."""
+        if self._swapping:
+            return
+        plain = self.proxy.sortColumn() == -1 and not self.proxy.filterRegularExpression()\
+            .pattern()
+        want = self.model if plain else self.proxy
+        view = self.view
+        if view.model() is want:
+            return
+        step = self.selected_step()
+        hh = view.horizontalHeader()
+        widths = [hh.sectionSize(c) for c in range(hh.count())]
+        section, order = hh.sortIndicatorSection(), hh.sortIndicatorOrder()
+        self._swapping = True
+        try:
+            view.setModel(want)
+            for c, w in enumerate(widths):
+                hh.resizeSection(c, w)
+            blocked = hh.blockSignals(True)
+            hh.setSortIndicator(section, order)
+            hh.blockSignals(blocked)
+            view.selectionModel().selectionChanged.connect(self._on_selection)
+        finally:
+            self._swapping = False
+        if step is not None and self._shown_index(step).isValid():
+            self.select_step(step)      # (a step the filter hides stays unselected)
 
     def set_analysis(self, analysis):
         self._quiet = True
@@ -328,19 +386,24 @@ class LayerTable(QWidget):
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
-        return int(self.proxy.data(rows[0], STEP_ROLE))
+        return int(rows[0].data(STEP_ROLE))
+
+    def _shown_index(self, step: int):
+        """The view's index of ``step``'s row (through the proxy when it is shown)."""
+        index = self.model.index(step, 0)
+        return index if self.view.model() is self.model else self.proxy.mapFromSource(index)
 
     def select_step(self, step: int):
         """Select (and scroll to) the row of ``step`` without emitting stepSelected."""
         if not 0 <= step < len(self.model.rows):
             return
-        proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
-        if not proxy_index.isValid():       # filtered out: clear the filter
+        shown = self._shown_index(step)
+        if not shown.isValid():             # filtered out: clear the filter
             self.filter.clear()
-            proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
+            shown = self._shown_index(step)
         self._quiet = True
         try:
-            self.view.selectRow(proxy_index.row())
-            self.view.scrollTo(proxy_index)
+            self.view.selectRow(shown.row())
+            self.view.scrollTo(shown)
         finally:
             self._quiet = False

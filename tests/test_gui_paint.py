@@ -254,3 +254,50 @@ def test_table_rows_are_the_engine_rows(kw):
             assert g["fused_stack_text"] == stack_text(a.stacks[e["stack"]], e["stack"])
     if kw.get("schedule") == "depth_first":
         assert any(r["fused_stack"] >= 0 for r in got)     # the case is exercised
+
+
+def test_table_shows_the_model_itself_unless_sorted_or_filtered(main_window, qtbot):
+    """Issue 15: in step order and unfiltered, the view shows the model without the
+    proxy (through it, each cell's paint made ~14 calls into Python); a header click or a
+    filter puts the proxy in and takes it out again, keeping the column widths, the sort
+    indicator and the selected step."""
+    from PySide6.QtCore import QPoint, Qt
+    from sramfit.gui import layer_table as lt
+    table = main_window.table
+    view, hh = table.view, table.view.horizontalHeader()
+    assert view.model() is table.model
+    hh.resizeSection(1, 211)
+    table.select_step(5)
+    assert table.selected_step() == 5
+    col = lt.KEYS.index("macs")
+    x = hh.sectionViewportPosition(col) + 10
+    qtbot.mouseClick(hh.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    _settle()
+    assert view.model() is table.proxy
+    assert hh.sortIndicatorSection() == col
+    shown = [view.model().index(r, 0).data(lt.STEP_ROLE) for r in range(view.model().rowCount())]
+    macs = [table.model.rows[s]["macs"] for s in shown]
+    assert macs == sorted(macs) or macs == sorted(macs, reverse=True)
+    assert sorted(shown) == list(range(len(table.model.rows)))
+    assert hh.sectionSize(1) == 211 and table.selected_step() == 5
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    _settle()
+    assert view.model() is table.model
+    assert hh.sortIndicatorSection() == 0
+    assert hh.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert hh.sectionSize(1) == 211 and table.selected_step() == 5
+    table.filter.setText("route")
+    _settle()
+    assert view.model() is table.proxy
+    names = [view.model().index(r, 1).data() for r in range(view.model().rowCount())]
+    assert names and all("route" in n.lower() or "route" in
+                         view.model().index(r, 2).data().lower()
+                         for r, n in enumerate(names))
+    assert table.filter.text() == "route"           # a hidden selection keeps the filter
+    table.filter.clear()
+    _settle()
+    assert view.model() is table.model
+    assert view.model().rowCount() == len(table.model.rows)
+    # a row picked in the direct view reports its step
+    view.selectRow(7)
+    assert table.selected_step() == 7
