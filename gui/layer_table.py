@@ -155,8 +155,11 @@ class LayerTableModel(QAbstractTableModel):
             values = [row.get(key) for key in KEYS]
             texts = tuple("" if v is None else fmt(v)
                           for v, (_, _, _, fmt) in zip(values, COLUMNS))
-            sort = tuple(v if isinstance(v, (int, float, str)) else str(v)
-                         for v in values)
+            # numbers sort as doubles: PySide 6.10 passed ints above 2^31 as another
+            # QVariant type than the smaller ones, and the proxy then sorted a column of
+            # both out of order (MACs: 1,069,547,520 before 1,065,369,600)
+            sort = tuple(float(v) if isinstance(v, (int, float)) else
+                         v if isinstance(v, str) else str(v) for v in values)
             cells = self._cells[r] = (texts, sort)
         return cells
 
