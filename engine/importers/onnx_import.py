@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 import mmap
 import os
+import re
 import warnings
 from collections import Counter
 
@@ -340,6 +341,27 @@ def _gathered_count(v) -> int | None:
     if best == v.size and 2 <= np.unique(v).size < v.size:
         return None
     return best
+
+
+#: A name as PyTorch's exporters give a parameter of a submodule: its module path
+#: (``stages.0.blocks.1.mlp.act.scale``). Literals are Constant nodes (classic) or
+#: initializers the exporter names itself (``val_7``, ``onnx::Mul_12``,
+#: ``/blocks.0/Constant_output_0``), never a dotted path of identifiers.
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
+
+
+def _learned_size(name, v) -> int:
+    """Parameter values PyTorch counts behind float initializer ``name`` of values
+    ``v``: all of them when it holds more than one; one when it holds one value and is
+    named as a submodule's parameter (StarReLU's ``scale`` and ``bias``, read by an
+    elementwise op); 0 for a one-value literal (an attention scale, a power of 2, an
+    epsilon), which no file names as a module path. A one-value parameter of the top
+    module itself (no dot in its name) cannot be told from a literal: read as one."""
+    if v.dtype.kind != "f" or v.size == 0:
+        return 0
+    if v.size > 1:
+        return int(v.size)
+    return 1 if _PARAM_NAME.fullmatch(name) else 0
 
 
 class _Const:
@@ -822,8 +844,8 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = (_Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1
-                                        else 0, origin=frozenset((t.name,)))
+            self.vals[t.name] = (_Const(v, learned=_learned_size(t.name, v),
+                                        origin=frozenset((t.name,)))
                                  if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
@@ -975,8 +997,10 @@ class _Importer:
                 # the same table into the constants it multiplies with, and counts none)
                 self.vals[o] = _Const(v, shape_dep)
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs,
-                                  origin=origin)
+            # a one-value result stands for no param unless it copies one (the classic
+            # exporter's Identity of a deduplicated StarReLU scale)
+            keep = v.size > 1 or macs or node.op_type in _LAYOUT_OPS
+            self.vals[o] = _Const(v, shape_dep, learned if keep else 0, macs, origin=origin)
 
     def _small_weights(self, kinds):
         """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
@@ -990,8 +1014,7 @@ class _Importer:
                 v = self._values(k.name)
                 if v is None:
                     return None
-                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0,
-                           origin=frozenset((k.name,)))
+                k = _Const(v, learned=_learned_size(k.name, v), origin=frozenset((k.name,)))
             out.append(k)
         return out
 

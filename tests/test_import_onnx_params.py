@@ -1,0 +1,126 @@
+"""ONNX import: parameters the file names or hides, graph by graph as PyTorch's
+exporters write them (torch 2.14, checked on timm's CAFormer, ConViT and EVA-02).
+Expected figures are counted by hand from the PyTorch modules the graphs stand for,
+never by the importer."""
+from __future__ import annotations
+
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import helper, numpy_helper  # noqa: E402
+import numpy as np  # noqa: E402
+
+from onnx_helpers import graph_model  # noqa: E402
+from sramfit.engine.footprint import Footprint  # noqa: E402
+from sramfit.engine.importers import onnx_import  # noqa: E402
+
+
+def _load(tmp_path, model, name="m.onnx"):
+    """The import of ``model``; a Pow on activations is an 'other' layer (no params,
+    no MACs), which the import warns about."""
+    p = tmp_path / name
+    onnx.save(model, str(p))
+    with pytest.warns(onnx_import.UnsupportedOnnxWarning, match="Pow"):
+        return onnx_import.load(p)
+
+
+def _params(model, w, h):
+    return Footprint(model, w, h).totals()["params"]
+
+
+# -- StarReLU: s * relu(x)^2 + b, s and b one-value parameters -------------------------
+#: two Linear(8, 16) / Linear(16, 8) blocks, each followed by a StarReLU, by hand
+STAR_PARAMS = (8 * 16 + 16) + (16 * 8 + 8) + 2 * 2
+
+
+def _star_graph(exporter, scale, bias):
+    """Two Linears, each followed by a StarReLU, and an attention-like scale, as the
+    exporter writes them: the params as initializers named by their module path, the
+    literals (exponent 2, the scale 0.125) as Constant nodes (classic) or initializers
+    the exporter names itself (dynamo: ``val_N``). Equal one-value params of an
+    untrained model are merged: the classic exporter copies the first with Identity,
+    the optimised dynamo export reads the first twice."""
+    rng = np.random.default_rng(0)
+    inits = {"w1": rng.standard_normal((8, 16)).astype(np.float32),
+             "fc1.bias": rng.standard_normal(16).astype(np.float32),
+             "w2": rng.standard_normal((16, 8)).astype(np.float32),
+             "fc2.bias": rng.standard_normal(8).astype(np.float32)}
+    merged = scale[0] == scale[1] and bias[0] == bias[1]
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["m1"]),
+             helper.make_node("Add", ["fc1.bias", "m1"], ["l1"])]
+    if exporter == "classic":
+        two = numpy_helper.from_array(np.array(2.0, np.float32), "two")
+        att = numpy_helper.from_array(np.array([0.125], np.float32), "att")
+        nodes += [helper.make_node("Constant", [], ["c2"], value=two),
+                  helper.make_node("Constant", [], ["c_att"], value=att)]
+        pow_in, att_in = "c2", "c_att"
+        names = [("a1.scale", "a1.bias"), ("a2.scale", "a2.bias")]
+        if merged:
+            nodes += [helper.make_node("Identity", ["a1.scale"], ["a2.scale"]),
+                      helper.make_node("Identity", ["a1.bias"], ["a2.bias"])]
+    else:
+        inits["val_7"] = np.array(2.0, np.float32)
+        inits["val_9"] = np.array([0.125], np.float32)   # a literal with dims [1]
+        pow_in, att_in = "val_7", "val_9"
+        names = [("a1.scale", "a1.bias")] * 2 if merged else \
+            [("a1.scale", "a1.bias"), ("a2.scale", "a2.bias")]
+    for k, (s, b) in enumerate(names):
+        if s not in inits and not (exporter == "classic" and merged and k):
+            inits[s] = np.array([scale[k]], np.float32)
+            inits[b] = np.array([bias[k]], np.float32)
+    nodes += [helper.make_node("Relu", ["l1"], ["r1"]),
+              helper.make_node("Pow", ["r1", pow_in], ["p1"]),
+              helper.make_node("Mul", [names[0][0], "p1"], ["s1"]),
+              helper.make_node("Add", ["s1", names[0][1]], ["a1"]),
+              helper.make_node("Mul", ["a1", att_in], ["q"]),
+              helper.make_node("MatMul", ["q", "w2"], ["m2"]),
+              helper.make_node("Add", ["fc2.bias", "m2"], ["l2"]),
+              helper.make_node("Relu", ["l2"], ["r2"]),
+              helper.make_node("Pow", ["r2", pow_in], ["p2"]),
+              helper.make_node("Mul", [names[1][0], "p2"], ["s2"]),
+              helper.make_node("Add", ["s2", names[1][1]], ["out"])]
+    return graph_model(nodes, inits, shape=(1, 1, 4, 8))
+
+
+@pytest.mark.parametrize("exporter", ["classic", "dynamo"])
+@pytest.mark.parametrize("scale,bias", [((0.3, -0.2), (0.05, 0.07)),   # trained
+                                        ((1.0, 1.0), (0.0, 0.0))],      # untrained, merged
+                         ids=["distinct", "merged"])
+def test_starrelu_one_value_params_are_counted(tmp_path, exporter, scale, bias):
+    """CAFormer was 48 params short (24 StarReLUs): a one-value initializer was read as
+    a literal. One named as a module's parameter is one param per reader (merged equal
+    ones count per module, as PyTorch does); the literals 2, 0.125 (a Constant node, or
+    an initializer the exporter named ``val_N``, even with dims [1]) count none."""
+    m = _load(tmp_path, _star_graph(exporter, scale, bias))
+    assert _params(m, 8, 4) == STAR_PARAMS
+    learned = [lay for lay in m.layers if lay.op == "add" and lay.attrs.get("operand")
+               is not None and lay.attrs["learned"]]
+    assert len(learned) == 4            # s and b of both StarReLUs, even when 1 and 0
+
+
+def test_one_value_literals_count_nothing(tmp_path):
+    """An epsilon added before a Sqrt, a scale, a power: literals of every naming the
+    exporters use (``val_3``, ``onnx::Mul_5``, ``/blk/Constant_output_0``) count no
+    params; only the weight does."""
+    rng = np.random.default_rng(2)
+    inits = {"w": rng.standard_normal((8, 8)).astype(np.float32),
+             "val_3": np.array([1e-6], np.float32),
+             "onnx::Mul_5": np.array([0.5], np.float32),
+             "/blk/Constant_output_0": np.array([3.0], np.float32)}
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["a"]),
+             helper.make_node("Add", ["a", "val_3"], ["b"]),
+             helper.make_node("Mul", ["b", "onnx::Mul_5"], ["c"]),
+             helper.make_node("Pow", ["c", "/blk/Constant_output_0"], ["out"])]
+    m = _load(tmp_path, graph_model(nodes, inits, shape=(1, 1, 4, 8)))
+    assert _params(m, 8, 4) == 8 * 8
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("stages.0.blocks.1.mlp.act.scale", 1), ("act.bias", 1), ("logit_scale", 0),
+    ("val_12", 0), ("onnx::Mul_3", 0), ("/blocks.0/attn/Constant_output_0", 0)])
+def test_which_one_value_initializers_are_params(name, expected):
+    """The rule itself: a dotted module path names a parameter; a top-module one-value
+    parameter (no dot) cannot be told from the exporter's own names (README)."""
+    assert onnx_import._learned_size(name, np.array([0.5], np.float32)) == expected
+    assert onnx_import._learned_size(name, np.array([1], np.int64)) == 0
+    assert onnx_import._learned_size(name, np.zeros(3, np.float32)) == 3
