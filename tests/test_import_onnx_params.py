@@ -124,3 +124,74 @@ def test_which_one_value_initializers_are_params(name, expected):
     assert onnx_import._learned_size(name, np.array([0.5], np.float32)) == expected
     assert onnx_import._learned_size(name, np.array([1], np.int64)) == 0
     assert onnx_import._learned_size(name, np.zeros(3, np.float32)) == 3
+
+
+# -- ConViT's gated positional attention: (1 - sigmoid(p)) * patch + sigmoid(p) * pos ---
+def _blend_graph(exporter, p, pos_from_constants=True):
+    """Attention scores of 4 heads over 4 tokens blended with positional scores by a
+    gating parameter p of 4 values: as the classic exporter writes it (p named, its
+    sigmoid and 1 - sigmoid computed in the file) or as the optimised dynamo export does
+    (p gone: the two gates stored as new constants ``sub_1`` and ``sigmoid_1``). The
+    positional scores are a softmax of a stored table (ConViT's come from constants
+    alone) or of the activations."""
+    rng = np.random.default_rng(3)
+    g = 1 / (1 + np.exp(-p.astype(np.float64)))
+    inits = {"table": rng.standard_normal((1, 4, 4, 4)).astype(np.float32)}
+    nodes = [helper.make_node("Softmax", ["x"], ["patch"], axis=-1)]
+    if exporter == "classic":
+        inits["blocks.0.attn.gating_param"] = p.reshape(1, 4, 1, 1).astype(np.float32)
+        inits["one"] = np.array(1.0, np.float32)
+        nodes += [helper.make_node("Sigmoid", ["blocks.0.attn.gating_param"], ["sigmoid_1"]),
+                  helper.make_node("Sub", ["one", "sigmoid_1"], ["sub_1"])]
+    else:
+        inits["sigmoid_1"] = g.reshape(1, 4, 1, 1).astype(np.float32)
+        inits["sub_1"] = (1 - g).reshape(1, 4, 1, 1).astype(np.float32)
+    if pos_from_constants:
+        nodes.append(helper.make_node("Softmax", ["table"], ["pos"], axis=-1))
+    else:
+        nodes += [helper.make_node("Add", ["x", "table"], ["xt"]),
+                  helper.make_node("Softmax", ["xt"], ["pos"], axis=-1)]
+    nodes += [helper.make_node("Mul", ["sub_1", "patch"], ["mul_1"]),
+              helper.make_node("Mul", ["sigmoid_1", "pos"], ["mul_2"]),
+              helper.make_node("Add", ["mul_1", "mul_2"], ["out"])]
+    return graph_model(nodes, inits, shape=(1, 4, 4, 4))
+
+
+@pytest.mark.parametrize("exporter", ["classic", "dynamo"])
+@pytest.mark.parametrize("pos_from_constants", [True, False], ids=["const_pos", "act_pos"])
+def test_gates_folded_from_one_parameter_count_it_once(tmp_path, exporter,
+                                                       pos_from_constants):
+    """ConViT's optimised dynamo export was 40 params over the stated difference: its
+    gating parameter (4 values per block) is folded into g and 1 - g, each read as a
+    4-value table. PyTorch counts p: 4 params (and the 4 x 4 x 4 table 64 when it is a
+    learned operand added to activations, not when only constants reach it: a buffer
+    whose scores the exporter computed, which the import warns about)."""
+    p = np.array([0.3, -1.2, 0.05, 2.0])
+    model = _blend_graph(exporter, p, pos_from_constants)
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    if pos_from_constants:
+        with pytest.warns(onnx_import.UnsupportedOnnxWarning, match="value per position"):
+            m = onnx_import.load(path)
+    else:
+        m = onnx_import.load(path)
+    assert _params(m, 4, 4) == 4 + (0 if pos_from_constants else 4 * 4 * 4)
+    if exporter == "dynamo":
+        assert "1 gate(s) stored as g and 1 - g" in m.notes
+
+
+def test_two_independent_gates_count_both(tmp_path):
+    """Two stored per-head scales that do not sum to 1 are two parameters: 8."""
+    rng = np.random.default_rng(4)
+    inits = {"s1": rng.uniform(0.1, 0.4, (1, 4, 1, 1)).astype(np.float32),
+             "s2": rng.uniform(0.1, 0.4, (1, 4, 1, 1)).astype(np.float32)}
+    nodes = [helper.make_node("Softmax", ["x"], ["a"], axis=-1),
+             helper.make_node("Sigmoid", ["x"], ["b"]),
+             helper.make_node("Mul", ["s1", "a"], ["m1"]),
+             helper.make_node("Mul", ["s2", "b"], ["m2"]),
+             helper.make_node("Add", ["m1", "m2"], ["out"])]
+    path = tmp_path / "m.onnx"
+    onnx.save(graph_model(nodes, inits, shape=(1, 4, 4, 4)), str(path))
+    m = onnx_import.load(path)
+    assert _params(m, 4, 4) == 8
+    assert "gate(s)" not in m.notes

@@ -480,6 +480,8 @@ class _Importer:
         self.subgraphs: list[str] = []      # operands computed from params (with MACs)
         self.folded: list[str] = []         # layers the exporter folded away
         self.const_terms: list[str] = []    # stored position terms (maybe folded layers)
+        self.gates: dict[str, str] = {}     # Mul output -> its complement gate (a blend)
+        self.blends: list[str] = []         # complement gates not counted again
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -911,7 +913,9 @@ class _Importer:
         return out
 
     def _patterns(self, nodes):
-        """x * sigmoid(x) -> silu, x * hardsigmoid(x) -> hardswish; Pad into conv/pool."""
+        """x * sigmoid(x) -> silu, x * hardsigmoid(x) -> hardswish; Pad into conv/pool;
+        blends of two activations by stored gates g and 1 - g (:meth:`_blends`)."""
+        self._blends(nodes)
         for idx, n in enumerate(nodes):
             if n.op_type in ("Sigmoid", "HardSigmoid") and self.readers[n.output[0]] == 1:
                 x = n.input[0]
@@ -927,6 +931,46 @@ class _Importer:
                             self.skip.add(idx)
                             self.special[j] = ("act", "hardswish" if hs else "silu", x)
                         break
+
+    def _blends(self, nodes):
+        """``a * (1 - g) + b * g`` with both gates stored (ConViT's gated positional
+        attention, ``(1 - sigmoid(p)) * patch + sigmoid(p) * pos``: the optimised dynamo
+        export folds the gating parameter p into two new constants and drops p). The
+        two gates hold one parameter's values, so the second Mul (in node order) counts
+        no params: PyTorch counts p once. Found by values (they sum to 1 elementwise),
+        not by names; gates computed in the file from p itself are counted once by the
+        origin rule (:meth:`claim`)."""
+        import numpy as np
+        order = {id(n): k for k, n in enumerate(nodes)}
+        producer = {o: n for n in nodes for o in n.output}
+
+        def gate(name):
+            """(Mul node, stored float gate) when ``name`` is activation x gate."""
+            m = producer.get(name)
+            if m is None or m.op_type != "Mul" or len(m.input) != 2:
+                return None
+            consts = [self.vals[i] for i in m.input if isinstance(self.vals.get(i), _Const)]
+            if len(consts) != 1 or all(i in self.vals for i in m.input):
+                return None             # one stored gate, one tensor the graph computes
+            v = consts[0].value
+            if v.dtype.kind != "f" or not 1 < v.size <= SMALL_WEIGHT:
+                return None
+            return m, v
+
+        for n in nodes:
+            if n.op_type != "Add" or len(n.input) != 2:
+                continue
+            a, b = gate(n.input[0]), gate(n.input[1])
+            if a is None or b is None or a[0] is b[0] or a[1].shape != b[1].shape:
+                continue
+            if np.allclose(a[1].astype(np.float64) + b[1], 1.0, rtol=0, atol=1e-6):
+                first, second = sorted((a[0], b[0]), key=lambda m: order[id(m)])
+                self.gates[second.output[0]] = first.name or first.output[0]
+
+    def _complement_gate(self, node):
+        """No params for the second gate of a blend (see :meth:`_blends`): noted."""
+        self.blends.append(f"{self.where(node)} (gate of {self.gates[node.output[0]]!r})")
+        return 0
 
     def node(self, idx, node):
         op = node.op_type
@@ -976,6 +1020,8 @@ class _Importer:
             kinds = loaded
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
         learned, macs = self._const_cost(node, kinds)
+        if learned and node.output[0] in self.gates:    # g x a constant (ConViT's
+            learned = self._complement_gate(node)       # positional scores): see _blends
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -1456,6 +1502,8 @@ class _Importer:
             return
         if learned and not self.claim(c):       # read by a layer before: counted there
             learned = 0
+        if learned and out in self.gates:       # 1 - g of a gate g counted before
+            learned = self._complement_gate(node)
         act = self.vals[x]
         rank = len(self.shapes.get(x, ()))
         operand = tuple(cdims)
@@ -2353,6 +2401,10 @@ class _Importer:
                          f"parameters (a position-bias MLP kept by an unfolded export) are "
                          f"'constant subgraph' layers with those params and MACs: "
                          f"{listed(self.subgraphs, 3)}")
+        if self.blends:
+            notes.append(f"{len(self.blends)} gate(s) stored as g and 1 - g (a parameter the "
+                         f"exporter folded into two constants) counted once, as PyTorch "
+                         f"counts the parameter: {listed(self.blends, 2)}")
         if self.folded:
             warn(f"{len(self.folded)} constant(s) hold what the exporter computed from layers "
                  f"no longer in the file, so params and MACs differ from PyTorch's (re-export "
