@@ -203,10 +203,11 @@ def test_reference_counts_buffers_read_as_weights_only(tmp_path):
     onnx_corpus_ext.py) counts a fixed float buffer as a weight when a conv or matmul on
     the image reads it, directly (TResNet's blur filter) or joined into a Linear's bias
     (EVA-02's zero key bias between the q and v bias params: the file stores one bias
-    of 3 x C values); a table only multiplied elementwise (rotary sin/cos) is not one.
-    By hand, C = 3 (the reference runs a 3-channel image): Linear(3, 9) weight 27 + q
-    and v biases 6 = 33 params; the alternative adds the key bias 3 and the 3x3
-    depthwise blur 3 x 9 = 27: 63. The file's import counts those 63 too (the file
+    of 3 x C values), or when it is added to the image's tensors (Swin's attention
+    mask); a table only multiplied elementwise (rotary sin/cos) is not one. By hand,
+    C = 3 (the reference runs a 3-channel image): Linear(3, 9) weight 27 + q and v
+    biases 6 = 33 params; the alternative adds the key bias 3, the 3x3 depthwise blur
+    3 x 9 = 27 and the 16 x 3 mask 48: 111 (the rotary table, 48 more, is left out). The file's import counts those 63 too (the file
     holds both buffers; exported without the rotary table, which an export stores and
     the import, unable to tell a buffer from a parameter, counts as learned)."""
     torch = pytest.importorskip("torch")
@@ -229,18 +230,19 @@ def test_reference_counts_buffers_read_as_weights_only(tmp_path):
             self.v_bias = nn.Parameter(torch.rand(c))
             self.register_buffer("rope", torch.rand(16, c), persistent=False)
             self.register_buffer("blur", torch.rand(c, 1, 3, 3))
+            self.register_buffer("mask", torch.rand(16, c), persistent=False)
 
         def forward(self, x):                            # x: 1 x 3 x 4 x 4
             x = F.conv2d(x, self.blur, padding=1, groups=3)
             t = x.flatten(2).transpose(1, 2)                   # 1 x 16 x 3
-            t = t * self.rope if self.use_rope else t
+            t = t * self.rope + self.mask if self.use_rope else t
             bias = torch.cat((self.q_bias, self.k_bias, self.v_bias))
             return F.linear(t, self.qkv.weight, bias)
 
     model = Evaish().eval()
     ref = record(model, 4, 4)
     assert ref["params"] == 3 * 9 + 3 + 3
-    assert ref["params_alt"] == [ref["params"] + 3 + 27] * 2
+    assert ref["params_alt"] == [ref["params"] + 3 + 27 + 48] * 2
     model = Evaish(rope=False).eval()
     for dynamo in (False, True):
         path = tmp_path / f"evaish_{dynamo}.onnx"

@@ -40,7 +40,11 @@ How it works
    A LayerNorm whose B input is absent (dynamo) or a Constant *node* of zeros (the
    classic exporter's placeholder for ``bias=False``) is a norm with ``bias: false``
    (the scale alone, PyTorch's count); a bias *initializer* stays learned even when
-   all zero (an untrained model's).
+   all zero (an untrained model's). A one-value float initializer is a parameter when
+   the file names it by a module path (StarReLU's ``scale`` and ``bias``), a literal
+   otherwise (a Constant node; an attention scale the exporter named ``val_7``); a
+   blend ``a * (1 - g) + b * g`` whose two gates are stored (ConViT's gating parameter
+   folded by the optimised dynamo export) counts the gate once.
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
    the size change only copies or merges axes (or reshapes back to an earlier tensor's

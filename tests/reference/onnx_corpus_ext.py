@@ -270,13 +270,12 @@ class _Count(TorchDispatchMode):
         self.params = param_storages
         # fixed float buffers (storages) and, per storage of a tensor computed from
         # constants alone, the buffers it was computed from (through cat, view, ...);
-        # those read as an operand by a conv or matmul on the image are weights the
-        # file stores (TResNet's blur filter, EVA-02's zero key bias joined to the
-        # q and v biases)
+        # those read as an operand by a conv or matmul on the image, or added to it,
+        # are weights the file stores (TResNet's blur filter, EVA-02's zero key bias
+        # joined to the q and v biases, Swin's shifted-window attention mask)
         self.buffers = buffer_storages
         self.from_buffers = {}
         self.buffer_weights = set()
-        self.weight_out = None          # storage of the last conv/matmul output
         self.weight = self.attn = 0
         self.convs = []
         self.last_conv = None           # (the last convolution's output, has bias)
@@ -329,7 +328,8 @@ class _Count(TorchDispatchMode):
 
     def _track_buffers(self, ins, outs, tainted, name):
         """Which buffers each constant-only tensor comes from; the buffers behind the
-        constant operands of a conv or matmul on the image (weights, a bias)."""
+        constant operands of a conv or matmul on the image (weights, a bias) or of an add
+        to it (a bias added after a matmul, an attention mask)."""
         def origin(t):
             p = t.untyped_storage().data_ptr()
             return ({p} if p in self.buffers else set()) | self.from_buffers.get(p, set())
@@ -344,14 +344,10 @@ class _Count(TorchDispatchMode):
             return
         for p in outs:
             self.from_buffers.pop(p, None)
-        weight_op = name.startswith(("convolution", "mm", "addmm", "bmm", "baddbmm"))
-        ptrs = {t.untyped_storage().data_ptr() for t in ins}
-        if weight_op or (name == "add" and self.weight_out in ptrs):   # or its bias,
-            for t in ins:                                              # added after it
-                if t.untyped_storage().data_ptr() not in self.tainted:
+        if name.startswith(("convolution", "mm", "addmm", "bmm", "baddbmm", "add")):
+            for t in ins:               # a weight or bias; a term added (a bias after a
+                if t.untyped_storage().data_ptr() not in self.tainted:   # matmul, a mask)
                     self.buffer_weights |= origin(t)
-        if weight_op:
-            self.weight_out = next(iter(outs), None)
 
     def _dispatch(self, func, args, kwargs):
         self._before = self.weight + self.attn
@@ -411,9 +407,10 @@ def record(model, w, h):
     params = sum(p.numel() for p in model.parameters())
     folded = params - sum(2 * c - (0 if has_bias else c) for c, has_bias in counter.folds)
     # fixed float buffers the forward reads as weights of a conv or matmul on the image
-    # (an anti-aliasing blur filter run as a depthwise conv; a zero key bias joined to
-    # the query and value bias params into one Linear bias): the file stores them like
-    # any weight (tables only multiplied elementwise, such as rotary sin/cos, are not)
+    # or adds to it (an anti-aliasing blur filter run as a depthwise conv; a zero key
+    # bias joined to the query and value bias params into one Linear bias; an attention
+    # mask): the file stores them like any weight (tables only multiplied, such as a
+    # rotary sin/cos, are not)
     fixed = sum(b.numel() for b in fixed_bufs
                 if b.untyped_storage().data_ptr() in counter.buffer_weights)
     return {"params": params, "params_folded": folded,
