@@ -2,6 +2,10 @@
 QSortFilterProxyModel, so it sorts on the raw numbers and filters by name or op."""
 from __future__ import annotations
 
+import weakref
+
+import numpy as np
+
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt,
                             Signal)
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
@@ -50,6 +54,7 @@ COLUMNS = [
      str),
 ]
 KEYS = [c[0] for c in COLUMNS]
+NCOLS = len(COLUMNS)
 RIGHT = {"activation_bytes", "weight_bytes", "macs", "dram_bytes", "time_us", "step",
          "fused_stack", "line_buffer_bytes"}
 #: TextAlignmentRole per column
@@ -63,27 +68,61 @@ FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
+#: per footprint, the columns an SRAM change leaves alone (a drag reuses the footprint)
+_STATIC: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _static_rows(footprint) -> list[dict]:
+    rows = _STATIC.get(footprint)
+    if rows is None:
+        rows = []
+        for i, row in enumerate(footprint.layer_rows()):
+            fused = row.get("fused") or []
+            rows.append({
+                "step": i,
+                "name": row["name"] + (f" (+{len(fused)})" if fused else ""),
+                "op": row["op"],
+                "shape": "×".join(str(v) for v in row["output_shape"]),
+                "activation_bytes": row["activation_bytes"],
+                "weight_bytes": row["weight_bytes"],
+                "macs": row["macs"],
+                "fused": fused,
+            })
+        _STATIC[footprint] = rows
+    return rows
+
+
 def table_rows(analysis) -> list[dict]:
-    """The table's rows: the engine's layer rows plus the per-step time and bound."""
-    rows = []
+    """The table's rows: per step, the columns of COLUMNS plus ``fused`` (the layers
+    fused into the step) and ``fused_stack_text``. The footprint's columns are made once
+    per footprint; the placement's come from the analysis' arrays (a slider notch
+    rebuilt ~80 full engine rows, ~1 ms)."""
+    static = _static_rows(analysis.footprint)
+    in_sram = np.asarray(analysis.in_sram, dtype=bool).tolist()
+    dram = np.asarray(analysis.dram_bytes, dtype=float).tolist()
+    lbuf = [int(round(v)) for v in np.asarray(analysis.line_buffer_bytes,
+                                                dtype=float).tolist()]
     time_s = getattr(analysis, "time_s", None)
+    time_us = None if time_s is None else (np.asarray(time_s, dtype=float) * 1e6).tolist()
     bound = getattr(analysis, "bound", None)
-    for i, row in enumerate(analysis.layer_rows()):      # new dicts: completed in place
-        row["step"] = i
-        fused = row.get("fused") or []
-        row["name"] += f" (+{len(fused)})" if fused else ""
-        row["shape"] = "×".join(str(v) for v in row["output_shape"])
-        if time_s is not None:
-            row.setdefault("time_us", float(time_s[i]) * 1e6)
-        if bound is not None:
-            row.setdefault("bound", str(bound[i]))
-        rows.append(row)
+    bound = None if bound is None else [str(b) for b in bound]
+    fused_stack = analysis.fused_stack()
     stacks = getattr(analysis, "stacks", None) or []
-    for row in rows:                   # the engine's row: fused stack index or None
-        k = row.get("stack")
+    rows = []
+    for i, base in enumerate(static):
+        row = dict(base)
+        row["in_sram"] = in_sram[i]
+        row["dram_bytes"] = dram[i]
+        row["line_buffer_bytes"] = lbuf[i]
+        if time_us is not None:
+            row["time_us"] = time_us[i]
+        if bound is not None:
+            row["bound"] = bound[i]
+        k = fused_stack[i]
         row["fused_stack"] = -1 if k is None else int(k)
         if k is not None:
             row["fused_stack_text"] = stack_text(stacks[k], int(k))
+        rows.append(row)
     return rows
 
 
@@ -146,6 +185,22 @@ class LayerTableModel(QAbstractTableModel):
         self._cells = [None] * len(rows)
         self.endResetModel()
 
+    #: called with (column, order) when the view sorts the model itself (it is shown
+    #: without the proxy in step order; LayerTable then puts the proxy in)
+    on_sort = None
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        if self.on_sort is not None:
+            self.on_sort(column, order)
+
+    def index(self, row, column, parent=QModelIndex()):
+        # one call into Python per index: Qt's own index() asks rowCount() and
+        # columnCount() through Python for every index the proxy and view make (~2,000
+        # calls per model switch; issue 15)
+        if 0 <= row < len(self.rows) and 0 <= column < NCOLS and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)
 
@@ -206,10 +261,16 @@ class LayerFilter(QSortFilterProxyModel):
         self.setFilterKeyColumn(0)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
+    #: called after each sort (LayerTable shows the model without the proxy when the
+    #: proxy would show it as it is)
+    after_sort = None
+
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         if column == 0 and order == Qt.SortOrder.AscendingOrder:
             column = -1                 # the steps' own order
         super().sort(column, order)
+        if self.after_sort is not None:
+            self.after_sort()
 
 
 class LayerTable(QWidget):
@@ -223,7 +284,14 @@ class LayerTable(QWidget):
         self.proxy = LayerFilter(self)
         self.proxy.setSourceModel(self.model)
         self.view = QTableView(self)
-        self.view.setModel(self.proxy)
+        # In step order and unfiltered (the usual case) the view shows the model itself;
+        # the proxy is put in only to sort or filter. Through the proxy, each cell's
+        # paint made ~14 calls into Python (index and data per role, mapped); a model
+        # switch repainted ~130 cells (issue 15).
+        self._swapping = False
+        self.view.setModel(self.model)
+        self.model.on_sort = self._sort_requested
+        self.proxy.after_sort = self._choose_model
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -258,6 +326,43 @@ class LayerTable(QWidget):
 
     def _on_filter(self, text):
         self.proxy.setFilterFixedString(text.strip())
+        self._choose_model()
+
+    def _sort_requested(self, column, order):
+        """The view asked the model itself to sort: by step, ascending, it is already in
+        that order; any other order goes through the proxy."""
+        if self._swapping:
+            return
+        self.proxy.sort(column, order)      # LayerFilter.sort, then _choose_model
+
+    def _choose_model(self):
+        """Show the model itself when the proxy would show it unchanged (no sort, no
+        filter), else the proxy; column widths, sort indicator and selection kept."""
+        if self._swapping:
+            return
+        plain = self.proxy.sortColumn() == -1 and not self.proxy.filterRegularExpression()\
+            .pattern()
+        want = self.model if plain else self.proxy
+        view = self.view
+        if view.model() is want:
+            return
+        step = self.selected_step()
+        hh = view.horizontalHeader()
+        widths = [hh.sectionSize(c) for c in range(hh.count())]
+        section, order = hh.sortIndicatorSection(), hh.sortIndicatorOrder()
+        self._swapping = True
+        try:
+            view.setModel(want)
+            for c, w in enumerate(widths):
+                hh.resizeSection(c, w)
+            blocked = hh.blockSignals(True)
+            hh.setSortIndicator(section, order)
+            hh.blockSignals(blocked)
+            view.selectionModel().selectionChanged.connect(self._on_selection)
+        finally:
+            self._swapping = False
+        if step is not None and self._shown_index(step).isValid():
+            self.select_step(step)      # (a step the filter hides stays unselected)
 
     def set_analysis(self, analysis):
         self._quiet = True
@@ -281,19 +386,24 @@ class LayerTable(QWidget):
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
-        return int(self.proxy.data(rows[0], STEP_ROLE))
+        return int(rows[0].data(STEP_ROLE))
+
+    def _shown_index(self, step: int):
+        """The view's index of ``step``'s row (through the proxy when it is shown)."""
+        index = self.model.index(step, 0)
+        return index if self.view.model() is self.model else self.proxy.mapFromSource(index)
 
     def select_step(self, step: int):
         """Select (and scroll to) the row of ``step`` without emitting stepSelected."""
         if not 0 <= step < len(self.model.rows):
             return
-        proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
-        if not proxy_index.isValid():       # filtered out: clear the filter
+        shown = self._shown_index(step)
+        if not shown.isValid():             # filtered out: clear the filter
             self.filter.clear()
-            proxy_index = self.proxy.mapFromSource(self.model.index(step, 0))
+            shown = self._shown_index(step)
         self._quiet = True
         try:
-            self.view.selectRow(proxy_index.row())
-            self.view.scrollTo(proxy_index)
+            self.view.selectRow(shown.row())
+            self.view.scrollTo(shown)
         finally:
             self._quiet = False

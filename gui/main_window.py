@@ -25,7 +25,7 @@ from .plots.axis_cache import axis_picture
 from .plots import (ActivationPlot, BatchPlot, DramVsSramPlot, Frame, LiveMemoryPlot,
                     RooflinePlot, TrafficPlot, fmt_mb)
 from .text import fmt_seconds
-from .widgets import ElidedLabel, SpinUndo
+from .widgets import ElidedLabel, SpinUndo, flat_scrollbars
 
 MAX_RECENT = 8
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -248,6 +248,9 @@ class MainWindow(QMainWindow):
         self.table = LayerTable()
         self.editor = LayerEditor()
         self.tabs = QTabWidget()
+        # no pane frame: Fusion paints it with gradients, ~1.2 ms at 1600 px wide, twice
+        # per model switch (issue 15); the tabs then sit flat on the dock
+        self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.table, "Layers (analysis)")
         self.tabs.addTab(self.editor, "Model layers (definition)")
         # what the figures rest on (gui/assumptions.py; the exports' footnote says the same)
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
         document.fileChanged.connect(lambda _: self._update_title())
         document.modelReplaced.connect(self.forget_state)
         document.dirtyChanged.connect(lambda _: self._update_title())
+        flat_scrollbars(self)
 
         self.resize(1600, 1000)
         if self.remember:

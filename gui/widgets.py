@@ -4,7 +4,32 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLabel, QSpinBox)
+                               QLabel, QScrollBar, QSpinBox)
+
+#: Flat scroll bars: a grey handle on a light track, no arrow buttons. Fusion draws its
+#: scroll bars with gradients, ~1 ms a repaint on this machine (0.02 ms flat), and a
+#: model switch repaints the layer table's two bars twice each (issue 15).
+FLAT_SCROLLBAR = """
+QScrollBar:vertical { background: #eeeeee; width: 12px; margin: 0; border: none; }
+QScrollBar:horizontal { background: #eeeeee; height: 12px; margin: 0; border: none; }
+QScrollBar::handle { background: #b0b0b0; border-radius: 3px; }
+QScrollBar::handle:hover, QScrollBar::handle:pressed { background: #808080; }
+QScrollBar::handle:vertical { min-height: 24px; margin: 2px; }
+QScrollBar::handle:horizontal { min-width: 24px; margin: 2px; }
+QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; border: none; }
+QScrollBar::add-page, QScrollBar::sub-page { background: none; }
+"""
+
+
+def flat_scrollbars(root) -> int:
+    """Give every scroll bar under ``root`` the flat style (only the bars: a style sheet
+    on a window would route every child's painting through the style-sheet style).
+    Returns how many bars were styled."""
+    bars = root.findChildren(QScrollBar)
+    for bar in bars:
+        if bar.styleSheet() != FLAT_SCROLLBAR:
+            bar.setStyleSheet(FLAT_SCROLLBAR)
+    return len(bars)
 
 
 def put(widget, value):

@@ -144,3 +144,160 @@ def test_cached_items_export_as_vectors_and_stay_cached(main_window):
         svg = svg.decode() if isinstance(svg, bytes) else svg
         assert "<image" not in svg, type(plot).__name__
         assert all(it.cacheMode() == cached for it in items)
+
+
+def test_table_repaint_asks_python_once_per_index(qtbot):
+    """Issue 15: Qt's own QAbstractTableModel.index() asks rowCount() and columnCount()
+    (calls into Python) for every index the proxy and the view make, ~2,000 calls per
+    model switch. The model answers index() itself: a repaint of the table asks for no
+    row or column count per cell, and the cells are the same."""
+    from PySide6.QtWidgets import QTableView
+    from sramfit.gui.layer_table import LayerFilter, LayerTableModel
+
+    calls = {"rowCount": 0, "columnCount": 0}
+
+    class Counting(LayerTableModel):
+        def rowCount(self, parent=None):
+            calls["rowCount"] += 1
+            return super().rowCount() if parent is None else super().rowCount(parent)
+
+        def columnCount(self, parent=None):
+            calls["columnCount"] += 1
+            return super().columnCount() if parent is None else super().columnCount(parent)
+
+    model = Counting()
+    proxy = LayerFilter()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.resize(1200, 400)
+    a = engine.analyze(engine.Scenario(model="resnet50", width=224, height=224))
+    model.set_rows(table_rows(a))
+    view.show()
+    qtbot.waitExposed(view)
+    _settle()
+    calls.update(rowCount=0, columnCount=0)
+    view.viewport().repaint()
+    shown = view.rowAt(view.viewport().height() - 1) + 1
+    assert shown > 10                          # the repaint drew a dozen rows or more
+    assert calls["rowCount"] + calls["columnCount"] < 20, calls
+    # out of range: no index (the view and proxy rely on it)
+    assert not model.index(len(model.rows), 0).isValid()
+    assert not model.index(0, len(COLUMNS)).isValid()
+    assert not model.index(-1, 0).isValid()
+    assert model.index(3, 2).row() == 3 and model.index(3, 2).column() == 2
+    r0 = table_rows(a)[0]
+    assert [proxy.data(proxy.index(0, c)) for c in range(len(COLUMNS))] == \
+        [fmt(r0.get(key)) if r0.get(key) is not None else "" for key, _, _, fmt in COLUMNS]
+
+
+def test_scroll_bars_are_flat_and_the_tab_pane_has_no_frame(main_window):
+    """Issue 15: Fusion's gradient scroll bars cost ~1 ms a repaint (a model switch
+    repainted the layer table's two bars twice each) and its tab pane ~1.2 ms: the
+    window's bars are drawn flat (the handle's grey, pixel for pixel) and the tabs sit in
+    document mode. The bar still scrolls the table."""
+    from PySide6.QtGui import QColor
+    from sramfit.gui.widgets import FLAT_SCROLLBAR
+    win = main_window
+    view = win.table.view
+    bar = view.verticalScrollBar()
+    assert bar.styleSheet() == FLAT_SCROLLBAR
+    assert win.tabs.documentMode()
+    _settle()
+    assert bar.maximum() > 0                      # YOLOv3's 79 steps need scrolling
+    img = bar.grab().toImage()
+    handle = QColor("#b0b0b0").rgb()
+    x = img.width() // 2
+    column = [img.pixel(x, y) for y in range(img.height())]
+    assert column.count(handle) >= 20, "no flat handle drawn"
+    first = view.rowAt(0)
+    bar.setValue(bar.maximum())
+    _settle()
+    assert view.rowAt(0) > first
+
+
+@pytest.mark.parametrize("kw", [
+    dict(model="yolov3", width=1920, height=1088, chip="chip_b"),
+    dict(model="resnet50", width=224, height=224, batch=4, sram_mb=2.0),
+    dict(model="yolov3", width=640, height=480, chip="chip_b", schedule="depth_first"),
+])
+def test_table_rows_are_the_engine_rows(kw):
+    """The table's rows (made from the footprint once and the placement's arrays per
+    notch, for speed) hold, cell for cell, what the engine's own per-step rows say."""
+    from sramfit.gui.layer_table import KEYS
+    from sramfit.gui.schedule_info import stack_text
+    a = engine.analyze(engine.Scenario(**kw))
+    got = table_rows(a)
+    engine_rows = a.layer_rows()
+    assert len(got) == len(engine_rows) == len(a.footprint.steps)
+    for i, (g, e) in enumerate(zip(got, engine_rows)):
+        fused = e.get("fused") or []
+        want = {
+            "step": i,
+            "name": e["name"] + (f" (+{len(fused)})" if fused else ""),
+            "op": e["op"],
+            "shape": "×".join(str(v) for v in e["output_shape"]),
+            "activation_bytes": e["activation_bytes"],
+            "weight_bytes": e["weight_bytes"],
+            "macs": e["macs"],
+            "in_sram": e["in_sram"],
+            "dram_bytes": e["dram_bytes"],
+            "fused_stack": -1 if e["stack"] is None else e["stack"],
+            "line_buffer_bytes": e["line_buffer_bytes"],
+            "time_us": e["time_s"] * 1e6,
+            "bound": e["bound"],
+        }
+        assert {k: g[k] for k in KEYS} == want, i
+        assert list(g["fused"]) == list(fused)
+        if e["stack"] is not None:
+            assert g["fused_stack_text"] == stack_text(a.stacks[e["stack"]], e["stack"])
+    if kw.get("schedule") == "depth_first":
+        assert any(r["fused_stack"] >= 0 for r in got)     # the case is exercised
+
+
+def test_table_shows_the_model_itself_unless_sorted_or_filtered(main_window, qtbot):
+    """Issue 15: in step order and unfiltered, the view shows the model without the
+    proxy (through it, each cell's paint made ~14 calls into Python); a header click or a
+    filter puts the proxy in and takes it out again, keeping the column widths, the sort
+    indicator and the selected step."""
+    from PySide6.QtCore import QPoint, Qt
+    from sramfit.gui import layer_table as lt
+    table = main_window.table
+    view, hh = table.view, table.view.horizontalHeader()
+    assert view.model() is table.model
+    hh.resizeSection(1, 211)
+    table.select_step(5)
+    assert table.selected_step() == 5
+    col = lt.KEYS.index("macs")
+    x = hh.sectionViewportPosition(col) + 10
+    qtbot.mouseClick(hh.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    _settle()
+    assert view.model() is table.proxy
+    assert hh.sortIndicatorSection() == col
+    shown = [view.model().index(r, 0).data(lt.STEP_ROLE) for r in range(view.model().rowCount())]
+    macs = [table.model.rows[s]["macs"] for s in shown]
+    assert macs == sorted(macs) or macs == sorted(macs, reverse=True)
+    assert sorted(shown) == list(range(len(table.model.rows)))
+    assert hh.sectionSize(1) == 211 and table.selected_step() == 5
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    _settle()
+    assert view.model() is table.model
+    assert hh.sortIndicatorSection() == 0
+    assert hh.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert hh.sectionSize(1) == 211 and table.selected_step() == 5
+    table.filter.setText("route")
+    _settle()
+    assert view.model() is table.proxy
+    names = [view.model().index(r, 1).data() for r in range(view.model().rowCount())]
+    assert names and all("route" in n.lower() or "route" in
+                         view.model().index(r, 2).data().lower()
+                         for r, n in enumerate(names))
+    assert table.filter.text() == "route"           # a hidden selection keeps the filter
+    table.filter.clear()
+    _settle()
+    assert view.model() is table.model
+    assert view.model().rowCount() == len(table.model.rows)
+    # a row picked in the direct view reports its step
+    view.selectRow(7)
+    assert table.selected_step() == 7
