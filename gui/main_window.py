@@ -209,7 +209,7 @@ def settle(plot) -> None:
     moved item schedules a second paint. Measured, laid out and moved here, the next
     paint draws the plot once."""
     pi = plot.plotItem
-    for _ in range(3):      # until the axes' widths hold (new widths move the ranges)
+    for turn in range(3):   # until the axes' widths hold (new widths move the ranges)
         drawn = False
         for side in ("left", "bottom", "right", "top"):
             ax = pi.getAxis(side)
@@ -218,6 +218,8 @@ def settle(plot) -> None:
                 # or the same picture kept from when the axis was last in this state
                 drawn = True
                 axis_picture(ax)
+        if turn and not drawn:
+            break                       # nothing changed since the last turn's prepare
         pi.layout.activate()            # new axis widths: the view box resized now
         plot.scene().prepareForPaint()  # view transforms and text items updated now
         if not drawn:
