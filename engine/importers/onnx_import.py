@@ -954,8 +954,8 @@ class _Importer:
             if m is None or m.op_type != "Mul" or len(m.input) != 2:
                 return None
             consts = [self.vals[i] for i in m.input if isinstance(self.vals.get(i), _Const)]
-            if len(consts) != 1 or all(i in self.vals for i in m.input):
-                return None             # one stored gate, one tensor the graph computes
+            if len(consts) != 1:        # one stored gate, one tensor the graph computes
+                return None
             v = consts[0].value
             if v.dtype.kind != "f" or not 1 < v.size <= SMALL_WEIGHT:
                 return None
