@@ -301,3 +301,53 @@ def test_table_shows_the_model_itself_unless_sorted_or_filtered(main_window, qtb
     # a row picked in the direct view reports its step
     view.selectRow(7)
     assert table.selected_step() == 7
+
+
+def _count(img, colour, tol: int = 24) -> int:
+    """Pixels within ``tol`` of ``colour`` on each channel in ``img``."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint32,
+                        count=img.bytesPerLine() * img.height() // 4)
+    rgb = np.stack([(arr >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(int)
+    want = np.array([colour.red(), colour.green(), colour.blue()])
+    return int((np.abs(rgb - want) <= tol).all(axis=1).sum())
+
+
+@pytest.mark.parametrize("size", [(800, 500), (1600, 1000)])
+def test_chip_dot_draws_like_the_scatter_symbol_it_replaced(main_window, size):
+    """Issue 15: the chip's dot on the DRAM-vs-SRAM plot is a Marker (drawn by Qt, no
+    Python per paint) instead of a one-point pg.ScatterPlotItem. On screen it sits on its
+    data point; in a PNG export at two sizes it covers as many pixels as the scatter
+    symbol drew there (the reference: a ScatterPlotItem put in its place)."""
+    from PySide6.QtCore import QPointF
+    from sramfit.gui.export.png import render_image
+    from sramfit.gui.plots.base import ACCENT
+    import pyqtgraph as pg
+    d = main_window.plots.dram
+    _settle()
+    x, y = (float(v[0]) for v in d.current.getData())
+    # on screen: the pixel at the data point is the dot's colour
+    vb = d.plotItem.getViewBox()
+    at = d.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+    screen = d.viewport().grab().toImage()
+    assert screen.pixelColor(at.x(), at.y()).rgb() == ACCENT.rgb()
+    # exports: dot pixels with the Marker, with the scatter symbol, with neither
+    d.current_text.hide()                           # the label is ACCENT too
+    try:
+        d.current.hide()
+        none = _count(render_image(d, size), ACCENT)
+        ref = pg.ScatterPlotItem([x], [y], size=12, brush=pg.mkBrush(ACCENT),
+                                 pen=pg.mkPen("w", width=1.5))
+        ref.setZValue(d.current.zValue())          # over the curves, as the dot
+        d.plotItem.addItem(ref)
+        scatter = _count(render_image(d, size), ACCENT) - none
+        d.plotItem.removeItem(ref)
+        d.current.show()
+        marker = _count(render_image(d, size), ACCENT) - none
+    finally:
+        d.current.show()
+        d.current_text.show()
+    assert scatter >= 8                             # the reference drew a dot
+    assert abs(marker - scatter) <= max(4, 0.35 * scatter), (marker, scatter)

@@ -906,7 +906,11 @@ def test_reference_chip_letters_clear_of_this_chip(main_window, sram_mb):
     for _ in range(4):
         QApplication.processEvents()
     d = win.plots.dram
-    point = d.current.mapRectToScene(d.current.boundingRect())
+    # the dot keeps its size in pixels (ItemIgnoresTransformations): its rect on screen
+    # comes from its device transform, mapped back into the scene
+    dev = d.current.deviceTransform(d.viewportTransform()).mapRect(d.current.boundingRect())
+    point = d.mapToScene(dev.toAlignedRect()).boundingRect()
+    assert 10 <= point.width() <= 20 and 10 <= point.height() <= 20   # a 12 px dot
     text = d.current_text.mapRectToScene(d.current_text.boundingRect())
     lines = [ln for ln in d._chip_lines if ln.isVisible()]
     assert len(lines) == 3

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from sramfit.gui.plots.base import Marker
 from sramfit.gui.style import Style, get_style
 from .common import _wrap, _background, _check_size, _ctx_family, _darken, _export_scale, _font, _luminance, _one_line, _root_item, _screen_dpi, _title_parts, _walk
 
@@ -261,7 +262,7 @@ def _set_export_mode(root, opts: dict, s: float, style: Style, ch: _Changes):
     items = [it for it in _walk(root) if hasattr(it, "setExportMode")]
     for it in items:
         o = dict(opts)
-        if isinstance(it, pg.ScatterPlotItem):
+        if isinstance(it, (pg.ScatterPlotItem, Marker)):
             o["resolutionScale"] = s * style.symbol_scale
         it.setExportMode(True, o)
     ch.add(lambda: [it.setExportMode(False) for it in items])

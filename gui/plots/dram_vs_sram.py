@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import GOAL, ACCENT, Frame, LABEL_GROUND, MB, MUTED, PlotBase, WEIGHT, _font
-from .base import cache_static, set_label, set_text, set_xy
+from .base import Marker, cache_static, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_curves import ScheduleCurves
 
@@ -40,8 +40,9 @@ class DramVsSramPlot(PlotBase):
         self.points = HoverPoints(size=6, pen=None, brush=pg.mkBrush(0, 0, 0, 0),
                                   hoverable=True, hoverBrush=pg.mkBrush(WEIGHT),
                                   tip=self._tip)
-        self.current = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(ACCENT),
-                                          pen=pg.mkPen("w", width=1.5), name="this chip")
+        self.current = Marker("o", 12, brush=ACCENT, pen=pg.mkPen("w", width=1.5),
+                              name="this chip")
+        self.current.setZValue(10)     # on the curves it sits on (they are Z 0-2)
         # labels on a white ground: a curve passing behind never runs through the text
         self.current_text = pg.TextItem("", color=ACCENT, anchor=(0, 1), fill=LABEL_GROUND)
         self.current_text.setFont(_font(8.5, True))
@@ -56,8 +57,8 @@ class DramVsSramPlot(PlotBase):
                                     ("chips A, B, C", MUTED, "┊")])
         self._chip_lines: list[pg.InfiniteLine] = []
         # the knee of the curve (engine.seek.knee) and the goal-seek answer
-        self.knee = pg.ScatterPlotItem(size=11, symbol="d", brush=pg.mkBrush(MUTED),
-                                       pen=pg.mkPen("w", width=1), name="knee")
+        self.knee = Marker("d", 11, brush=MUTED, pen=pg.mkPen("w", width=1), name="knee")
+        self.knee.setZValue(10)
         self.knee_text = pg.TextItem("", color="#444", anchor=(0, 0), fill=LABEL_GROUND)
         self.knee_text.setFont(_font(8.0))
         self.knee_text.setZValue(30)

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from .base import sram_line, ACCENT, FIT, Frame, MB, MUTED, SPILL, StepPlot, _font, activation_capacity
-from .base import cache_static, capacity_label, set_label, set_text, set_xy
+from .base import Marker, cache_static, capacity_label, set_label, set_text, set_xy
 from sramfit.gui.text import fmt_mb
 from .schedule_memory import USED, ScheduleMemory
 class LiveMemoryPlot(StepPlot):
@@ -24,8 +24,7 @@ class LiveMemoryPlot(StepPlot):
         self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(FIT.darker(130), width=1.5),
                                      fillLevel=0, brush=pg.mkBrush(42, 157, 143, 70),
                                      stepMode="center", name="live activations")
-        self.peak = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(SPILL), pen=None,
-                                       name="peak live")
+        self.peak = Marker("o", 9, brush=SPILL, name="peak live")
         self.peak_text = pg.TextItem("", color=SPILL.darker(120), anchor=(0, 1))
         self.peak_text.setFont(_font(8.5, True))
         self.arena = pg.InfiniteLine(angle=0, movable=False,

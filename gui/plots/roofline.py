@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from .base import _font, ACCENT, COMPUTE, Frame, MEMORY, PlotBase, WEIGHT, roofline
-from .base import cache_static, set_text, set_xy
+from .base import Marker, cache_static, set_text, set_xy
 
 
 
@@ -39,8 +39,7 @@ class RooflinePlot(PlotBase):
             self.points[bound] = item
         self.no_dram = pg.TextItem("", color="#555", anchor=(1, 1))
         self.no_dram.setFont(_font(8.0))
-        self.sel = pg.ScatterPlotItem(size=16, brush=None, pen=pg.mkPen(ACCENT, width=2),
-                                      name="selected layer")
+        self.sel = Marker("o", 16, pen=pg.mkPen(ACCENT, width=2), name="selected layer")
         for item in (self.roof, *self.points.values(), self.sel, self.no_dram):
             self.plotItem.addItem(item)
         self.plotItem.getAxis("bottom").setLogMode(True, False)
