@@ -40,7 +40,11 @@ How it works
    A LayerNorm whose B input is absent (dynamo) or a Constant *node* of zeros (the
    classic exporter's placeholder for ``bias=False``) is a norm with ``bias: false``
    (the scale alone, PyTorch's count); a bias *initializer* stays learned even when
-   all zero (an untrained model's).
+   all zero (an untrained model's). A one-value float initializer is a parameter when
+   the file names it by a module path (StarReLU's ``scale`` and ``bias``), a literal
+   otherwise (a Constant node; an attention scale the exporter named ``val_7``); a
+   blend ``a * (1 - g) + b * g`` whose two gates are stored (ConViT's gating parameter
+   folded by the optimised dynamo export) counts the gate once.
 5. Retargeting: a Reshape target written as literal numbers (the classic exporter bakes
    ``x.size()``) is re-derived from its shapes at the export size (a probe import) when
    the size change only copies or merges axes (or reshapes back to an earlier tensor's
@@ -59,6 +63,7 @@ from __future__ import annotations
 import math
 import mmap
 import os
+import re
 import warnings
 from collections import Counter
 
@@ -342,6 +347,27 @@ def _gathered_count(v) -> int | None:
     return best
 
 
+#: A name as PyTorch's exporters give a parameter of a submodule: its module path
+#: (``stages.0.blocks.1.mlp.act.scale``). Literals are Constant nodes (classic) or
+#: initializers the exporter names itself (``val_7``, ``onnx::Mul_12``,
+#: ``/blocks.0/Constant_output_0``), never a dotted path of identifiers.
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
+
+
+def _learned_size(name, v) -> int:
+    """Parameter values PyTorch counts behind float initializer ``name`` of values
+    ``v``: all of them when it holds more than one; one when it holds one value and is
+    named as a submodule's parameter (StarReLU's ``scale`` and ``bias``, read by an
+    elementwise op); 0 for a one-value literal (an attention scale, a power of 2, an
+    epsilon), which no file names as a module path. A one-value parameter of the top
+    module itself (no dot in its name) cannot be told from a literal: read as one."""
+    if v.dtype.kind != "f" or v.size == 0:
+        return 0
+    if v.size > 1:
+        return int(v.size)
+    return 1 if _PARAM_NAME.fullmatch(name) else 0
+
+
 class _Const:
     """A constant value known at import time (shape_dep: derived from a Shape op;
     learned: how many parameter values PyTorch counts behind it: the size of a float
@@ -458,6 +484,8 @@ class _Importer:
         self.subgraphs: list[str] = []      # operands computed from params (with MACs)
         self.folded: list[str] = []         # layers the exporter folded away
         self.const_terms: list[str] = []    # stored position terms (maybe folded layers)
+        self.gates: dict[str, str] = {}     # Mul output -> its complement gate (a blend)
+        self.blends: list[str] = []         # complement gates not counted again
 
     # -- errors ---------------------------------------------------------------------
     def fail(self, msg):
@@ -822,8 +850,8 @@ class _Importer:
         self.literals: set[str] = set()
         for t in g.initializer:
             v = self._const_of(t)
-            self.vals[t.name] = (_Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1
-                                        else 0, origin=frozenset((t.name,)))
+            self.vals[t.name] = (_Const(v, learned=_learned_size(t.name, v),
+                                        origin=frozenset((t.name,)))
                                  if v is not None else _Weight(t.name, _dims(t)))
         self.setup_input()
         self.infer()
@@ -889,7 +917,9 @@ class _Importer:
         return out
 
     def _patterns(self, nodes):
-        """x * sigmoid(x) -> silu, x * hardsigmoid(x) -> hardswish; Pad into conv/pool."""
+        """x * sigmoid(x) -> silu, x * hardsigmoid(x) -> hardswish; Pad into conv/pool;
+        blends of two activations by stored gates g and 1 - g (:meth:`_blends`)."""
+        self._blends(nodes)
         for idx, n in enumerate(nodes):
             if n.op_type in ("Sigmoid", "HardSigmoid") and self.readers[n.output[0]] == 1:
                 x = n.input[0]
@@ -905,6 +935,46 @@ class _Importer:
                             self.skip.add(idx)
                             self.special[j] = ("act", "hardswish" if hs else "silu", x)
                         break
+
+    def _blends(self, nodes):
+        """``a * (1 - g) + b * g`` with both gates stored (ConViT's gated positional
+        attention, ``(1 - sigmoid(p)) * patch + sigmoid(p) * pos``: the optimised dynamo
+        export folds the gating parameter p into two new constants and drops p). The
+        two gates hold one parameter's values, so the second Mul (in node order) counts
+        no params: PyTorch counts p once. Found by values (they sum to 1 elementwise),
+        not by names; gates computed in the file from p itself are counted once by the
+        origin rule (:meth:`claim`)."""
+        import numpy as np
+        order = {id(n): k for k, n in enumerate(nodes)}
+        producer = {o: n for n in nodes for o in n.output}
+
+        def gate(name):
+            """(Mul node, stored float gate) when ``name`` is activation x gate."""
+            m = producer.get(name)
+            if m is None or m.op_type != "Mul" or len(m.input) != 2:
+                return None
+            consts = [self.vals[i] for i in m.input if isinstance(self.vals.get(i), _Const)]
+            if len(consts) != 1:        # one stored gate, one tensor the graph computes
+                return None
+            v = consts[0].value
+            if v.dtype.kind != "f" or not 1 < v.size <= SMALL_WEIGHT:
+                return None
+            return m, v
+
+        for n in nodes:
+            if n.op_type != "Add" or len(n.input) != 2:
+                continue
+            a, b = gate(n.input[0]), gate(n.input[1])
+            if a is None or b is None or a[0] is b[0] or a[1].shape != b[1].shape:
+                continue
+            if np.allclose(a[1].astype(np.float64) + b[1], 1.0, rtol=0, atol=1e-6):
+                first, second = sorted((a[0], b[0]), key=lambda m: order[id(m)])
+                self.gates[second.output[0]] = first.name or first.output[0]
+
+    def _complement_gate(self, node):
+        """No params for the second gate of a blend (see :meth:`_blends`): noted."""
+        self.blends.append(f"{self.where(node)} (gate of {self.gates[node.output[0]]!r})")
+        return 0
 
     def node(self, idx, node):
         op = node.op_type
@@ -954,6 +1024,8 @@ class _Importer:
             kinds = loaded
         shape_dep = any(isinstance(k, _Const) and k.shape_dep for k in kinds)
         learned, macs = self._const_cost(node, kinds)
+        if learned and node.output[0] in self.gates:    # g x a constant (ConViT's
+            learned = self._complement_gate(node)       # positional scores): see _blends
         self._check_const_size(node, [k.value if k is not None else None for k in kinds])
         try:
             outs = self.evaluate(node, [k.value if k is not None else None for k in kinds])
@@ -975,8 +1047,10 @@ class _Importer:
                 # the same table into the constants it multiplies with, and counts none)
                 self.vals[o] = _Const(v, shape_dep)
                 continue
-            self.vals[o] = _Const(v, shape_dep, learned if v.size > 1 or macs else 0, macs,
-                                  origin=origin)
+            # a one-value result stands for no param unless it copies one (the classic
+            # exporter's Identity of a deduplicated StarReLU scale)
+            keep = v.size > 1 or macs or node.op_type in _LAYOUT_OPS
+            self.vals[o] = _Const(v, shape_dep, learned if keep else 0, macs, origin=origin)
 
     def _small_weights(self, kinds):
         """The inputs with every weight of at most SMALL_WEIGHT elements read in as a
@@ -990,8 +1064,7 @@ class _Importer:
                 v = self._values(k.name)
                 if v is None:
                     return None
-                k = _Const(v, learned=v.size if v.dtype.kind == "f" and v.size > 1 else 0,
-                           origin=frozenset((k.name,)))
+                k = _Const(v, learned=_learned_size(k.name, v), origin=frozenset((k.name,)))
             out.append(k)
         return out
 
@@ -1433,6 +1506,8 @@ class _Importer:
             return
         if learned and not self.claim(c):       # read by a layer before: counted there
             learned = 0
+        if learned and out in self.gates:       # 1 - g of a gate g counted before
+            learned = self._complement_gate(node)
         act = self.vals[x]
         rank = len(self.shapes.get(x, ()))
         operand = tuple(cdims)
@@ -2330,6 +2405,10 @@ class _Importer:
                          f"parameters (a position-bias MLP kept by an unfolded export) are "
                          f"'constant subgraph' layers with those params and MACs: "
                          f"{listed(self.subgraphs, 3)}")
+        if self.blends:
+            notes.append(f"{len(self.blends)} gate(s) stored as g and 1 - g (a parameter the "
+                         f"exporter folded into two constants) counted once, as PyTorch "
+                         f"counts the parameter: {listed(self.blends, 2)}")
         if self.folded:
             warn(f"{len(self.folded)} constant(s) hold what the exporter computed from layers "
                  f"no longer in the file, so params and MACs differ from PyTorch's (re-export "

@@ -265,9 +265,17 @@ def other_size(name, size):
 
 # -- PyTorch's record ---------------------------------------------------------------
 class _Count(TorchDispatchMode):
-    def __init__(self, param_storages):
+    def __init__(self, param_storages, buffer_storages=frozenset()):
         super().__init__()
         self.params = param_storages
+        # fixed float buffers (storages) and, per storage of a tensor computed from
+        # constants alone, the buffers it was computed from (through cat, view, ...);
+        # those read as an operand by a conv or matmul on the image, or added to it,
+        # are weights the file stores (TResNet's blur filter, EVA-02's zero key bias
+        # joined to the q and v biases, Swin's shifted-window attention mask)
+        self.buffers = buffer_storages
+        self.from_buffers = {}
+        self.buffer_weights = set()
         self.weight = self.attn = 0
         self.convs = []
         self.last_conv = None           # (the last convolution's output, has bias)
@@ -302,6 +310,7 @@ class _Count(TorchDispatchMode):
         tainted = any(t.untyped_storage().data_ptr() in self.tainted for t in ins)
         outs = {t.untyped_storage().data_ptr() for t in self._tensors(out)}
         name = func.overloadpacket.__name__
+        self._track_buffers(ins, outs, tainted, name)
         if name.startswith(("convolution", "mm", "addmm", "bmm", "baddbmm")):
             used = {t.untyped_storage().data_ptr() for t in ins if self._is_param(t)}
             if tainted:
@@ -316,6 +325,29 @@ class _Count(TorchDispatchMode):
         else:
             self.tainted -= outs
         return out
+
+    def _track_buffers(self, ins, outs, tainted, name):
+        """Which buffers each constant-only tensor comes from; the buffers behind the
+        constant operands of a conv or matmul on the image (weights, a bias) or of an add
+        to it (a bias added after a matmul, an attention mask)."""
+        def origin(t):
+            p = t.untyped_storage().data_ptr()
+            return ({p} if p in self.buffers else set()) | self.from_buffers.get(p, set())
+
+        if not tainted:
+            org = set().union(*(origin(t) for t in ins))
+            for p in outs:
+                if org:
+                    self.from_buffers[p] = org
+                else:
+                    self.from_buffers.pop(p, None)
+            return
+        for p in outs:
+            self.from_buffers.pop(p, None)
+        if name.startswith(("convolution", "mm", "addmm", "bmm", "baddbmm", "add")):
+            for t in ins:               # a weight or bias; a term added (a bias after a
+                if t.untyped_storage().data_ptr() not in self.tainted:   # matmul, a mask)
+                    self.buffer_weights |= origin(t)
 
     def _dispatch(self, func, args, kwargs):
         self._before = self.weight + self.attn
@@ -360,7 +392,11 @@ class _Count(TorchDispatchMode):
 def record(model, w, h):
     """PyTorch's own figures at one size, or {'refused': why} when it cannot run there."""
     storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    counter = _Count(storages)
+    bn = {id(b) for mod in model.modules() if isinstance(mod, nn.modules.batchnorm._BatchNorm)
+          for b in mod.buffers(recurse=False)}
+    fixed_bufs = [b for b in model.buffers() if id(b) not in bn
+                  and b.dtype.is_floating_point and b.numel() > 1]
+    counter = _Count(storages, {b.untyped_storage().data_ptr() for b in fixed_bufs})
     x = torch.zeros(1, 3, h, w)
     counter.tainted.add(x.untyped_storage().data_ptr())
     try:
@@ -370,12 +406,13 @@ def record(model, w, h):
         return {"refused": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
     params = sum(p.numel() for p in model.parameters())
     folded = params - sum(2 * c - (0 if has_bias else c) for c, has_bias in counter.folds)
-    # fixed float buffers the forward reads as weights (an anti-aliasing blur filter
-    # run as a depthwise conv): the file stores them like any weight
-    bn = {id(b) for mod in model.modules() if isinstance(mod, nn.modules.batchnorm._BatchNorm)
-          for b in mod.buffers(recurse=False)}
-    fixed = sum(b.numel() for b in model.buffers() if id(b) not in bn
-                and b.dtype.is_floating_point and b.numel() > 1)
+    # fixed float buffers the forward reads as weights of a conv or matmul on the image
+    # or adds to it (an anti-aliasing blur filter run as a depthwise conv; a zero key
+    # bias joined to the query and value bias params into one Linear bias; an attention
+    # mask): the file stores them like any weight (tables only multiplied, such as a
+    # rotary sin/cos, are not)
+    fixed = sum(b.numel() for b in fixed_bufs
+                if b.untyped_storage().data_ptr() in counter.buffer_weights)
     return {"params": params, "params_folded": folded,
             "params_alt": [params + fixed, folded + fixed] if fixed else [],
             "weight_macs": counter.weight,
