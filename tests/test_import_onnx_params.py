@@ -253,3 +253,48 @@ def test_reference_counts_buffers_read_as_weights_only(tmp_path):
                               dynamo=dynamo, **kw)
         m = onnx_import.load(path)
         assert _params(m, 4, 4) == 63, dynamo
+
+
+# -- a weight shared by two layers (CoaT's shared convolutional position encoding) -----
+def _shared_conv_graph(w2=None, b2=None):
+    """x -> Conv(W, B) -> Relu -> Conv(W2, B2): one 4->4 3x3 conv module called twice
+    when W2/B2 are W/B (as the exporters write a module called twice: one initializer
+    read by two Conv nodes)."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 4, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    inits = {"pe.proj.weight": w, "pe.proj.bias": b}
+    second = ("pe.proj.weight", "pe.proj.bias")
+    if w2 is not None:
+        inits.update({"other.weight": w2, "other.bias": b2})
+        second = ("other.weight", "other.bias")
+    nodes = [helper.make_node("Conv", ["x", "pe.proj.weight", "pe.proj.bias"], ["c1"],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Conv", ["r1", *second], ["c2"], pads=[1, 1, 1, 1])]
+    return graph_model(nodes, inits, shape=(1, 4, 8, 8))
+
+
+def test_a_weight_read_by_two_layers_is_named_with_its_excess(tmp_path):
+    """The engine counts a conv weight at each layer: 2 x (4*4*9 + 4) = 296 params where
+    PyTorch counts the module once (148). The import says so, with the excess (144
+    weights + 4 biases) and the layers; a second conv with its own weights, or two equal
+    constant tensors the exporter merged, are not called shared."""
+    p = tmp_path / "shared.onnx"
+    onnx.save(_shared_conv_graph(), str(p))
+    with pytest.warns(onnx_import.UnsupportedOnnxWarning,
+                      match=r"1 weight\(s\) read by more than one layer.*at least 148 values "
+                            r"\(144 weights, 4 biases"):
+        m = onnx_import.load(p)
+    assert _params(m, 8, 8) == 2 * (4 * 4 * 9 + 4)
+    rng = np.random.default_rng(1)
+    own = _shared_conv_graph(rng.standard_normal((4, 4, 3, 3)).astype(np.float32),
+                             rng.standard_normal(4).astype(np.float32))
+    q = tmp_path / "own.onnx"
+    onnx.save(own, str(q))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = onnx_import.load(q)
+    assert _params(m, 8, 8) == 2 * (4 * 4 * 9 + 4)
+    assert not any("more than one layer" in n for n in m.notes)

@@ -764,6 +764,30 @@ class _Importer:
         claimed.update(origin)
         return True
 
+    def note_weight(self, kind, bias=None):
+        """Record that the layer just emitted reads ``kind`` as its conv or fc weight
+        (and ``bias``, when given, as its bias). A weight read by more than one layer
+        (CoaT's shared convolutional position encoding) is counted at each by the
+        engine, which has no shared weight: :meth:`finish` warns with the excess. Only
+        a tensor of more than one distinct value is taken for one weight (exporters
+        merge equal tensors)."""
+        def key(k):
+            if isinstance(k, _Weight):
+                return frozenset([k.name])
+            if isinstance(k, _Const) and k.origin and k.value.size > 1 \
+                    and not (k.value == k.value.flat[0]).all():
+                return k.origin
+            return None
+        wk = key(kind)
+        if wk is None:
+            return
+        size = kind.size if isinstance(kind, _Weight) else int(kind.value.size)
+        bk = key(bias) if bias is not None else None
+        bsize = 0 if bk is None else (bias.size if isinstance(bias, _Weight)
+                                      else int(bias.value.size))
+        self.__dict__.setdefault("weight_readers", {}).setdefault(wk, []).append(
+            (self.layers[-1].name, size, bk, bsize))
+
     def emit_other(self, node, reason=None, known=False):
         """Unknown / unmappable node: one 'other' layer per consumed output (known: an
         op sramfit understands that needs no MACs, such as a reduction over channels-last
@@ -1234,6 +1258,7 @@ class _Importer:
         self.emit(node, node.output[0], "conv", [src],
                   {"out": wd[0], "kernel": kernel, "stride": strides, "padding": pad,
                    "dilation": dil, "groups": int(a.get("group", 1)), "bias": has_bias})
+        self.note_weight(w, kinds[2] if has_bias else None)
         self._check_conv(node, wd)
 
     def _conv1d(self, node, wd):
@@ -1659,6 +1684,7 @@ class _Importer:
         bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
         self.emit(node, node.output[0], "fc", [x.tensor],
                   {"out": out, "bias": bias, "in_features": fan_in})
+        self.note_weight(w, kinds[2] if bias else None)
 
     def op_MatMul(self, node, kinds):
         a, b = kinds[0], kinds[1]
@@ -1671,6 +1697,7 @@ class _Importer:
             return self.emit_other(node, f"{len(dims)}-D weight")
         self.emit(node, node.output[0], "fc", [a.tensor],
                   {"out": dims[1], "bias": False, "flatten": False, "in_features": dims[0]})
+        self.note_weight(b)
 
     def op_Einsum(self, node, kinds):
         """Two-operand einsums that are a matmul (activations) or a Linear (a 2-D
@@ -2425,6 +2452,19 @@ class _Importer:
                  f"in full; their values could not be read, or repeat in no per-head "
                  f"pattern, to tell a gathered position table (PyTorch counts only the "
                  f"table) from a full bias: {listed(self.unread, 3)}")
+        shared = [(readers[0][0], readers[1:]) for readers in
+                  getattr(self, "weight_readers", {}).values() if len(readers) > 1]
+        if shared:
+            first = {r[0][0]: r[0] for r in getattr(self, "weight_readers", {}).values()}
+            extra_w = sum(size for _, more in shared for _, size, _, _ in more)
+            extra_b = sum(bsize for owner, more in shared for _, _, bk, bsize in more
+                          if bk is not None and bk == first[owner][2])
+            warn(f"{len(shared)} weight(s) read by more than one layer (a shared module); "
+                 f"sramfit counts a weight at every layer that reads it, so params and "
+                 f"stored weight bytes are over by at least {extra_w + extra_b:,} values "
+                 f"({extra_w:,} weights, {extra_b:,} biases; a chip stores one copy, and "
+                 f"PyTorch counts it once): "
+                 f"{listed([f'{o} -> ' + ', '.join(n for n, *_ in more) for o, more in shared], 2)}")
         if self.rederived:
             notes.append(f"{len(self.rederived)} Reshape target(s) written for the export "
                          f"size re-derived at {w}x{h}: {listed(self.rederived)}")
