@@ -77,6 +77,15 @@ def layer_cost(layer, in_shape, out_shape) -> tuple[int, int]:
         params = a["out"] * cin_g * kh * kw + (a["out"] if a["bias"] else 0)
         macs = out_shape[0] * out_shape[1] * out_shape[2] * cin_g * kh * kw
         return params, macs
+    if op == "deconv":
+        # weight Cin x (out/groups) x kh x kw; every input pixel is multiplied by the
+        # out/groups x kh x kw weights of its channel (the zeros a stride inserts between
+        # input pixels are never multiplied)
+        kh, kw = a["kernel"]
+        cout_g = a["out"] // a["groups"]
+        params = in_shape[0] * cout_g * kh * kw + (a["out"] if a["bias"] else 0)
+        macs = in_shape[0] * in_shape[1] * in_shape[2] * cout_g * kh * kw
+        return params, macs
     if op == "fc":
         rows, fan_in = fc_rows(in_shape, a["flatten"])
         params = fan_in * a["out"] + (a["out"] if a["bias"] else 0)
@@ -330,7 +339,7 @@ class Footprint:
                 "inputs": [names[t] for t in s.inputs],
                 "live_bytes": int(self.live_bytes[i]),
             }
-            if s.op == "conv":
+            if s.op in ("conv", "deconv"):
                 a = s.anchor.attrs
                 row["groups"] = a["groups"]
                 row["kernel"] = list(a["kernel"])

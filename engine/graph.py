@@ -28,8 +28,8 @@ _whole = partial(whole, error=ModelError)       # schema.whole raising ModelErro
 INPUT = "input"
 
 #: The op categories reported everywhere (JSON ``op`` field, layer table).
-OPS = ("conv", "fc", "matmul", "pool", "add", "concat", "upsample", "act", "norm",
-       "reshape", "softmax", "other")
+OPS = ("conv", "deconv", "fc", "matmul", "pool", "add", "concat", "upsample", "act",
+       "norm", "reshape", "softmax", "other")
 
 #: Elementwise ops that an accelerator fuses into the op that produced their input.
 FUSABLE = frozenset({"act", "norm", "add"})
@@ -49,6 +49,11 @@ _R = REQUIRED
 _SPEC: dict[str, dict[str, Any]] = {
     "conv": {"out": _R, "kernel": _R, "stride": 1, "padding": 0, "dilation": 1,
              "groups": 1, "bias": True},
+    # deconv: a transposed convolution (PyTorch's ConvTranspose2d, ONNX ConvTranspose):
+    # output (in - 1) x stride - (pad_before + pad_after) + dilation x (kernel - 1)
+    # + output_padding + 1 per axis; each input pixel meets out/groups x kernel weights
+    "deconv": {"out": _R, "kernel": _R, "stride": 1, "padding": 0, "output_padding": 0,
+               "dilation": 1, "groups": 1, "bias": True},
     # fc: a weight matmul over the last axis (flatten: a CxHxW input is flattened first,
     # as after a conv stack; in_features: the fan-in the weight was made for, checked)
     "fc": {"out": _R, "bias": True, "flatten": True, "in_features": None},
@@ -94,7 +99,8 @@ class Layer:
             default = spec.get(k)
             if default is REQUIRED:
                 default = None
-            if k in ("kernel", "stride", "dilation", "scale", "size", "output_size") \
+            if k in ("kernel", "stride", "dilation", "scale", "size", "output_size",
+                     "output_padding") \
                     and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1]:
                 v = v[0]
             if k == "padding" and isinstance(v, tuple):
@@ -209,6 +215,27 @@ def make_layer(name: str, op: str, inputs, attrs: Mapping[str, Any] | None = Non
         if a["out"] % a["groups"]:
             raise ModelError(f"{where}: field 'out' ({a['out']}) must be divisible by "
                              f"'groups' ({a['groups']})")
+    elif op == "deconv":
+        a["out"] = _whole(a["out"], f("out"), 1, MAX_CHANNELS)
+        a["kernel"] = _pair(a["kernel"], f("kernel"))
+        a["stride"] = _pair(a["stride"], f("stride"))
+        a["dilation"] = _pair(a["dilation"], f("dilation"))
+        a["padding"] = _padding(a["padding"], f("padding"))
+        if a["padding"] == "same":
+            raise ModelError(f"{where}: field 'padding': 'same' is not defined for op "
+                             f"'deconv'; give the pads as numbers")
+        a["output_padding"] = _pair(a["output_padding"], f("output_padding"),
+                                    allow_zero=True)
+        a["groups"] = _whole(a["groups"], f("groups"), 1, MAX_CHANNELS)
+        a["bias"] = bool(a["bias"])
+        if a["out"] % a["groups"]:
+            raise ModelError(f"{where}: field 'out' ({a['out']}) must be divisible by "
+                             f"'groups' ({a['groups']})")
+        for ax in (0, 1):     # PyTorch's rule: output_padding < stride or < dilation
+            if a["output_padding"][ax] >= max(a["stride"][ax], a["dilation"][ax]):
+                raise ModelError(f"{where}: field 'output_padding' "
+                                 f"{show(list(a['output_padding']))} must be smaller than "
+                                 f"the stride or the dilation")
     elif op == "fc":
         a["out"] = _whole(a["out"], f("out"), 1, MAX_CHANNELS)
         a["bias"] = bool(a["bias"])

@@ -157,6 +157,13 @@ def geometry(fp, wino_steps: np.ndarray) -> Geometry:
                 taps[i] = a["kernel"][0] * a["kernel"][1]
                 pix[i] = outs[1] * outs[2]
                 fill[i] = min(1.0, a["kernel"][0] / max(1, ins[1]))
+            elif layer.op == "deconv":     # per input pixel: Cin/g x Cout/g x taps
+                g[i] = a["groups"]
+                cin[i] = ins[0] // a["groups"]
+                cout[i] = a["out"] // a["groups"]
+                taps[i] = a["kernel"][0] * a["kernel"][1]
+                pix[i] = ins[1] * ins[2]
+                fill[i] = 1.0
             elif layer.op == "fc":
                 pix[i], cin[i] = fc_rows(ins, a["flatten"])
                 cout[i] = a["out"]

@@ -137,6 +137,21 @@ def layer_shape(layer, shapes: dict) -> tuple:
             shapes[name] = (a["out"], oh, ow)
         else:
             shapes[name] = (c, oh, ow)
+    elif op == "deconv":
+        if len(x) != 3:
+            raise ShapeError(f"layer {name!r} (deconv) needs a CxHxW input, got {_fmt(x)}")
+        c, h, w = x
+        (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
+        pt, pl, pb, pr = a["padding"]
+        (oph, opw) = a["output_padding"]
+        oh = (h - 1) * sh - pt - pb + dh * (kh - 1) + oph + 1
+        ow = (w - 1) * sw - pl - pr + dw * (kw - 1) + opw + 1
+        if oh < 1 or ow < 1:
+            raise _too_small(layer, x)
+        if c % a["groups"]:
+            raise ShapeError(f"layer {name!r} (deconv): {c} input channels are not "
+                             f"divisible by groups={a['groups']}")
+        shapes[name] = (a["out"], oh, ow)
     elif op == "pool":
         if len(x) != 3:
             raise ShapeError(f"layer {name!r} (pool) needs a CxHxW input, got {_fmt(x)}")

@@ -386,15 +386,17 @@ def test_unknown_op_kept_as_other_with_warning(tmp_path):
     nodes = [helper.make_node("ConvTranspose", ["x", "w"], ["u"], strides=[2, 2]),
              helper.make_node("Relu", ["u"], ["r"]),
              helper.make_node("Hardmax", ["r"], ["y"])]
-    with pytest.warns(UserWarning, match=r"ConvTranspose x1.*Hardmax x1"):
+    with pytest.warns(UserWarning, match=r"1 node\(s\) kept as 'other'.*: Hardmax x1$"):
         m = _load(tmp_path, _model(nodes, {"w": _f32(3, 4, 2, 2)}))
     ct, relu, lp = m.layers
-    assert ct.op == "other" and ct.attrs["type"] == "ConvTranspose"
-    assert ct.attrs["params"] == 3 * 4 * 2 * 2
-    assert ct.attrs["out_shape"] == (4, 16, 16)             # (8-1)*2+2 = 16
+    # a ConvTranspose is a layer of its own now (it was an 'other' layer, no MACs)
+    assert ct.op == "deconv" and ct.attrs["out"] == 4 and ct.attrs["stride"] == (2, 2)
     assert lp.op == "other" and lp.attrs["out_shape"] is None   # same shape: follows input
-    assert "ConvTranspose x1" in m.notes
-    assert Footprint(m, 8, 8).totals()["params"] == 48
+    assert "ConvTranspose" not in " ".join(m.notes)
+    fp = Footprint(m, 8, 8)
+    assert fp.layer_rows()[0]["output_shape"][1:] == [4, 16, 16]   # (8-1)*2+2 = 16
+    assert fp.totals()["params"] == 48                              # 3 x 4 x 2 x 2
+    assert fp.layer_rows()[0]["macs"] == 3 * 8 * 8 * 4 * 2 * 2      # input pixels x taps
 
 
 def test_dynamic_size_needs_input(tmp_path):

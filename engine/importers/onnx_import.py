@@ -1261,6 +1261,49 @@ class _Importer:
         self.note_weight(w, kinds[2] if has_bias else None)
         self._check_conv(node, wd)
 
+    def op_ConvTranspose(self, node, kinds):
+        """A 2-D transposed convolution (PyTorch's ConvTranspose2d): a 'deconv' layer. Its
+        output size follows the engine's rule at any input size, as PyTorch's module
+        does; an ``output_shape`` attribute (a size written for the export size) or an
+        auto_pad other than NOTSET/VALID keeps it an 'other' layer, sized by ONNX."""
+        a = _attrs(node)
+        if len(kinds) < 2 or not node.input[1]:
+            self.fail(f"{self.where(node)}: a ConvTranspose needs an input and a weight, got "
+                      f"{len([i for i in node.input if i])} input(s)")
+        w = kinds[1]
+        if not isinstance(kinds[0], _Act) or not isinstance(w, (_Weight, _Const)):
+            return self.emit_other(node, "weights are not an initializer")
+        wd = w.dims if isinstance(w, _Weight) else tuple(w.value.shape)
+        if len(wd) != 4:
+            return self.emit_other(node, f"{len(wd) - 2}-D")
+        if self._image_input(node, kinds) is None:
+            return self.emit_other(node, "input not N x C x H x W")
+        auto = a.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if "output_shape" in a or auto not in ("NOTSET", "VALID"):
+            return self.emit_other(node, "output_shape" if "output_shape" in a else auto)
+        groups = int(a.get("group", 1))
+        kernel = tuple(int(v) for v in a.get("kernel_shape", wd[2:]))
+        strides = tuple(int(v) for v in a.get("strides", (1, 1)))
+        dil = tuple(int(v) for v in a.get("dilations", (1, 1)))
+        outpad = tuple(int(v) for v in a.get("output_padding", (0, 0)))
+        p = [0, 0, 0, 0] if auto == "VALID" else [int(v) for v in a.get("pads", [0, 0, 0, 0])]
+        if len(p) != 4 or min(p) < 0 or len(kernel) != 2 or len(strides) != 2 \
+                or len(dil) != 2 or len(outpad) != 2:
+            self.fail(f"{self.where(node)}: attributes pads {p}, kernel_shape {list(kernel)}, "
+                      f"strides {list(strides)}, dilations {list(dil)}, output_padding "
+                      f"{list(outpad)}: expected a 2-D transposed convolution")
+        s = self.shapes.get(node.input[0])
+        if s is not None and s[1] != wd[0]:
+            self.fail(f"{self.where(node)}: weight {_fmt_dims(wd)} does not fit {s[1]} input "
+                      f"channels (a ConvTranspose weight is Cin x Cout/group x kH x kW)")
+        has_bias = len(node.input) > 2 and self._real_bias(node.input[2], kinds[2])
+        self.emit(node, node.output[0], "deconv", [kinds[0].tensor],
+                  {"out": wd[1] * groups, "kernel": kernel, "stride": strides,
+                   "padding": tuple(p), "output_padding": outpad, "dilation": dil,
+                   "groups": groups, "bias": has_bias})
+        self.note_weight(w, kinds[2] if has_bias else None)
+
     def _conv1d(self, node, wd):
         """A 1-D conv (ECA's channel attention: Conv1d over the pooled channels): an
         'other' layer of ONNX's output shape with its weight and bias as params and its
